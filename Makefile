@@ -1,0 +1,45 @@
+# The interface between the parts: `make setup`, `make run`, `make test`.
+# Everything a fresh machine needs is installed from here (Python via uv into .venv,
+# the dbt manifest, the dashboards' npm packages from their lockfile).
+
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+UV := python3 -m uv
+export UV_COMPILE_BYTECODE := 1
+export DO_NOT_TRACK := 1
+export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+
+DBT_FILES := $(shell find dbt -type f \( -name '*.sql' -o -name '*.yml' -o -name '*.csv' -o -name '*.py' \) -not -path 'dbt/target/*' 2>/dev/null)
+
+.PHONY: setup run test lint bench sample dev clean
+
+setup: $(VENV)/.installed dbt/target/manifest.json
+
+$(VENV)/.installed: pyproject.toml
+	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+	@test -x $(BIN)/python || $(UV) venv --quiet -p 3.11 $(VENV)
+	$(UV) pip install --quiet -p $(VENV) -e '.[dev]'
+	@touch $@
+
+dbt/target/manifest.json: $(VENV)/.installed $(DBT_FILES)
+	$(BIN)/dagster-dbt project prepare-and-package --file dagster_project/project.py >/dev/null
+	@touch $@
+
+run: setup
+	$(BIN)/leitstand run
+
+test: setup
+	$(BIN)/pytest
+
+lint: setup
+	$(BIN)/ruff check .
+
+sample: setup
+	$(BIN)/python -m dagster_project.sample --out sources
+
+dev: setup
+	$(BIN)/dagster dev
+
+clean:
+	rm -rf data dbt/target dbt/logs

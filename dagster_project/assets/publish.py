@@ -1,0 +1,28 @@
+"""The publish asset: runs only when every blocking check upstream has passed."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from dagster_project.assets.dbt import dbt_models
+from dagster_project.publish import publish
+from dagster_project.resources import LeitstandPaths
+
+MART_KEYS = sorted((k for k in dbt_models.keys if k.path[0] == "marts"), key=str)
+
+
+@dg.asset(key="publish", deps=MART_KEYS, group_name="publish", kinds={"duckdb"})
+def publish_asset(context: dg.AssetExecutionContext, paths: LeitstandPaths) -> dg.MaterializeResult:
+    """Swap the audited build into `<data>/leitstand.duckdb` (the file readers use)."""
+    settings = paths.settings()
+    pub = publish(settings, context.run_id)
+    context.log.info(f"published {settings.published_db} ({pub.rows_loaded} rows from {pub.files_loaded} files)")
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(settings.published_db)),
+            "files_loaded": pub.files_loaded,
+            "rows_loaded": pub.rows_loaded,
+            "rows_quarantined": pub.rows_quarantined,
+            "sources_hash": pub.sources_hash,
+        }
+    )

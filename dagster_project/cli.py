@@ -1,0 +1,84 @@
+"""`leitstand` — the command analysts use: run the pipeline, query the publication, serve.
+
+    leitstand run [--sources DIR] [--data-dir DIR] [--no-dashboards]
+    leitstand query "SQL" [--csv]
+    leitstand serve [--port N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from dagster_project.settings import REPO_ROOT, load_settings
+
+
+def _quiet_tools() -> None:
+    """No telemetry and no version checks from any tool while the pipeline runs."""
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
+    os.environ.setdefault("DAGSTER_HOME", str(REPO_ROOT / ".dagster_home"))
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    settings = load_settings(args.sources, args.data_dir)
+    settings.export()
+    _quiet_tools()
+    from dagster_project.runner import run_pipeline
+
+    outcome = run_pipeline(settings, dashboards=not args.no_dashboards)
+    print(outcome.report())
+    return 0 if outcome.ok else 1
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    from dagster_project.query import QueryError, run_query
+
+    settings = load_settings(None, args.data_dir)
+    try:
+        print(run_query(settings, args.sql, as_csv=args.csv), end="")
+    except QueryError as e:
+        print(f"leitstand query: {e}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from dagster_project.assets.dashboards import serve
+
+    serve(load_settings(None, args.data_dir), port=args.port)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="leitstand", description="Transformation KPIs: ingest, audit, publish.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run the whole pipeline (ingest → gate → dbt → gate → publish → dashboards)")
+    run.add_argument("--sources", help="sources folder (default $LEITSTAND_SOURCES_DIR or ./sources)")
+    run.add_argument("--data-dir", help="data dir (default $LEITSTAND_DATA_DIR or ./data)")
+    run.add_argument("--no-dashboards", action="store_true", help="skip the dashboard build")
+    run.set_defaults(func=cmd_run)
+
+    q = sub.add_parser("query", help="read-only SQL on the published database")
+    q.add_argument("sql")
+    q.add_argument("--csv", action="store_true", help="print CSV instead of a table")
+    q.add_argument("--data-dir")
+    q.set_defaults(func=cmd_query)
+
+    s = sub.add_parser("serve", help="serve the built dashboards on 127.0.0.1")
+    s.add_argument("--port", type=int, default=3000)
+    s.add_argument("--data-dir")
+    s.set_defaults(func=cmd_serve)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,50 @@
+"""Dagster resources, built from the one settings module."""
+
+from __future__ import annotations
+
+import importlib.metadata
+from functools import cached_property
+
+import dagster as dg
+from dagster_dbt import DbtCliResource
+from packaging import version
+
+from dagster_project.project import dbt_project
+from dagster_project.settings import Settings, load_settings
+
+
+class LeitstandPaths(dg.ConfigurableResource):
+    """The sources folder and the data dir of a run.
+
+    Empty fields mean "from the environment at run time" (`LEITSTAND_SOURCES_DIR`,
+    `LEITSTAND_DATA_DIR`, else the repo defaults), so `leitstand run --sources X` and
+    `dagster dev` resolve the same way.
+    """
+
+    sources_dir: str = ""
+    data_dir: str = ""
+
+    def settings(self) -> Settings:
+        settings = load_settings(self.sources_dir or None, self.data_dir or None)
+        settings.export()
+        return settings
+
+
+class OfflineDbtCliResource(DbtCliResource):
+    """dbt CLI resource that never asks the network for dbt's version.
+
+    dagster-dbt learns the dbt version by running `dbt --version`, and that command asks the
+    package index for the latest release on every call. The installed package knows its
+    version: ask it instead.
+    """
+
+    @cached_property
+    def _cli_version(self) -> version.Version:
+        return version.parse(importlib.metadata.version("dbt-core"))
+
+
+def build_resources() -> dict[str, object]:
+    return {
+        "paths": LeitstandPaths(),
+        "dbt": OfflineDbtCliResource(project_dir=dbt_project, profiles_dir=str(dbt_project.profiles_dir)),
+    }
