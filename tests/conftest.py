@@ -1,0 +1,69 @@
+"""Shared fixtures: one generated sample company and one real pipeline run per session.
+
+The pipeline runs for real (ingest → gate → dbt build → gate → publish) in-process on an
+ephemeral Dagster instance, into a temporary data dir; tests that need a run of their own
+copy the sources and the data dir from these.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
+
+
+@dataclass
+class PipelineRun:
+    sources_dir: Path
+    data_dir: Path
+    outcome: object  # dagster_project.runner.Outcome
+
+    @property
+    def published_db(self) -> Path:
+        return self.data_dir / "leitstand.duckdb"
+
+
+def run_pipeline_in(sources_dir: Path, data_dir: Path, dashboards: bool = False):
+    """A real run on an ephemeral Dagster instance; returns the runner's Outcome."""
+    import dagster as dg
+
+    from dagster_project.runner import run_pipeline
+    from dagster_project.settings import load_settings
+
+    settings = load_settings(sources_dir, data_dir)
+    with dg.DagsterInstance.ephemeral() as instance:
+        return run_pipeline(settings, dashboards=dashboards, instance=instance)
+
+
+@pytest.fixture(scope="session")
+def sample_company(tmp_path_factory):
+    """The default sample company (seed 42) generated into a temp sources folder."""
+    from dagster_project.sample import generate
+
+    out = tmp_path_factory.mktemp("sources")
+    company = generate(out, seed=42)
+    return out, company
+
+
+@pytest.fixture(scope="session")
+def pipeline_run(sample_company, tmp_path_factory) -> PipelineRun:
+    sources_dir, _ = sample_company
+    data_dir = tmp_path_factory.mktemp("data")
+    outcome = run_pipeline_in(sources_dir, data_dir)
+    return PipelineRun(sources_dir, data_dir, outcome)
+
+
+@pytest.fixture
+def copied_run(pipeline_run, tmp_path) -> PipelineRun:
+    """A private copy of the session run's sources and data dir, to change and re-run."""
+    sources = tmp_path / "sources"
+    data = tmp_path / "data"
+    shutil.copytree(pipeline_run.sources_dir, sources)
+    shutil.copytree(pipeline_run.data_dir, data)
+    return PipelineRun(sources, data, pipeline_run.outcome)
