@@ -1,0 +1,11 @@
+{#- First day of the calendar month of a date or timestamp, as a DATE (the `month` of every
+    KPI row). Portable: dbt's date_trunc. -#}
+{% macro month_start(expression) -%}
+    cast({{ dbt.date_trunc('month', expression) }} as date)
+{%- endmacro %}
+
+{#- Last day of the calendar month that starts on `month_expression` (a DATE): the day on
+    which stock KPIs (licences, employees, trainings) are measured. -#}
+{% macro month_end(month_expression) -%}
+    {{ dbt.last_day(month_expression, 'month') }}
+{%- endmacro %}

@@ -1,0 +1,92 @@
+"""The privacy rule of kpis.md, applied to every cell that describes people.
+
+Primary suppression hides a cell with population < min_group_size. The no-differencing
+rule then repeats, deterministically: take the first published cell P (by depth, then
+org_unit_id) whose residue r(P) -- its people not inside any published cell strictly below
+it -- is between 1 and min_group_size - 1, and suppress, among the published cells right
+below P (no published cell in between), the one with the smallest population (ties: the
+smallest org_unit_id). People belong to exactly one org unit, so r(P) is P's population
+minus the populations of those nearest published cells below it.
+
+Iterative set logic is clearer here than in recursive SQL, hence a Python model.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+SMALLEST_ALLOWED_GROUP = 3
+
+
+def nearest_published_ancestor(unit, published, parent_of):
+    """The closest strict ancestor of `unit` that is a published cell, or None."""
+    ancestor = parent_of.get(unit)
+    while ancestor is not None:
+        if ancestor in published:
+            return ancestor
+        ancestor = parent_of.get(ancestor)
+    return None
+
+
+def suppressed_units(population_by_unit, parent_of, depth_of, min_group_size):
+    """Units whose cell the rule suppresses, for one group of cells (one kpi and month)."""
+    published = {unit for unit, people in population_by_unit.items() if people >= min_group_size}
+    while True:
+        below = {unit: [] for unit in published}
+        for unit in published:
+            ancestor = nearest_published_ancestor(unit, published, parent_of)
+            if ancestor is not None:
+                below[ancestor].append(unit)
+        violator = None
+        for unit in sorted(published, key=lambda u: (depth_of[u], u)):
+            residue = population_by_unit[unit] - sum(population_by_unit[d] for d in below[unit])
+            if 0 < residue < min_group_size:
+                violator = unit
+                break
+        if violator is None:
+            return set(population_by_unit) - published
+        victim = min(below[violator], key=lambda u: (population_by_unit[u], u))
+        published.discard(victim)
+
+
+def resolved_min_group_size(frame):
+    """The one configured value, refusing what the privacy promise does not allow."""
+    values = frame["min_group_size"].tolist()
+    configured = frame["configured_value"].tolist()
+    if len(values) != 1 or values[0] is None or pd.isna(values[0]):
+        raise ValueError(
+            f"settings.csv: min_group_size {configured!r} is not one whole number; "
+            "write a single row `min_group_size;5` (or remove it for the default 5)"
+        )
+    if int(values[0]) < SMALLEST_ALLOWED_GROUP:
+        raise ValueError(
+            f"settings.csv: min_group_size {int(values[0])} is below {SMALLEST_ALLOWED_GROUP}; "
+            f"kpis.md never allows groups smaller than {SMALLEST_ALLOWED_GROUP} - raise it"
+        )
+    return int(values[0])
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    cells = dbt.ref("int_privacy_cells_unioned").df()
+    org_units = dbt.ref("int_org_units_ranked").df()
+    min_group_size = resolved_min_group_size(dbt.ref("int_min_group_size_resolved").df())
+
+    parent_of = {
+        row.org_unit_id: (None if pd.isna(row.parent_id) else row.parent_id)
+        for row in org_units.itertuples()
+    }
+    depth_of = {row.org_unit_id: int(row.depth) for row in org_units.itertuples()}
+
+    rows = []
+    for (table_name, cell_group), group in cells.groupby(["table_name", "cell_group"], sort=True):
+        population_by_unit = {
+            row.org_unit_id: int(row.population) for row in group.itertuples()
+        }
+        hidden = suppressed_units(population_by_unit, parent_of, depth_of, min_group_size)
+        for unit in sorted(population_by_unit):
+            rows.append((table_name, cell_group, unit, unit in hidden))
+
+    return pd.DataFrame(
+        rows, columns=["table_name", "cell_group", "org_unit_id", "suppressed"]
+    ).astype({"table_name": "str", "cell_group": "str", "org_unit_id": "str", "suppressed": "bool"})
