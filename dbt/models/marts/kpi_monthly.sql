@@ -23,7 +23,7 @@ flagged as (
         coalesce(privacy.suppressed, false) as suppressed
     from cells
     left join privacy
-        on privacy.cell_group = {{ dbt.concat(['cells.kpi_id', "'|'", dbt.cast('cells.month', api.Column.translate_type('string'))]) }}
+        on privacy.cell_group = {{ kpi_cell_group('cells.kpi_id', 'cells.month') }}
         and privacy.org_unit_id = cells.org_unit_id
 
 )

@@ -1,0 +1,40 @@
+{#- digital_interaction_share (kpis.md): interactions through a digital channel ÷ all
+    interactions, per month of occurred_at and org subtree. -#}
+with
+
+interactions as (
+
+    select * from {{ ref('stg_crm_interactions__interactions') }}
+
+),
+
+closure as (
+
+    select * from {{ ref('int_org_units_closed') }}
+
+),
+
+rolled_up as (
+
+    select
+        {{ month_start('interactions.occurred_at') }} as month,
+        closure.ancestor_id as org_unit_id,
+        sum(case when interactions.is_digital then 1 else 0 end) as numerator,
+        count(*) as denominator
+    from interactions
+    inner join closure
+        on closure.descendant_id = interactions.org_unit_id
+    group by 1, 2
+
+)
+
+select
+    'digital_interaction_share' as kpi_id,
+    month,
+    org_unit_id,
+    cast(numerator as double precision) / denominator as value,
+    cast(numerator as double precision) as numerator,
+    cast(denominator as double precision) as denominator,
+    cast(null as integer) as population
+from rolled_up
+where denominator > 0

@@ -1,0 +1,42 @@
+{#- digital_revenue_share (kpis.md): net amount of digital orders not cancelled ÷ net amount
+    of all orders not cancelled, per order month and org subtree; no row where the total
+    is <= 0. -#}
+with
+
+orders as (
+
+    select * from {{ ref('stg_erp_orders__orders') }}
+    where not is_cancelled
+
+),
+
+closure as (
+
+    select * from {{ ref('int_org_units_closed') }}
+
+),
+
+rolled_up as (
+
+    select
+        {{ month_start('orders.order_date') }} as month,
+        closure.ancestor_id as org_unit_id,
+        sum(case when orders.is_digital then orders.net_amount else 0 end) as numerator,
+        sum(orders.net_amount) as denominator
+    from orders
+    inner join closure
+        on closure.descendant_id = orders.org_unit_id
+    group by 1, 2
+
+)
+
+select
+    'digital_revenue_share' as kpi_id,
+    month,
+    org_unit_id,
+    cast(numerator as double precision) / denominator as value,
+    cast(numerator as double precision) as numerator,
+    cast(denominator as double precision) as denominator,
+    cast(null as integer) as population
+from rolled_up
+where denominator > 0

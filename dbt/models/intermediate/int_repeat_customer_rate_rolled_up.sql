@@ -1,0 +1,85 @@
+{#- repeat_customer_rate (kpis.md): customers with >= 2 orders not cancelled in the 12
+    months ending with M ÷ customers with >= 1, counting only the orders of the unit's
+    subtree. Months: first to last month of order_date (all loaded orders). -#}
+with
+
+all_orders as (
+
+    select * from {{ ref('stg_erp_orders__orders') }}
+
+),
+
+orders as (
+
+    select
+        customer_id,
+        org_unit_id,
+        {{ month_start('order_date') }} as order_month
+    from all_orders
+    where not is_cancelled
+
+),
+
+bounds as (
+
+    select
+        {{ month_start('min(order_date)') }} as first_month,
+        {{ month_start('max(order_date)') }} as last_month
+    from all_orders
+
+),
+
+months as (
+
+    select months.month
+    from {{ ref('int_months_enumerated') }} as months
+    inner join bounds
+        on months.month between bounds.first_month and bounds.last_month
+
+),
+
+closure as (
+
+    select * from {{ ref('int_org_units_closed') }}
+
+),
+
+orders_per_customer as (
+
+    select
+        months.month,
+        closure.ancestor_id as org_unit_id,
+        orders.customer_id,
+        count(*) as orders_in_window
+    from months
+    inner join orders
+        on orders.order_month <= months.month
+        and orders.order_month > {{ dbt.dateadd('month', '-12', 'months.month') }}
+    inner join closure
+        on closure.descendant_id = orders.org_unit_id
+    group by 1, 2, 3
+
+),
+
+rolled_up as (
+
+    select
+        month,
+        org_unit_id,
+        sum(case when orders_in_window >= 2 then 1 else 0 end) as numerator,
+        count(*) as denominator
+    from orders_per_customer
+    group by 1, 2
+
+)
+
+select
+    'repeat_customer_rate' as kpi_id,
+    month,
+    org_unit_id,
+    cast(numerator as double precision) / denominator as value,
+    cast(numerator as double precision) as numerator,
+    cast(denominator as double precision) as denominator,
+    cast(null as integer) as population
+from rolled_up
+where denominator > 0

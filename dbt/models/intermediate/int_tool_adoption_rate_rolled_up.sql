@@ -1,0 +1,42 @@
+{#- tool_adoption_rate (kpis.md): used licences ÷ licences active on the month's last day,
+    held by employees employed that day, by the employee's org subtree. Population: the
+    distinct employees holding those licences. -#}
+with
+
+licences as (
+
+    select * from {{ ref('int_licences_active_at_month_end') }}
+
+),
+
+closure as (
+
+    select * from {{ ref('int_org_units_closed') }}
+
+),
+
+rolled_up as (
+
+    select
+        licences.month,
+        closure.ancestor_id as org_unit_id,
+        sum(case when licences.is_used then 1 else 0 end) as numerator,
+        count(*) as denominator,
+        count(distinct licences.employee_id) as population
+    from licences
+    inner join closure
+        on closure.descendant_id = licences.org_unit_id
+    group by 1, 2
+
+)
+
+select
+    'tool_adoption_rate' as kpi_id,
+    month,
+    org_unit_id,
+    cast(numerator as double precision) / denominator as value,
+    cast(numerator as double precision) as numerator,
+    cast(denominator as double precision) as denominator,
+    cast(population as integer) as population
+from rolled_up
+where denominator > 0

@@ -1,0 +1,11 @@
+{#- The KPI catalog as published: names in German and English, unit, good direction. -#}
+select
+    cast(kpi_id as {{ dbt.type_string() }}) as kpi_id,
+    cast(name_de as {{ dbt.type_string() }}) as name_de,
+    cast(name_en as {{ dbt.type_string() }}) as name_en,
+    cast(unit as {{ dbt.type_string() }}) as unit,
+    cast(direction as {{ dbt.type_string() }}) as direction,
+    cast(source as {{ dbt.type_string() }}) as source,
+    cast(description as {{ dbt.type_string() }}) as description
+from {{ ref('kpi_catalog') }}
+order by kpi_id

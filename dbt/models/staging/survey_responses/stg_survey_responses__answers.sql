@@ -1,0 +1,26 @@
+{#- Survey answers in long form: one row per given answer of a complete response. -#}
+with
+
+source as (
+
+    select * from {{ source('raw', 'survey_responses') }}
+
+),
+
+renamed as (
+
+    select
+        response_id,
+        org_unit_id,
+        trim(wave) as wave,
+        trim(question_id) as question_id,
+        {{ text_key('question_id') }} as question_key,
+        cast(answer as double precision) as answer,
+        cast(submitted_at as timestamp) as submitted_at,
+        _file_name,
+        _row_number
+    from source
+
+)
+
+select * from renamed
