@@ -1,0 +1,56 @@
+"""The one way the gate opens the build database.
+
+DuckDB allows one read-write process per file, and inside a process a second connection
+to a file that is already open read-write fails. The checks therefore open the build
+database read-write, one at a time, inside a `with` block, and close it right after, so
+that dbt (a subprocess) can take the lock again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import duckdb
+
+from dagster_project.settings import Settings
+
+
+@contextmanager
+def build_connection(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open `settings.build_db` read-write for the duration of a `with` block."""
+    settings.build_db.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(settings.build_db))
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def split_name(table: str) -> tuple[str, str]:
+    """`raw.erp_orders` → (`raw`, `erp_orders`)."""
+    schema, _, name = table.partition(".")
+    if not name:
+        raise ValueError(f"table name {table!r} needs a schema, e.g. 'raw.{table}'")
+    return schema, name
+
+
+def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    """Column names of `schema.table` in order; empty when the table does not exist."""
+    schema, name = split_name(table)
+    rows = con.execute(
+        "select column_name from information_schema.columns "
+        "where table_catalog = current_database() and table_schema = ? and table_name = ? "
+        "order by ordinal_position",
+        [schema, name],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    return bool(table_columns(con, table))
+
+
+def quote(identifier: str) -> str:
+    """A DuckDB identifier in double quotes (column names come from suite files)."""
+    return '"' + identifier.replace('"', '""') + '"'

@@ -1,0 +1,265 @@
+"""Run one Great Expectations suite file against the build database.
+
+GX's SQL data source does not work on DuckDB (stack.md), so the data goes through its
+pandas source. To keep that cheap on large raw tables, only the columns the suite reads
+are fetched (via Arrow), plus DuckDB's `rowid`, which locates failing rows afterwards
+(file name and row number of the export) without copying the lineage columns. Rules that
+span rows validate a small SQL-computed profile instead of the table.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from dagster_project.checks.db import quote, table_columns
+from dagster_project.checks.describe import describe
+from dagster_project.checks.results import ERROR, WARN, GateResult
+from dagster_project.checks.suites import TABLE_BATCH, Expectation, Suite, load_suite
+
+ROWID = "__leitstand_rowid"
+LINEAGE_LOCATION = ("_file_name", "_row_number")
+PARTIAL_EXAMPLES = 20
+FIX_RAW = "correct these rows in the export files named (or remove the file) and run again"
+FIX_MART = "the dbt model that builds this table produced it: check the model and its inputs"
+
+
+def _gx_severity(config: dict[str, Any]) -> str:
+    """GX 1.x severities: `critical` blocks; `warning` and `info` only report."""
+    return ERROR if str(config.get("severity") or "critical").lower() == "critical" else WARN
+
+
+def _default_fix(table: str) -> str:
+    return FIX_RAW if table.startswith("raw.") else FIX_MART
+
+
+def _parameters(
+    con: duckdb.DuckDBPyConnection, suite: Suite, wanted: set[str], today: dt.date
+) -> dict[str, Any]:
+    """Values for `$PARAMETER` names: built-ins and the suite's SQL parameters."""
+    values: dict[str, Any] = {"today": today, "now": dt.datetime.combine(today, dt.time.max)}
+    for name in wanted - values.keys():
+        spec = suite.parameters.get(name)
+        if spec is None:
+            raise KeyError(name)
+        if "list" in spec:
+            values[name] = [r[0] for r in con.execute(spec["list"]).fetchall()]
+        else:
+            row = con.execute(spec["value"]).fetchone()
+            values[name] = row[0] if row else None
+    return {k: v for k, v in values.items() if k in wanted}
+
+
+def _fetch_table(con: duckdb.DuckDBPyConnection, table: str, columns: list[str]) -> Any:
+    """Only the wanted columns (and the rowid, where the table has one) as a DataFrame."""
+    select = ", ".join(quote(c) for c in columns) or "1 as __leitstand_empty"
+    try:
+        rel = con.sql(f"select rowid as {ROWID}, {select} from {table}")
+    except duckdb.Error:  # a view has no rowid
+        rel = con.sql(f"select {select} from {table}")
+    return rel.to_arrow_table().to_pandas()
+
+
+def _locations(
+    con: duckdb.DuckDBPyConnection, table: str, frame: Any, indices: list[int], columns: list[str]
+) -> dict[int, str]:
+    """Positional index in the frame → 'orders_2026-10.csv row 17' (or the key columns)."""
+    if not indices or not columns or ROWID not in frame.columns:
+        return {}
+    rowids = {int(frame[ROWID].iloc[i]): i for i in indices if i < len(frame)}
+    cols = ", ".join(quote(c) for c in columns)
+    placeholders = ", ".join("?" for _ in rowids)
+    rows = con.execute(
+        f"select rowid, {cols} from {table} where rowid in ({placeholders})", list(rowids)
+    ).fetchall()
+    out: dict[int, str] = {}
+    for rowid, *values in rows:
+        if tuple(columns) == LINEAGE_LOCATION:
+            out[rowids[rowid]] = f"{values[0]} row {values[1]}"
+        else:
+            out[rowids[rowid]] = ", ".join(f"{c}={v}" for c, v in zip(columns, values, strict=True))
+    return out
+
+
+def _validate(
+    frame: Any, expectations: list[Expectation], parameters: dict[str, Any]
+) -> dict[int, Any]:
+    """Validate `frame` with an ephemeral GX context; results keyed by expectation index."""
+    import great_expectations as gx
+    from great_expectations.core.expectation_suite import ExpectationSuite
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    batch_definition = (
+        context.data_sources.add_pandas("leitstand")
+        .add_dataframe_asset("frame")
+        .add_batch_definition_whole_dataframe("whole")
+    )
+    configs = []
+    for e in expectations:
+        config = {k: v for k, v in e.config.items() if k != "meta"}
+        config["meta"] = {**(e.config.get("meta") or {}), "leitstand_index": e.index}
+        configs.append(config)
+    suite = ExpectationSuite(name="leitstand", expectations=configs)
+    batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
+    validation = batch.validate(
+        suite,
+        expectation_parameters=parameters or None,
+        result_format={"result_format": "SUMMARY", "partial_unexpected_count": PARTIAL_EXAMPLES},
+    )
+    by_index: dict[int, Any] = {}
+    for r in validation.results:
+        index = (r.expectation_config.meta or {}).get("leitstand_index")
+        if index is not None:
+            by_index[index] = r
+    return by_index
+
+
+def _failed(suite: Suite, e: Expectation, message: str) -> GateResult:
+    return GateResult(e.check_name, suite.table, _gx_severity(e.config), False, None, None, message)
+
+
+def _run_batch(
+    con: duckdb.DuckDBPyConnection,
+    suite: Suite,
+    batch: str,
+    expectations: list[Expectation],
+    table_cols: list[str],
+    today: dt.date,
+) -> list[GateResult]:
+    results: list[GateResult] = []
+    runnable: list[Expectation] = []
+    if batch == TABLE_BATCH:
+        for e in expectations:
+            missing = [c for c in e.columns() if c not in table_cols]
+            if missing:
+                results.append(
+                    _failed(
+                        suite,
+                        e,
+                        f"{suite.table}: column {', '.join(missing)} is missing (the suite "
+                        f"{suite.path.name} checks it). Fix: the ingest contract or the dbt model "
+                        f"must provide it, or the suite must stop checking it",
+                    )
+                )
+            else:
+                runnable.append(e)
+        fetch = sorted(
+            {c for e in runnable for c in e.columns()}
+            | {c for e in runnable for c in e.condition_identifiers() if c in table_cols},
+            key=table_cols.index,
+        )
+        frame = _fetch_table(con, suite.table, fetch) if runnable else None
+        location_cols = suite.example_columns
+        if location_cols is None and all(c in table_cols for c in LINEAGE_LOCATION):
+            location_cols = list(LINEAGE_LOCATION)
+    else:
+        runnable = list(expectations)
+        try:
+            frame = con.sql(suite.profiles[batch]).to_arrow_table().to_pandas()
+        except duckdb.Error as e:
+            first = str(e).splitlines()[0]
+            return [
+                _failed(
+                    suite,
+                    x,
+                    f"{suite.table}: profile {batch!r} of {suite.path.name} failed: {first}",
+                )
+                for x in expectations
+            ]
+        location_cols = None
+    if not runnable:
+        return results
+    wanted = set().union(*(e.parameters() for e in runnable))
+    try:
+        parameters = _parameters(con, suite, wanted, today)
+    except KeyError as missing:
+        return results + [
+            _failed(
+                suite,
+                e,
+                f"{suite.path.name}: parameter {missing} is not defined "
+                f"in meta.leitstand.parameters",
+            )
+            for e in runnable
+        ]
+    validated = _validate(frame, runnable, parameters)
+    for e in runnable:
+        r = validated.get(e.index)
+        severity = _gx_severity(e.config)
+        if r is None:
+            results.append(
+                _failed(suite, e, f"{suite.table}: GX returned no result for {e.check_name}")
+            )
+            continue
+        info = r.exception_info or {}
+        raised = (
+            info.get("raised_exception")
+            if "raised_exception" in info
+            else any(v.get("raised_exception") for v in info.values() if isinstance(v, dict))
+        )
+        if raised:
+            text = info.get("exception_message") or next(
+                (v.get("exception_message") for v in info.values() if isinstance(v, dict)), ""
+            )
+            results.append(
+                _failed(suite, e, f"{suite.table}: {e.check_name} could not run: {text}")
+            )
+            continue
+        result = r.result or {}
+        indices = list(result.get("partial_unexpected_index_list") or []) if not r.success else []
+        locations = (
+            _locations(con, suite.table, frame, indices, location_cols or []) if indices else {}
+        )
+        observed, threshold, message = describe(
+            suite.table,
+            e,
+            bool(r.success),
+            result,
+            locations,
+            _default_fix(suite.table),
+            parameters,
+        )
+        results.append(
+            GateResult(
+                e.check_name, suite.table, severity, bool(r.success), observed, threshold, message
+            )
+        )
+    return results
+
+
+def run_suite(
+    con: duckdb.DuckDBPyConnection, suite_path: str | Path, today: dt.date | None = None
+) -> list[GateResult]:
+    """Validate the table named by the suite file; one `GateResult` per expectation.
+
+    A missing table is itself a failed (error) result, so a gate never passes by accident
+    because an upstream step produced nothing.
+    """
+    suite = load_suite(suite_path)
+    today = today or dt.date.today()
+    table_cols = table_columns(con, suite.table)
+    if not table_cols:
+        return [
+            GateResult(
+                "table_exists",
+                suite.table,
+                ERROR,
+                False,
+                "missing",
+                "exists",
+                f"{suite.table} does not exist in the build database, so {suite.path.name} cannot "
+                f"check it. Fix: look at the step that builds it (ingest or dbt) in this run's log",
+            )
+        ]
+    results: list[GateResult] = []
+    for batch, expectations in suite.batches().items():
+        results += _run_batch(con, suite, batch, expectations, table_cols, today)
+    order = {e.check_name: e.index for e in suite.expectations}
+    return sorted(results, key=lambda r: order.get(r.check_name, -1))

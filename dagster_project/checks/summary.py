@@ -1,0 +1,51 @@
+"""The short block `leitstand run` prints: blocked or passed, then one line per failed check.
+
+An analyst should see at a glance why a run was blocked and what to fix; every message
+already says what, where and how, so the summary orders them (blocking first) and stops
+listing what passed.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from dagster_project.checks.results import ERROR, GateResult
+from dagster_project.checks.store import read_gate_results, read_run_report
+from dagster_project.settings import Settings
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def summarise(results: list[GateResult]) -> str:
+    """`gate: BLOCKED by 2 checks …` followed by one indented line per failed check."""
+    if not results:
+        return "gate: no checks ran"
+    errors = [r for r in results if r.blocks]
+    warnings = [r for r in results if not r.passed and r.severity != ERROR]
+    passed = sum(r.passed for r in results)
+    counts = f"{_plural(len(warnings), 'warning')}, {passed} passed"
+    head = (
+        f"gate: BLOCKED by {_plural(len(errors), 'failed check')} ({counts})"
+        if errors
+        else f"gate: passed ({counts})"
+    )
+    lines = [head]
+    for r in sorted(errors, key=lambda r: (r.source_or_table, r.check_name)):
+        lines.append(f"  ✗ [{r.source_or_table} · {r.check_name}] {r.message}")
+    for r in sorted(warnings, key=lambda r: (r.source_or_table, r.check_name)):
+        lines.append(f"  ! [{r.source_or_table} · {r.check_name}] {r.message}")
+    return "\n".join(lines)
+
+
+def summary_for_run(settings: Settings, run_id: str) -> str:
+    """The summary of a finished run: from its report file, else from the build database."""
+    results = read_run_report(settings.runs_dir, run_id)
+    if not results and settings.build_db.exists():
+        try:
+            with duckdb.connect(str(settings.build_db)) as con:
+                results = read_gate_results(con, run_id)
+        except duckdb.Error:
+            results = []
+    return summarise(results) if results else ""
