@@ -1,4 +1,6 @@
-{#- Survey answers in long form: one row per given answer of a complete response. -#}
+{#- Survey answers in long form: one row per given answer of a complete response. The
+    ingest already skips incomplete responses (no submitted_at); this model keeps that
+    promise for any row that still arrives without one. -#}
 with
 
 source as (
@@ -20,6 +22,8 @@ renamed as (
         _file_name,
         _row_number
     from source
+    where submitted_at is not null
+        and answer is not null
 
 )
 
