@@ -2,6 +2,7 @@
 
     leitstand run [--sources DIR] [--data-dir DIR] [--no-dashboards]
     leitstand query "SQL" [--csv]
+    leitstand status
     leitstand serve [--port N]
 """
 
@@ -26,9 +27,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings = load_settings(args.sources, args.data_dir)
     settings.export()
     _quiet_tools()
+    from dagster_project.run_lock import pipeline_lock
     from dagster_project.runner import run_pipeline
 
-    outcome = run_pipeline(settings, dashboards=not args.no_dashboards)
+    def queued(holder: str) -> None:
+        print(f"leitstand run: queued — another run holds {settings.data_dir} ({holder}); "
+              "this one starts when it ends", file=sys.stderr, flush=True)
+
+    # one run per data dir at a time (one DuckDB writer); progress lines go to stderr
+    with pipeline_lock(settings.data_dir, owner="leitstand run", on_wait=queued):
+        outcome = run_pipeline(settings, dashboards=not args.no_dashboards)
     print(outcome.report())
     return 0 if outcome.ok else 1
 
@@ -45,6 +53,15 @@ def cmd_query(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_status(args: argparse.Namespace) -> int:
+    from dagster_project.status import collect_status, render
+
+    _quiet_tools()
+    settings = load_settings(args.sources, args.data_dir)
+    print(render(collect_status(settings, with_dagster=not args.no_dagster)), end="")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from dagster_project.assets.dashboards import serve
 
@@ -53,11 +70,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="leitstand", description="Transformation KPIs: ingest, audit, publish.")
+    p = argparse.ArgumentParser(
+        prog="leitstand", description="Transformation KPIs: ingest, audit, publish."
+    )
     sub = p.add_subparsers(dest="command", required=True)
 
-    run = sub.add_parser("run", help="run the whole pipeline (ingest → gate → dbt → gate → publish → dashboards)")
-    run.add_argument("--sources", help="sources folder (default $LEITSTAND_SOURCES_DIR or ./sources)")
+    run = sub.add_parser(
+        "run", help="run the whole pipeline (ingest → gate → dbt → gate → publish → dashboards)"
+    )
+    run.add_argument(
+        "--sources", help="sources folder (default $LEITSTAND_SOURCES_DIR or ./sources)"
+    )
     run.add_argument("--data-dir", help="data dir (default $LEITSTAND_DATA_DIR or ./data)")
     run.add_argument("--no-dashboards", action="store_true", help="skip the dashboard build")
     run.set_defaults(func=cmd_run)
@@ -67,6 +90,16 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--csv", action="store_true", help="print CSV instead of a table")
     q.add_argument("--data-dir")
     q.set_defaults(func=cmd_query)
+
+    st = sub.add_parser(
+        "status", help="last publication, freshness per source, last run and its gate result"
+    )
+    st.add_argument("--sources")
+    st.add_argument("--data-dir")
+    st.add_argument(
+        "--no-dagster", action="store_true", help="skip reading the Dagster run history"
+    )
+    st.set_defaults(func=cmd_status)
 
     s = sub.add_parser("serve", help="serve the built dashboards on 127.0.0.1")
     s.add_argument("--port", type=int, default=3000)
