@@ -1,0 +1,353 @@
+"""Load the sources folder into the raw layer: the interface the Dagster assets call.
+
+`load_config` reads `sources/config/*`, `load_source` one source folder. Both are
+incremental and idempotent: a file whose name and content hash are unchanged is not read
+again; removed or changed files disappear with their rows ("the folder is the truth");
+`raw.<table>` and the table's rows in `dq.quarantine` are rebuilt from the stored per-file
+rows on every call, so references (org units, employee and project ids) are re-evaluated
+against the current master data. Each call is one transaction on the caller's connection.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from dagster_project.ingest.contracts import (
+    Contract,
+    all_contracts,
+    contract,
+    contracts_hash,
+    contracts_markdown,
+    match_headers,
+)
+from dagster_project.ingest.parse import build_parsed
+from dagster_project.ingest.reader import ACCEPTED_SUFFIXES, read_file
+from dagster_project.ingest.sniff import Encoding, UnreadableFile, hash_and_encoding
+from dagster_project.ingest.store import (
+    Registered,
+    count,
+    ensure_schemas,
+    ensure_store,
+    forget_file,
+    ident,
+    rebuild_table,
+    register_file,
+    registered_files,
+    store_parsed,
+)
+from dagster_project.ingest.survey import (
+    build_survey_parsed,
+    catalog_hash,
+    question_catalog,
+    question_columns,
+    rebuild_survey,
+    skip_incomplete,
+)
+from dagster_project.ingest.values import install_macros
+
+__all__ = [
+    "CONFIG_TABLES",
+    "SOURCES",
+    "SOURCE_DEPENDENCIES",
+    "FileProblem",
+    "LoadResult",
+    "contracts_markdown",
+    "load_config",
+    "load_source",
+]
+
+log = logging.getLogger("leitstand.ingest")
+
+CONFIG_DIR = "config"
+CONFIG_TABLES: list[str] = [n for n, c in all_contracts().items() if c.is_config]
+SOURCES: list[str] = [
+    "hr_employees",
+    "erp_orders",
+    "crm_interactions",
+    "crm_leads",
+    "it_licenses",
+    "it_usage",
+    "lms_trainings",
+    "survey_responses",
+    "projects",
+    "project_milestones",
+]
+# Source → sources whose rows it references (ids checked against them). Every source also
+# reads the config tables (org units; the survey its question catalog).
+SOURCE_DEPENDENCIES: dict[str, list[str]] = {
+    name: sorted({f.ref for f in contract(name).fields if f.ref and f.ref in SOURCES})
+    for name in SOURCES
+    if any(f.ref in SOURCES for f in contract(name).fields if f.ref)
+}
+
+
+@dataclass
+class FileProblem:
+    """A rejected file; `str()` is the one line a person reads to fix it."""
+
+    source: str
+    file_name: str
+    message: str
+    folder: str = ""   # how the person knows the folder, e.g. `sources/erp_orders`
+
+    def __str__(self) -> str:
+        where = f"{self.folder}/{self.file_name}" if self.folder else self.file_name
+        return f"{where} ({self.source}): {self.message}"
+
+
+@dataclass
+class LoadResult:
+    source: str                  # source folder or config table name
+    files_loaded: int            # files in the folder now represented in raw
+    files_read: int              # files actually parsed this run (new or changed)
+    rows_total: int              # data rows in the folder's current files
+    rows_loaded: int             # rows in raw.<source> after the run
+    rows_quarantined: int        # rows of this source in dq.quarantine after the run
+    duplicates_collapsed: int
+    dropped_columns: list[tuple[str, str]] = field(default_factory=list)
+    rejected_files: list[FileProblem] = field(default_factory=list)
+
+
+class _Rejected(Exception):
+    """A file-level problem: the file is not loaded, the message says why."""
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def _missing_message(missing) -> str:
+    return "; ".join(
+        f"required column '{f.name}' missing — accepted headers: {', '.join(f.headers)}"
+        for f in missing
+    )
+
+
+def _file_convention(delimiter: str, language: str) -> str:
+    """Decimal separator a file uses by convention: `;` or German headers mean comma."""
+    return "," if delimiter == ";" or language == "de" else "."
+
+
+def _ingest_file(con: duckdb.DuckDBPyConnection, c: Contract, path: Path, file_hash: str,
+                 encoding: Encoding, context: str, load_id: str, loaded_at: dt.datetime,
+                 allow_no_rows: bool) -> Registered:
+    """Read, parse and store one file; raise `_Rejected` for a file-level problem."""
+    try:
+        read = read_file(con, path, encoding, c)
+    except UnreadableFile as exc:
+        raise _Rejected(str(exc)) from exc
+    try:
+        match = match_headers(c, read.headers)
+        if match.missing:
+            raise _Rejected(_missing_message(match.missing))
+        if read.rows == 0 and not allow_no_rows:
+            raise _Rejected("the file has a header but no data rows — export it with data "
+                            "or remove it from the folder")
+        convention = _file_convention(read.delimiter, match.language)
+        skipped = 0
+        ignored = [h for _, h in match.ignored]
+        if c.is_survey:
+            catalog = question_catalog(con)
+            questions = question_columns(read.headers, catalog, set(match.columns.values()))
+            if not questions:
+                raise _Rejected(
+                    "no answer columns: no header is a question_id of "
+                    "config/survey_questions.csv (e.g. 'Q01' or 'Q01 [question text]')")
+            ignored = [read.headers[i] for i, _ in match.ignored if i not in questions]
+            skipped = skip_incomplete(con, f"c{match.columns['submitted_at']}")
+            rows, duplicates = build_survey_parsed(
+                con, c, match.columns, len(read.headers), questions, convention)
+            rows += skipped
+        else:
+            outcome = build_parsed(con, c, match.columns, len(read.headers), convention)
+            rows, duplicates = outcome.rows, outcome.duplicates_collapsed
+        store_parsed(con, c, path.name, file_hash, load_id, loaded_at)
+    finally:
+        con.execute("drop table if exists _in; drop table if exists _parsed")
+    dropped = [h for _, h in match.personal]
+    entry = Registered(path.name, file_hash, context, rows, skipped, duplicates, dropped)
+    register_file(con, c.name, entry, load_id, loaded_at, read.encoding, read.delimiter)
+    delimiter = {"\t": "tab", "": "-"}.get(read.delimiter, read.delimiter)
+    log.info("%s/%s: read %d rows (%s, delimiter %s, decimal %s)%s%s", c.name, path.name, rows,
+             read.encoding, delimiter, convention,
+             f", {skipped} incomplete responses skipped" if skipped else "",
+             f", {duplicates} exact duplicate rows collapsed" if duplicates else "")
+    if dropped:
+        log.warning("%s/%s: dropped personal identifier columns: %s", c.name, path.name,
+                    ", ".join(dropped))
+    if ignored:
+        log.info("%s/%s: ignored columns not in the contract: %s", c.name, path.name,
+                 ", ".join(ignored))
+    return entry
+
+
+def _load(con: duckdb.DuckDBPyConnection, c: Contract, files: list[Path], folder_label: str,
+          load_id: str, problems: list[FileProblem]) -> LoadResult:
+    """Bring `raw_files.<name>` in line with `files`, rebuild `raw.<name>`, count."""
+    install_macros(con)
+    ensure_schemas(con)
+    ensure_store(con, c)
+    context = contracts_hash()
+    if c.is_survey:
+        context += ":" + catalog_hash(question_catalog(con))
+    registry = registered_files(con, c.name)
+    loaded_at = _now()
+    present: set[str] = set()
+    files_read = 0
+    for path in files:
+        if path.suffix.lower() not in ACCEPTED_SUFFIXES:
+            accepted = ", ".join(ACCEPTED_SUFFIXES)
+            suffix = path.suffix or path.name
+            kind = "a folder" if path.is_dir() else f"unknown file type '{suffix}'"
+            problems.append(FileProblem(c.name, path.name,
+                                        f"{kind} — accepted: {accepted} (move it elsewhere)",
+                                        folder_label))
+            continue
+        file_hash, encoding = hash_and_encoding(path)
+        known = registry.get(path.name)
+        if known and known.file_hash == file_hash and known.context_hash == context:
+            present.add(path.name)
+            continue
+        if known:
+            forget_file(con, c.name, path.name)
+        try:
+            _ingest_file(con, c, path, file_hash, encoding, context, load_id, loaded_at,
+                         allow_no_rows=c.is_config and c.name != "org_units")
+            present.add(path.name)
+            files_read += 1
+        except _Rejected as exc:
+            problems.append(FileProblem(c.name, path.name, str(exc), folder_label))
+    for name in registry:
+        if name not in present:
+            forget_file(con, c.name, name)
+            log.info("%s/%s: no longer in the folder (or rejected): its rows are removed",
+                     c.name, name)
+    if c.is_survey:
+        rebuild_survey(con, c)
+    else:
+        rebuild_table(con, c)
+    if c.name == "org_units":
+        problems.extend(_check_org_tree(con, folder_label))
+    registry = registered_files(con, c.name)
+    return LoadResult(
+        source=c.name,
+        files_loaded=len(registry),
+        files_read=files_read,
+        rows_total=sum(r.rows for r in registry.values()),
+        rows_loaded=count(con, f"select count(*) from raw.{ident(c.name)}"),
+        rows_quarantined=count(con, "select count(*) from dq.quarantine where source = ?",
+                               [c.name]),
+        duplicates_collapsed=sum(r.duplicates_collapsed for r in registry.values()),
+        dropped_columns=[(r.file_name, h) for r in registry.values() for h in r.dropped_columns],
+        rejected_files=problems,
+    )
+
+
+def _check_org_tree(con: duckdb.DuckDBPyConnection, folder_label: str) -> list[FileProblem]:
+    """The org tree needs exactly one root; otherwise nothing can be rolled up."""
+    roots = [r[0] for r in con.execute(
+        "select org_unit_id from raw.org_units where parent_id is null order by org_unit_id"
+    ).fetchall()]
+    if len(roots) == 1 or not count(con, "select count(*) from raw.org_units"):
+        return []
+    files = [r[0] for r in con.execute(
+        "select distinct _file_name from raw.org_units order by 1").fetchall()]
+    found = ", ".join(roots) if roots else "none"
+    return [FileProblem(
+        "org_units", files[0] if files else "org_units.csv",
+        f"the org tree needs exactly one root (a unit with an empty parent_id) — found "
+        f"{len(roots)}: {found}; give every other unit its parent",
+        folder_label,
+    )]
+
+
+def _transaction(con: duckdb.DuckDBPyConnection, work):
+    con.begin()
+    try:
+        result = work()
+    except BaseException:
+        con.rollback()
+        raise
+    con.commit()
+    return result
+
+
+def _visible_files(folder: Path) -> list[Path]:
+    """Files of a folder in lexical order; hidden files and Office lock files (`~$x`) skipped."""
+    if not folder.is_dir():
+        return []
+    return sorted(
+        (p for p in folder.iterdir() if not p.name.startswith((".", "~$"))),
+        key=lambda p: p.name,
+    )
+
+
+def load_source(con: duckdb.DuckDBPyConnection, source: str, sources_dir: Path,
+                load_id: str) -> LoadResult:
+    """Load `sources_dir/<source>/` into `raw.<source>` (see module docstring)."""
+    if source not in SOURCES:
+        raise KeyError(f"unknown source '{source}' (known: {', '.join(SOURCES)})")
+    sources_dir = Path(sources_dir)
+    folder = sources_dir / source
+    if not folder.is_dir():
+        log.warning("%s: folder %s does not exist — the source is empty", source, folder)
+    label = f"{sources_dir.name}/{source}"
+    result = _transaction(con, lambda: _load(con, contract(source), _visible_files(folder),
+                                             label, load_id, []))
+    _log_result(result)
+    return result
+
+
+def _config_files(folder: Path, name: str) -> list[Path]:
+    return [p for p in _visible_files(folder)
+            if p.stem.lower() == name and p.suffix.lower() in ACCEPTED_SUFFIXES]
+
+
+def load_config(con: duckdb.DuckDBPyConnection, sources_dir: Path,
+                load_id: str) -> list[LoadResult]:
+    """Load every `sources_dir/config/<table>.csv|.txt|.xlsx` into `raw.<table>`.
+
+    `org_units` first: the other tables resolve org units against it.
+    """
+    sources_dir = Path(sources_dir)
+    folder = sources_dir / CONFIG_DIR
+    label = f"{sources_dir.name}/{CONFIG_DIR}"
+    results = []
+    for name in CONFIG_TABLES:
+        c = contract(name)
+        files = _config_files(folder, name)
+        problems: list[FileProblem] = []
+        if not files and not c.optional:
+            problems.append(FileProblem(
+                name, f"{name}.csv",
+                f"config file missing — add {name}.csv with the columns "
+                f"{', '.join(f.name for f in c.fields)}", label))
+        if len(files) > 1:
+            problems.append(FileProblem(
+                name, files[1].name,
+                f"more than one file for {name} ({', '.join(p.name for p in files)}) — "
+                f"keep one", label))
+            files = files[:1]
+        result = _transaction(con, lambda c=c, files=files, problems=problems:
+                              _load(con, c, files, label, load_id, problems))
+        _log_result(result)
+        results.append(result)
+    known = {n for n in CONFIG_TABLES}
+    for p in _visible_files(folder):
+        if p.stem.lower() not in known:
+            log.warning("config/%s is not a known config file (known: %s) — ignored",
+                        p.name, ", ".join(CONFIG_TABLES))
+    return results
+
+
+def _log_result(r: LoadResult) -> None:
+    log.info("%s: %d files (%d read), %d rows in files, %d loaded, %d quarantined, "
+             "%d duplicates collapsed", r.source, r.files_loaded, r.files_read, r.rows_total,
+             r.rows_loaded, r.rows_quarantined, r.duplicates_collapsed)
+    for problem in r.rejected_files:
+        log.error("%s", problem)

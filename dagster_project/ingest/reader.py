@@ -1,0 +1,204 @@
+"""Read one export file into a temporary DuckDB table of text cells (`_in`).
+
+`_in` has `_row_number` (the data row number: 1 is the first row after the header, as the
+sample generator and a person counting rows in Excel below the header see it), one VARCHAR
+column per header cell (`c0`, `c1`, ...) and `_overflow` (text found beyond the header's
+last column, which makes the row suspect). It is a TEMP table: it lives only in this
+connection's memory and never reaches the database file — that is what keeps dropped
+personal columns out of every stored file.
+
+Delimited files are read by DuckDB's own CSV reader; Python only detects the layout and,
+where DuckDB cannot decode the bytes itself (Windows-1252 € „ “ –, UTF-16), writes a UTF-8
+copy to a temporary file first. `.xlsx` files (small by nature) go through openpyxl.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from dagster_project.ingest.contracts import Contract, match_headers
+from dagster_project.ingest.sniff import (
+    HEADER_SEARCH_ROWS,
+    Encoding,
+    UnreadableFile,
+    detect_layout,
+    read_sample_text,
+    transcode_to_utf8,
+)
+
+CSV_SUFFIXES = (".csv", ".txt")
+XLSX_SUFFIXES = (".xlsx",)
+ACCEPTED_SUFFIXES = CSV_SUFFIXES + XLSX_SUFFIXES
+
+
+@dataclass
+class ReadFile:
+    """What was read: the header cells and how the file was written (for the run log)."""
+
+    headers: list[str]
+    rows: int
+    encoding: str
+    delimiter: str
+
+
+def read_file(con: duckdb.DuckDBPyConnection, path: Path, encoding: Encoding,
+              c: Contract) -> ReadFile:
+    """Fill temp table `_in` from `path`; raise UnreadableFile with a readable reason."""
+    suffix = path.suffix.lower()
+    if suffix in XLSX_SUFFIXES:
+        return _read_xlsx(con, path, c)
+    return _read_delimited(con, path, encoding, c)
+
+
+def _columns_literal(n: int, overflow: bool) -> str:
+    cols = [f"'c{i}': 'VARCHAR'" for i in range(n)]
+    if overflow:
+        cols.append("'_overflow': 'VARCHAR'")
+    return "{" + ", ".join(cols) + "}"
+
+
+def _read_delimited(con: duckdb.DuckDBPyConnection, path: Path, encoding: Encoding,
+                    c: Contract) -> ReadFile:
+    layout = detect_layout(read_sample_text(path, encoding), c)
+    n = len(layout.headers)
+    with tempfile.TemporaryDirectory(prefix="leitstand-ingest-") as tmp:
+        source = path
+        if encoding.transcode:
+            source = Path(tmp) / "utf8.csv"
+            transcode_to_utf8(path, encoding, source)
+        common = (
+            f"delim={_q(layout.delimiter)}, quote='\"', escape='\"', header=false, "
+            f"skip={layout.skip_lines}, auto_detect=false, encoding={_q(encoding.duckdb)}"
+        )
+        fast = (f"select * from read_csv({_q(str(source))}, {common}, "
+                f"columns={_columns_literal(n, False)})")
+        # Ragged rows (too few or too many fields) need the sequential, lenient reader; an
+        # extra column catches text beyond the header so such rows can be quarantined.
+        lenient = (f"select * from read_csv({_q(str(source))}, {common}, "
+                   f"columns={_columns_literal(n, True)}, null_padding=true, "
+                   f"strict_mode=false, parallel=false)")
+        try:
+            con.execute(f"create or replace temp table _scan as {fast}")
+            con.execute("alter table _scan add column _overflow varchar")
+        except duckdb.Error:
+            try:
+                con.execute(f"create or replace temp table _scan as {lenient}")
+            except duckdb.Error as exc:
+                raise UnreadableFile(f"not readable as a delimited file: {_first_line(exc)}") \
+                    from exc
+    rows = _number_rows(con)
+    return ReadFile(layout.headers, rows, encoding.name, layout.delimiter)
+
+
+def _number_rows(con: duckdb.DuckDBPyConnection) -> int:
+    """Give each scanned row its data row number (insertion order is file order)."""
+    # Row ids of one bulk insert are consecutive in file order; inside a transaction they
+    # start at a large offset, hence the subtraction.
+    con.execute(
+        "create or replace temp table _in as "
+        "select rowid - (select min(rowid) from _scan) + 1 as _row_number, * from _scan"
+    )
+    con.execute("drop table _scan")
+    return con.execute("select count(*) from _in").fetchall()[0][0]
+
+
+def _q(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def xlsx_cell_text(value: object, number_format: str | None = None) -> str | None:
+    """One spreadsheet cell as the text a CSV export would hold, never ambiguous.
+
+    Typed numbers come out with a dot decimal that cannot be mistaken for a thousands
+    separator (`1.234` is written `1.2340`); percent-formatted cells as `45%`; dates as ISO.
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0, 0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dt.time):
+        return value.isoformat()
+    if isinstance(value, int | float):
+        percent = bool(number_format) and "%" in number_format
+        number = float(value) * 100 if percent else value
+        if isinstance(number, float):
+            number = round(number, 10)
+            text = str(int(number)) if number.is_integer() else repr(number)
+        else:
+            text = str(number)
+        if "e" in text.lower():
+            text = f"{number:.12f}".rstrip("0").rstrip(".")
+        if re.fullmatch(r"-?[1-9][0-9]{0,2}\.[0-9]{3}", text):
+            text += "0"
+        return text + ("%" if percent else "")
+    return str(value)
+
+
+def _read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, c: Contract) -> ReadFile:
+    import openpyxl
+
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for broken files
+        raise UnreadableFile(f"not readable as an .xlsx workbook: {_first_line(exc)}") from exc
+    try:
+        if not workbook.worksheets:
+            raise UnreadableFile("the workbook has no sheet")
+        rows = [
+            [xlsx_cell_text(cell.value, getattr(cell, "number_format", None)) for cell in row]
+            for row in workbook.worksheets[0].iter_rows()
+        ]
+    finally:
+        workbook.close()
+    while rows and all(v is None or str(v).strip() == "" for v in rows[-1]):
+        rows.pop()
+    if not rows:
+        raise UnreadableFile("the file is empty")
+    header_index = _xlsx_header_row(rows, c)
+    headers = [h if h is not None else "" for h in rows[header_index]]
+    while headers and headers[-1].strip() == "":
+        headers.pop()
+    n = len(headers)
+    data = rows[header_index + 1:]
+    columns = {"_row_number": pa.array(range(1, len(data) + 1), pa.int64())}
+    for i in range(n):
+        columns[f"c{i}"] = pa.array([r[i] if i < len(r) else None for r in data], pa.string())
+    overflow = [
+        next((str(v) for v in r[n:] if v is not None and str(v).strip()), None) for r in data
+    ]
+    columns["_overflow"] = pa.array(overflow, pa.string())
+    table = pa.table(columns)
+    con.register("_xlsx_rows", table)
+    try:
+        con.execute("create or replace temp table _in as select * from _xlsx_rows")
+    finally:
+        con.unregister("_xlsx_rows")
+    return ReadFile(headers, len(data), "xlsx", "")
+
+
+def _xlsx_header_row(rows: list[list[str | None]], c: Contract) -> int:
+    """The row (among the first few) whose cells match the most contract headers."""
+    best, best_index = -1, 0
+    for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        cells = [v or "" for v in row]
+        matched = len(match_headers(c, cells).columns)
+        if matched > best:
+            best, best_index = matched, index
+    return best_index

@@ -1,0 +1,262 @@
+"""Where loaded files live, and how `raw.<source>` is rebuilt from them on every run.
+
+- `meta.loaded_files`: the registry, one row per file currently represented (name, content
+  hash, the context it was parsed under, counts, dropped columns).
+- `raw_files.<source>`: the parsed rows of every registered file, good and bad (bad rows
+  carry `_problem_*`), so that an unchanged file is never read again.
+- `raw.<source>`: the current state, rebuilt each run from `raw_files.<source>`: rows with
+  a problem or an unresolved reference are quarantined, then the latest file wins per
+  business key. Ordered by file and row, so two runs over one folder give identical tables.
+- `dq.quarantine`: every problem row of the current files, replaced per source on each run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import duckdb
+
+from dagster_project.ingest.contracts import Contract, Field, contract
+from dagster_project.ingest.parse import SQL_TYPES
+from dagster_project.ingest.values import sql_str
+
+LINEAGE_COLUMNS = [
+    ("_source", "varchar"),
+    ("_file_name", "varchar"),
+    ("_file_hash", "varchar"),
+    ("_row_number", "bigint"),
+    ("_load_id", "varchar"),
+    ("_loaded_at", "timestamp"),
+]
+PROBLEM_COLUMNS = [
+    ("_problem_column", "varchar"),
+    ("_problem_reason", "varchar"),
+    ("_problem_value", "varchar"),
+]
+
+_SCHEMAS = """
+create schema if not exists raw;
+create schema if not exists raw_files;
+create schema if not exists dq;
+create schema if not exists meta;
+create table if not exists dq.quarantine (
+    source varchar, file_name varchar, row_number bigint, column_name varchar,
+    reason varchar, raw_value varchar
+);
+create table if not exists meta.loaded_files (
+    source varchar, file_name varchar, file_hash varchar, context_hash varchar,
+    load_id varchar, loaded_at timestamp, rows bigint, rows_skipped bigint,
+    duplicates_collapsed bigint, dropped_columns varchar[], encoding varchar,
+    delimiter varchar
+);
+"""
+
+
+def ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def ensure_schemas(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(_SCHEMAS)
+
+
+@dataclass(frozen=True)
+class Registered:
+    """A file as the registry remembers it."""
+
+    file_name: str
+    file_hash: str
+    context_hash: str
+    rows: int
+    rows_skipped: int
+    duplicates_collapsed: int
+    dropped_columns: list[str]
+
+
+def registered_files(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, Registered]:
+    rows = con.execute(
+        "select file_name, file_hash, context_hash, rows, rows_skipped, duplicates_collapsed,"
+        " dropped_columns from meta.loaded_files where source = ? order by file_name",
+        [source],
+    ).fetchall()
+    return {r[0]: Registered(r[0], r[1], r[2], r[3], r[4], r[5], list(r[6] or [])) for r in rows}
+
+
+def register_file(con: duckdb.DuckDBPyConnection, source: str, entry: Registered, load_id: str,
+                  loaded_at: dt.datetime, encoding: str, delimiter: str) -> None:
+    con.execute(
+        "insert into meta.loaded_files values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [source, entry.file_name, entry.file_hash, entry.context_hash, load_id, loaded_at,
+         entry.rows, entry.rows_skipped, entry.duplicates_collapsed, entry.dropped_columns,
+         encoding, delimiter],
+    )
+
+
+def forget_file(con: duckdb.DuckDBPyConnection, source: str, file_name: str) -> None:
+    """Remove a file and its rows (it was removed from the folder, changed or rejected)."""
+    con.execute(f"delete from raw_files.{ident(source)} where _file_name = ?", [file_name])
+    con.execute("delete from meta.loaded_files where source = ? and file_name = ?",
+                [source, file_name])
+
+
+def store_columns(c: Contract) -> list[tuple[str, str]]:
+    """Columns of `raw_files.<source>`: fields as parsed, problems, lineage."""
+    if c.is_survey:
+        fields = [
+            ("response_id", "varchar"), ("submitted_at", "timestamp"), ("org_unit", "varchar"),
+            ("wave", "varchar"), ("question_id", "varchar"), ("answer", "double"),
+        ]
+    else:
+        fields = [(f.name, SQL_TYPES[f.type]) for f in c.fields]
+    return fields + PROBLEM_COLUMNS + LINEAGE_COLUMNS
+
+
+def ensure_store(con: duckdb.DuckDBPyConnection, c: Contract) -> None:
+    """Create `raw_files.<source>`; when the contract's columns changed, start it afresh."""
+    wanted = store_columns(c)
+    existing = con.execute(
+        "select column_name, lower(data_type) from information_schema.columns "
+        "where table_schema = 'raw_files' and table_name = ? order by ordinal_position",
+        [c.name],
+    ).fetchall()
+    if existing and [(n, t) for n, t in existing] != wanted:
+        con.execute(f"drop table raw_files.{ident(c.name)}")
+        con.execute("delete from meta.loaded_files where source = ?", [c.name])
+        existing = []
+    if not existing:
+        cols = ", ".join(f"{ident(n)} {t}" for n, t in wanted)
+        con.execute(f"create table raw_files.{ident(c.name)} ({cols})")
+
+
+def store_parsed(con: duckdb.DuckDBPyConnection, c: Contract, file_name: str, file_hash: str,
+                 load_id: str, loaded_at: dt.datetime) -> None:
+    """Append temp table `_parsed` (one file's rows) with lineage to `raw_files.<source>`."""
+    con.execute(
+        f"insert into raw_files.{ident(c.name)} by name "
+        f"select *, ? as _source, ? as _file_name, ? as _file_hash, ? as _load_id, "
+        f"cast(? as timestamp) as _loaded_at from _parsed order by _row_number",
+        [c.name, file_name, file_hash, load_id, loaded_at],
+    )
+
+
+def _org_lookup(con: duckdb.DuckDBPyConnection) -> None:
+    """Temp table `_org_lookup(k, org_unit_id)`: unit ids and names, lower-case and trimmed.
+
+    An id beats a name when both spell the same text.
+    """
+    has_org = con.execute(
+        "select count(*) from information_schema.tables "
+        "where table_schema = 'raw' and table_name = 'org_units'"
+    ).fetchall()[0][0]
+    if not has_org:
+        con.execute("create or replace temp table _org_lookup (k varchar, org_unit_id varchar)")
+        return
+    con.execute("""
+        create or replace temp table _org_lookup as
+        select k, arg_min(org_unit_id, priority) as org_unit_id from (
+            select lower(trim(org_unit_id)) as k, org_unit_id, 1 as priority from raw.org_units
+            union all
+            select lower(trim(name)), org_unit_id, 2 from raw.org_units where name is not null
+        ) group by k
+    """)
+
+
+def _reference_set(con: duckdb.DuckDBPyConnection, ref_source: str, alias: str) -> str:
+    """SQL for the ids a referenced source knows: every id in its current files.
+
+    An id counts as known when it appears in the referenced export at all (also on a row
+    quarantined for another reason), so one bad HR row does not cascade into licences.
+    """
+    ref = contract(ref_source)
+    key = ident(ref.key[0])
+    exists = con.execute(
+        "select count(*) from information_schema.tables "
+        "where table_schema = 'raw_files' and table_name = ?", [ref_source]
+    ).fetchall()[0][0]
+    if not exists:
+        return f"(select cast(null as varchar) as {alias} where false)"
+    return (f"(select distinct {key} as {alias} from raw_files.{ident(ref_source)} "
+            f"where {key} is not null)")
+
+
+def check_references(con: duckdb.DuckDBPyConnection, c: Contract, table: str,
+                     fields: list[Field]) -> None:
+    """Temp table `_checked`: `table` plus `_q_column/_q_reason/_q_value` (first problem).
+
+    The problem found at parse time comes first; then unknown org units and ids unknown to
+    the referenced source, in field order. Org units are resolved to `__org_<field>`.
+    """
+    _org_lookup(con)
+    joins, cases = [], []
+    extra_cols = []
+    for i, f in enumerate(fields):
+        col = ident(f.name)
+        if f.ref == "org_unit":
+            alias = f"o{i}"
+            joins.append(f"left join _org_lookup {alias} on {alias}.k = lower(trim(t.{col}))")
+            extra_cols.append(f"{alias}.org_unit_id as {ident('__org_' + f.name)}")
+            cases.append((
+                f"t.{col} is not null and {alias}.org_unit_id is null",
+                f.name,
+                f"'unknown org unit ''' || t.{col} || ''' (known: see config/org_units.csv)'",
+                f"t.{col}",
+            ))
+        elif f.ref:
+            alias = f"r{i}"
+            joins.append(f"left join {_reference_set(con, f.ref, 'id')} {alias} "
+                         f"on {alias}.id = t.{col}")
+            label = f.name.replace("_", " ")
+            cases.append((f"t.{col} is not null and {alias}.id is null", f.name,
+                          sql_str(f"{label} not in {f.ref}"), f"t.{col}"))
+    column = "coalesce(t._problem_column, case " + " ".join(
+        f"when {cond} then {sql_str(name)}" for cond, name, _, _ in cases) + " end)"
+    reason = "coalesce(t._problem_reason, case " + " ".join(
+        f"when {cond} then {r}" for cond, _, r, _ in cases) + " end)"
+    value = "case when t._problem_column is not null then t._problem_value " + " ".join(
+        f"when {cond} then {v}" for cond, _, _, v in cases) + " end"
+    if not cases:
+        column, reason, value = "t._problem_column", "t._problem_reason", "t._problem_value"
+    extra = "".join(", " + e for e in extra_cols)
+    con.execute(f"""
+        create or replace temp table _checked as
+        select t.*{extra}, {column} as _q_column, {reason} as _q_reason, {value} as _q_value
+        from {table} t {" ".join(joins)}
+    """)
+
+
+def replace_quarantine(con: duckdb.DuckDBPyConnection, source: str, select_sql: str) -> None:
+    """Replace this source's rows of `dq.quarantine` by the rows `select_sql` returns."""
+    con.execute("delete from dq.quarantine where source = ?", [source])
+    con.execute(f"insert into dq.quarantine {select_sql}")
+
+
+def rebuild_table(con: duckdb.DuckDBPyConnection, c: Contract) -> None:
+    """Rebuild `raw.<source>` and its quarantine from `raw_files.<source>`."""
+    check_references(con, c, f"raw_files.{ident(c.name)}", list(c.fields))
+    outputs = []
+    for f in c.fields:
+        if f.ref == "org_unit":
+            outputs.append(f"{ident('__org_' + f.name)} as {ident(f.stored_name)}")
+        else:
+            outputs.append(ident(f.name))
+    lineage = ", ".join(ident(n) for n, _ in LINEAGE_COLUMNS)
+    key = ", ".join(ident(k) for k in c.key)
+    con.execute(f"""
+        create or replace table raw.{ident(c.name)} as
+        select {", ".join(outputs)}, {lineage}
+        from _checked
+        where _q_reason is null
+        qualify row_number() over (
+            partition by {key} order by _file_name desc, _row_number desc) = 1
+        order by _file_name, _row_number
+    """)
+    replace_quarantine(con, c.name, f"""
+        select {sql_str(c.name)}, _file_name, _row_number, _q_column, _q_reason, _q_value
+        from _checked where _q_reason is not null order by _file_name, _row_number
+    """)
+    con.execute("drop table _checked")
+
+
+def count(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> int:
+    return int(con.execute(sql, params or []).fetchall()[0][0])

@@ -1,0 +1,191 @@
+"""Wide survey exports (LimeSurvey, Microsoft Forms): one row per response → one row per answer.
+
+A column is an answer column when its header is a `question_id` of the catalog
+(`raw.survey_questions`), alone or followed by a separator and text (`Q07 [Ich nutze ...]`,
+`Q07. ...`). The meta columns (response id, submitted at, org unit, wave) follow the
+contract like any other source. Responses without `submitted_at` are incomplete and are
+skipped (counted, not quarantined). An answer outside the question's scale quarantines that
+answer only. The catalog is part of a file's parse context: when it changes, survey files
+are read again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, replace
+
+import duckdb
+
+from dagster_project.ingest.contracts import Contract, Field
+from dagster_project.ingest.parse import build_parsed
+from dagster_project.ingest.store import (
+    LINEAGE_COLUMNS,
+    check_references,
+    ident,
+    replace_quarantine,
+)
+from dagster_project.ingest.values import decide_convention, sql_str
+
+SIGNATURE_FIELD = "_answers"
+
+
+@dataclass(frozen=True)
+class Question:
+    question_id: str
+    scale_min: float | None
+    scale_max: float | None
+
+
+def question_catalog(con: duckdb.DuckDBPyConnection) -> list[Question]:
+    exists = con.execute(
+        "select count(*) from information_schema.tables "
+        "where table_schema = 'raw' and table_name = 'survey_questions'"
+    ).fetchall()[0][0]
+    if not exists:
+        return []
+    rows = con.execute(
+        "select question_id, scale_min, scale_max from raw.survey_questions order by question_id"
+    ).fetchall()
+    return [Question(*r) for r in rows]
+
+
+def catalog_hash(catalog: list[Question]) -> str:
+    text = "|".join(f"{q.question_id}:{q.scale_min}:{q.scale_max}" for q in catalog)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def question_columns(headers: list[str], catalog: list[Question],
+                     taken: set[int]) -> dict[int, Question]:
+    """Answer columns: header = question id, alone or followed by a non-word character."""
+    by_id = {q.question_id.strip().lower(): q for q in catalog}
+    found: dict[int, Question] = {}
+    seen: set[str] = set()
+    for i, header in enumerate(headers):
+        if i in taken:
+            continue
+        m = re.match(r"\s*([^\s\[\].:()\-–]+)(?:$|[\s\[\].:()\-–])", header.lstrip("\ufeff"))
+        if not m:
+            continue
+        q = by_id.get(m.group(1).lower())
+        if q is not None and q.question_id not in seen:
+            found[i] = q
+            seen.add(q.question_id)
+    return found
+
+
+def skip_incomplete(con: duckdb.DuckDBPyConnection, submitted_col: str) -> int:
+    """Drop responses without `submitted_at` from `_in` (incomplete); return how many."""
+    before = con.execute("select count(*) from _in").fetchall()[0][0]
+    con.execute(f"delete from _in where lt_text({submitted_col}) is null")
+    return before - con.execute("select count(*) from _in").fetchall()[0][0]
+
+
+def build_survey_parsed(con: duckdb.DuckDBPyConnection, c: Contract, columns: dict[str, int],
+                        n_cells: int, questions: dict[int, Question],
+                        file_convention: str) -> tuple[int, int]:
+    """Create temp table `_parsed` in the long store shape; returns (rows, duplicates)."""
+    # The answers take part in duplicate detection: a signature column over their cells.
+    signature = "concat_ws(chr(31), " + ", ".join(
+        f"coalesce(lt_text(c{i}), '')" for i in questions) + ")"
+    con.execute(f"create or replace temp table _in as select *, {signature} as c{n_cells} "
+                f"from _in")
+    meta_contract = replace(c, fields=(*c.fields, Field(SIGNATURE_FIELD, "text")))
+    meta_columns = {**columns, SIGNATURE_FIELD: n_cells}
+    outcome = build_parsed(con, meta_contract, meta_columns, n_cells, file_convention)
+
+    cells = ", ".join(
+        f"{{'question_id': {sql_str(q.question_id)}, 't': lt_text(c{i}), "
+        f"'low': {_num(q.scale_min)}, 'high': {_num(q.scale_max)}}}"
+        for i, q in questions.items()
+    )
+    con.execute(f"""
+        create or replace temp table _answer_cells as
+        select _row_number, unnest([{cells}], recursive := true) from _in
+    """)
+    con.execute("delete from _answer_cells where t is null")
+    conv_sql = sql_str(_answer_convention(con, file_convention))
+    con.execute(f"""
+        create or replace temp table _answers as
+        select _row_number, question_id, t, low, high, lt_number(t, {conv_sql}) as answer
+        from _answer_cells
+    """)
+    wave_default = ("coalesce(p.wave, strftime(p.submitted_at, '%Y') || '-Q' || "
+                    "quarter(p.submitted_at))")
+    con.execute(f"""
+        create or replace temp table _survey_long as
+        select p._row_number, p.response_id, p.submitted_at, p.org_unit,
+               {wave_default} as wave, cast(null as varchar) as question_id,
+               cast(null as double) as answer,
+               p._problem_column, p._problem_reason, p._problem_value
+        from _parsed p
+        union all
+        select p._row_number, p.response_id, p.submitted_at, p.org_unit, {wave_default},
+               a.question_id,
+               case when a.answer between a.low and a.high then a.answer end,
+               case when a.answer is null or not (a.answer between a.low and a.high)
+                    then a.question_id end,
+               case when a.answer is null then 'unparsable answer ''' || a.t || ''''
+                    when not (a.answer between a.low and a.high)
+                    then 'answer ' || a.t || ' outside the scale '
+                         || printf('%g', a.low) || '..' || printf('%g', a.high) end,
+               case when a.answer is null or not (a.answer between a.low and a.high)
+                    then a.t end
+        from _parsed p join _answers a using (_row_number)
+        where p._problem_column is null
+    """)
+    con.execute("drop table _parsed; drop table _answers; drop table _answer_cells")
+    con.execute("alter table _survey_long rename to _parsed")
+    return outcome.rows, outcome.duplicates_collapsed
+
+
+def _answer_convention(con: duckdb.DuckDBPyConnection, file_convention: str) -> str:
+    comma, dot = con.execute("""
+        select count_if(lt_number_style(lt_number_text(t)) = ','),
+               count_if(lt_number_style(lt_number_text(t)) = '.')
+        from _answer_cells
+    """).fetchall()[0]
+    return decide_convention(comma, dot, file_convention)
+
+
+def _num(value: float | None) -> str:
+    return "cast(null as double)" if value is None else f"cast({float(value)!r} as double)"
+
+
+def rebuild_survey(con: duckdb.DuckDBPyConnection, c: Contract) -> None:
+    """`raw.survey_responses`: the answers of each response's latest good version."""
+    store = f"raw_files.{ident(c.name)}"
+    check_references(con, c, f"(select * from {store} where question_id is null)",
+                     [c.field("org_unit")])
+    con.execute("""
+        create or replace temp table _winners as
+        select response_id, _file_name, __org_org_unit as org_unit_id from _checked
+        where _q_reason is null
+        qualify row_number() over (
+            partition by response_id order by _file_name desc, _row_number desc) = 1
+    """)
+    lineage = ", ".join(f"a.{ident(n)}" for n, _ in LINEAGE_COLUMNS)
+    con.execute(f"""
+        create or replace table raw.survey_responses as
+        select a.response_id, a.submitted_at, w.org_unit_id, a.wave, a.question_id, a.answer,
+               {lineage}
+        from {store} a join _winners w using (response_id, _file_name)
+        where a.question_id is not null and a._problem_reason is null
+        order by a._file_name, a._row_number, a.question_id
+    """)
+    replace_quarantine(con, c.name, f"""
+        select {sql_str(c.name)}, _file_name, _row_number, column_name, reason, raw_value from (
+            select _file_name, _row_number, _q_column as column_name, _q_reason as reason,
+                   _q_value as raw_value
+            from _checked where _q_reason is not null
+            union all
+            select a._file_name, a._row_number, a._problem_column, a._problem_reason,
+                   a._problem_value
+            from {store} a
+            where a.question_id is not null and a._problem_reason is not null
+              and not exists (
+                  select 1 from _checked q where q._q_reason is not null
+                  and q._file_name = a._file_name and q._row_number = a._row_number)
+        ) order by _file_name, _row_number, column_name
+    """)
+    con.execute("drop table _checked; drop table _winners")
