@@ -54,3 +54,13 @@ def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
 def quote(identifier: str) -> str:
     """A DuckDB identifier in double quotes (column names come from suite files)."""
     return '"' + identifier.replace('"', '""') + '"'
+
+
+def one_row(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> tuple | None:
+    """The first row of a query, with the result fully consumed.
+
+    DuckDB 2.x refuses new work on a connection while a result is only partly fetched, so
+    `fetchone()` followed by another query fails; this reads the result to its end.
+    """
+    rows = con.execute(sql, params or []).fetchall()
+    return rows[0] if rows else None

@@ -11,7 +11,7 @@ import math
 from decimal import Decimal
 from typing import Any
 
-from dagster_project.checks.suites import Expectation
+from dagster_project.checks.suites import Expectation, condition_text
 
 MAX_EXAMPLES = 3
 _SET_PREVIEW = 6
@@ -52,16 +52,20 @@ def _value_set(values: Any) -> str:
     return "{" + shown + more + "}"
 
 
+def _bound(value: Any) -> str:
+    return value if isinstance(value, str) else show(value)
+
+
 def _range(kwargs: dict[str, Any], x: str = "x") -> str:
     lo, hi = kwargs.get("min_value"), kwargs.get("max_value")
     strict_lo = "<" if kwargs.get("strict_min") else "≤"
     strict_hi = "<" if kwargs.get("strict_max") else "≤"
     if lo is not None and hi is not None:
-        return f"{show(lo)} {strict_lo} {x} {strict_hi} {show(hi)}"
+        return f"{_bound(lo)} {strict_lo} {x} {strict_hi} {_bound(hi)}"
     if lo is not None:
-        return f"{x} {'>' if kwargs.get('strict_min') else '≥'} {show(lo)}"
+        return f"{x} {'>' if kwargs.get('strict_min') else '≥'} {_bound(lo)}"
     if hi is not None:
-        return f"{x} {strict_hi} {show(hi)}"
+        return f"{x} {strict_hi} {_bound(hi)}"
     return "any value"
 
 
@@ -111,8 +115,8 @@ def expected_text(expectation: Expectation, parameters: dict[str, Any] | None = 
     mostly = kw.get("mostly")
     if mostly is not None and mostly < 1:
         text += f" (for at least {show(mostly * 100)} % of rows)"
-    condition = kw.get("row_condition")
-    if isinstance(condition, str) and condition:
+    condition = condition_text(kw.get("row_condition"))
+    if condition:
         text += f" where {condition}"
     return text
 

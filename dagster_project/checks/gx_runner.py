@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pandas as pd
 
-from dagster_project.checks.db import quote, table_columns
-from dagster_project.checks.describe import describe
+from dagster_project.checks.db import one_row, quote, table_columns
+from dagster_project.checks.describe import describe, show
 from dagster_project.checks.results import ERROR, WARN, GateResult
 from dagster_project.checks.suites import TABLE_BATCH, Expectation, Suite, load_suite
 
@@ -41,7 +42,8 @@ def _parameters(
     con: duckdb.DuckDBPyConnection, suite: Suite, wanted: set[str], today: dt.date
 ) -> dict[str, Any]:
     """Values for `$PARAMETER` names: built-ins and the suite's SQL parameters."""
-    values: dict[str, Any] = {"today": today, "now": dt.datetime.combine(today, dt.time.max)}
+    end_of_today = dt.datetime.combine(today, dt.time(23, 59, 59))
+    values: dict[str, Any] = {"today": pd.Timestamp(today), "now": pd.Timestamp(end_of_today)}
     for name in wanted - values.keys():
         spec = suite.parameters.get(name)
         if spec is None:
@@ -49,9 +51,28 @@ def _parameters(
         if "list" in spec:
             values[name] = [r[0] for r in con.execute(spec["list"]).fetchall()]
         else:
-            row = con.execute(spec["value"]).fetchone()
+            row = one_row(con, spec["value"])
             values[name] = row[0] if row else None
     return {k: v for k, v in values.items() if k in wanted}
+
+
+def to_frame(relation: duckdb.DuckDBPyRelation) -> pd.DataFrame:
+    """Arrow → pandas with DATE as datetime64, so dates and timestamps compare alike."""
+    return relation.to_arrow_table().to_pandas(date_as_object=False)
+
+
+def _temporal_bounds(config: dict[str, Any], frame: pd.DataFrame) -> dict[str, Any]:
+    """ISO date strings in `min_value`/`max_value` of a date column → timestamps.
+
+    JSON has no date type; GX compares a datetime column with a string only sometimes.
+    """
+    kwargs = dict(config.get("kwargs") or {})
+    column = kwargs.get("column")
+    if column in frame.columns and pd.api.types.is_datetime64_any_dtype(frame[column]):
+        for key in ("min_value", "max_value"):
+            if isinstance(kwargs.get(key), str):
+                kwargs[key] = pd.Timestamp(kwargs[key])
+    return {**config, "kwargs": kwargs}
 
 
 def _fetch_table(con: duckdb.DuckDBPyConnection, table: str, columns: list[str]) -> Any:
@@ -61,32 +82,45 @@ def _fetch_table(con: duckdb.DuckDBPyConnection, table: str, columns: list[str])
         rel = con.sql(f"select rowid as {ROWID}, {select} from {table}")
     except duckdb.Error:  # a view has no rowid
         rel = con.sql(f"select {select} from {table}")
-    return rel.to_arrow_table().to_pandas()
+    return to_frame(rel)
+
+
+def _location_text(columns: list[str], values: list[Any]) -> str:
+    if tuple(columns) == LINEAGE_LOCATION:
+        return f"{values[0]} row {values[1]}"
+    return ", ".join(f"{c}={show(v)}" for c, v in zip(columns, values, strict=True))
 
 
 def _locations(
-    con: duckdb.DuckDBPyConnection, table: str, frame: Any, indices: list[int], columns: list[str]
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    frame: pd.DataFrame,
+    indices: list[int],
+    columns: list[str],
 ) -> dict[int, str]:
-    """Positional index in the frame → 'orders_2026-10.csv row 17' (or the key columns)."""
-    if not indices or not columns or ROWID not in frame.columns:
+    """Positional index in the frame → 'orders_2026-10.csv row 17' (or the key columns).
+
+    Read from the frame when it holds the columns (profiles), else looked up by rowid, so
+    the lineage columns of a large table are never copied whole.
+    """
+    indices = [i for i in indices if i < len(frame)]
+    if not indices or not columns:
         return {}
-    rowids = {int(frame[ROWID].iloc[i]): i for i in indices if i < len(frame)}
+    if all(c in frame.columns for c in columns):
+        return {i: _location_text(columns, [frame[c].iloc[i] for c in columns]) for i in indices}
+    if ROWID not in frame.columns:
+        return {}
+    rowids = {int(frame[ROWID].iloc[i]): i for i in indices}
     cols = ", ".join(quote(c) for c in columns)
     placeholders = ", ".join("?" for _ in rowids)
     rows = con.execute(
         f"select rowid, {cols} from {table} where rowid in ({placeholders})", list(rowids)
     ).fetchall()
-    out: dict[int, str] = {}
-    for rowid, *values in rows:
-        if tuple(columns) == LINEAGE_LOCATION:
-            out[rowids[rowid]] = f"{values[0]} row {values[1]}"
-        else:
-            out[rowids[rowid]] = ", ".join(f"{c}={v}" for c, v in zip(columns, values, strict=True))
-    return out
+    return {rowids[rowid]: _location_text(columns, values) for rowid, *values in rows}
 
 
 def _validate(
-    frame: Any, expectations: list[Expectation], parameters: dict[str, Any]
+    frame: pd.DataFrame, expectations: list[Expectation], parameters: dict[str, Any]
 ) -> dict[int, Any]:
     """Validate `frame` with an ephemeral GX context; results keyed by expectation index."""
     import great_expectations as gx
@@ -103,7 +137,7 @@ def _validate(
     )
     configs = []
     for e in expectations:
-        config = {k: v for k, v in e.config.items() if k != "meta"}
+        config = {k: v for k, v in _temporal_bounds(e.config, frame).items() if k != "meta"}
         config["meta"] = {**(e.config.get("meta") or {}), "leitstand_index": e.index}
         configs.append(config)
     suite = ExpectationSuite(name="leitstand", expectations=configs)
@@ -162,7 +196,7 @@ def _run_batch(
     else:
         runnable = list(expectations)
         try:
-            frame = con.sql(suite.profiles[batch]).to_arrow_table().to_pandas()
+            frame = to_frame(con.sql(suite.profiles[batch]))
         except duckdb.Error as e:
             first = str(e).splitlines()[0]
             return [
@@ -173,7 +207,7 @@ def _run_batch(
                 )
                 for x in expectations
             ]
-        location_cols = None
+        location_cols = [c for c in (suite.example_columns or []) if c in frame.columns]
     if not runnable:
         return results
     wanted = set().union(*(e.parameters() for e in runnable))

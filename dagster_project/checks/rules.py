@@ -14,7 +14,7 @@ import datetime as dt
 
 import duckdb
 
-from dagster_project.checks.db import quote, table_columns, table_exists
+from dagster_project.checks.db import one_row, quote, table_columns, table_exists
 from dagster_project.checks.describe import percent, show
 from dagster_project.checks.gate_settings import (
     MAX_QUARANTINE_SHARE,
@@ -66,10 +66,11 @@ def _ingest_counts(con: duckdb.DuckDBPyConnection, source: str) -> tuple[int, in
     """(rows read, rows quarantined) of this source in the latest ingest, if recorded."""
     if not table_exists(con, "meta.ingest_results"):
         return None
-    row = con.execute(
+    row = one_row(
+        con,
         "select sum(rows_total), sum(rows_quarantined) from meta.ingest_results where source = ?",
         [source],
-    ).fetchone()
+    )
     if row is None or row[0] is None:
         return None
     return int(row[0]), int(row[1] or 0)
@@ -103,13 +104,14 @@ def quarantine_share(
     if counts is None:
         quarantined = 0
         if table_exists(con, "dq.quarantine"):
-            quarantined = con.execute(
+            quarantined = one_row(
+                con,
                 "select count(*) from (select distinct file_name, row_number from dq.quarantine "
                 "where source = ?)",
                 [source],
-            ).fetchone()[0]
+            )[0]
         loaded = (
-            con.execute(f"select count(*) from raw.{quote(source)}").fetchone()[0]
+            one_row(con, f"select count(*) from raw.{quote(source)}")[0]
             if table_exists(con, f"raw.{source}")
             else 0
         )
@@ -204,7 +206,7 @@ def freshness(
             threshold,
             f"{source}: {table}.{column} is missing, so its freshness is unknown",
         )
-    newest = con.execute(f"select max({quote(column)}) from {table}").fetchone()[0]
+    newest = one_row(con, f"select max({quote(column)}) from {table}")[0]
     if newest is None:
         return GateResult(
             FRESHNESS_CHECK,

@@ -62,12 +62,8 @@ class Expectation:
         return cols
 
     def condition_identifiers(self) -> set[str]:
-        """Words of the row condition; those that are column names must be fetched too."""
-        condition = self.kwargs.get("row_condition")
-        if not isinstance(condition, str):
-            return set()
-        without_strings = re.sub(r"'[^']*'|\"[^\"]*\"", " ", condition)
-        return set(_IDENTIFIER.findall(without_strings))
+        """Columns (or, for string conditions, words) of the row condition: fetched too."""
+        return condition_columns(self.kwargs.get("row_condition"))
 
     def parameters(self) -> set[str]:
         """Names used as `{"$PARAMETER": name}` in the kwargs."""
@@ -94,6 +90,36 @@ class Suite:
         for e in self.expectations:
             out.setdefault(e.batch, []).append(e)
         return out
+
+
+def condition_columns(condition: Any) -> set[str]:
+    """Column names in a GX 1.x row condition: a Condition dict (nested for and/or) or a
+    legacy pandas string (then every identifier; callers keep those that are columns)."""
+    if isinstance(condition, str):
+        without_strings = re.sub(r"'[^']*'|\"[^\"]*\"", " ", condition)
+        return set(_IDENTIFIER.findall(without_strings))
+    found: set[str] = set()
+    if isinstance(condition, dict):
+        column = condition.get("column")
+        if isinstance(column, dict) and column.get("name"):
+            found.add(column["name"])
+        for part in condition.get("conditions") or []:
+            found |= condition_columns(part)
+    return found
+
+
+def condition_text(condition: Any) -> str:
+    """A row condition as a reader writes it: `status in ['won', 'lost']`."""
+    if isinstance(condition, str) or not condition:
+        return condition or ""
+    if "conditions" in condition:
+        joiner = " and " if str(condition.get("type", "")).lower() == "and" else " or "
+        return "(" + joiner.join(condition_text(c) for c in condition["conditions"]) + ")"
+    column = (condition.get("column") or {}).get("name", "?")
+    operator = str(condition.get("operator", "")).lower()
+    if "parameter" not in condition:
+        return f"{column} {operator}".strip()
+    return f"{column} {operator} {condition['parameter']!r}"
 
 
 def default_check_name(config: dict[str, Any]) -> str:

@@ -1,0 +1,143 @@
+"""The GX suite runner on hand-made raw tables: what fails, and what the message names."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from dagster_project.checks import gx_runner
+from dagster_project.checks.gx_runner import run_suite
+from dagster_project.checks.results import ERROR, WARN, blocked
+from dagster_project.settings import EXPECTATIONS_DIR
+
+from .conftest import TODAY
+from .tables import erp_orders, good_order, org_units
+
+ERP_SUITE = EXPECTATIONS_DIR / "raw.erp_orders.json"
+
+
+def _failed(results):
+    return {r.check_name: r for r in results if not r.passed}
+
+
+def test_clean_orders_pass_every_expectation(con):
+    org_units(con)
+    erp_orders(con, [good_order("A-1"), good_order("A-2", channel="Fax", status="open")])
+    results = run_suite(con, ERP_SUITE, today=TODAY)
+    assert results and all(r.source_or_table == "raw.erp_orders" for r in results)
+    assert _failed(results) == {}
+    assert not blocked(results)
+
+
+def test_future_date_names_value_file_and_row(con):
+    org_units(con)
+    erp_orders(con, [good_order("A-1"), good_order("A-2", order_date=dt.date(2027, 1, 3),
+                                                    confirmed_date=None)])
+    failed = _failed(run_suite(con, ERP_SUITE, today=TODAY))
+    result = failed["column_values_to_be_between(order_date)"]
+    assert result.severity == ERROR and result.blocks
+    assert "raw.erp_orders.order_date" in result.message
+    assert "2027-01-03" in result.message
+    assert "orders_2026-10-31.csv row 3" in result.message
+    assert "2026-11-22" in result.threshold  # today, as the run saw it
+    assert result.observed.startswith("1 of 2 rows")
+
+
+def test_unknown_org_unit_and_duplicate_key_block(con):
+    org_units(con)
+    erp_orders(con, [good_order("A-1"), good_order("A-1", org_unit_id="VT-XX")])
+    failed = _failed(run_suite(con, ERP_SUITE, today=TODAY))
+    assert "'VT-XX'" in failed["column_values_to_be_in_set(org_unit_id)"].message
+    assert "config/org_units.csv" in failed["column_values_to_be_in_set(org_unit_id)"].message
+    assert "'A-1'" in failed["column_values_to_be_unique(order_id)"].message
+
+
+def test_confirmation_before_order_is_named_with_both_dates(con):
+    org_units(con)
+    erp_orders(con, [good_order("A-1", order_date=dt.date(2026, 10, 9),
+                                confirmed_date=dt.date(2026, 10, 2))])
+    failed = _failed(run_suite(con, ERP_SUITE, today=TODAY))
+    message = failed["column_pair_values_a_to_be_greater_than_b(confirmed_date, order_date)"].message
+    assert "2026-10-02" in message and "2026-10-09" in message
+
+
+def test_implausible_amount_only_warns(con):
+    org_units(con)
+    erp_orders(con, [good_order("A-1", net_amount=25_000_000.0)])
+    results = run_suite(con, ERP_SUITE, today=TODAY)
+    failed = _failed(results)
+    assert set(failed) == {"net_amount_plausible"}
+    assert failed["net_amount_plausible"].severity == WARN
+    assert "25000000" in failed["net_amount_plausible"].message
+    assert not blocked(results)
+
+
+def test_negative_amount_blocks(con):
+    org_units(con)
+    erp_orders(con, [good_order("A-1", net_amount=-10.0)])
+    failed = _failed(run_suite(con, ERP_SUITE, today=TODAY))
+    assert failed["net_amount_not_negative"].blocks
+    assert "-10" in failed["net_amount_not_negative"].message
+
+
+def test_missing_table_is_a_blocking_result(con):
+    results = run_suite(con, ERP_SUITE, today=TODAY)
+    assert len(results) == 1 and results[0].blocks
+    assert "raw.erp_orders does not exist" in results[0].message
+
+
+def test_missing_column_names_column_and_suite(con, tmp_path):
+    org_units(con)
+    erp_orders(con, [good_order("A-1")])
+    con.execute("alter table raw.erp_orders drop column currency")
+    failed = _failed(run_suite(con, ERP_SUITE, today=TODAY))
+    message = failed["column_values_to_be_in_set(currency)"].message
+    assert "column currency is missing" in message and "raw.erp_orders.json" in message
+
+
+def test_only_the_checked_columns_are_fetched(con, monkeypatch):
+    org_units(con)
+    erp_orders(con, [good_order("A-1")])
+    con.execute("alter table raw.erp_orders add column internal_note varchar default 'x'")
+    fetched = []
+    real_fetch = gx_runner._fetch_table
+
+    def spy(con_, table, columns):
+        fetched.append((table, list(columns)))
+        return real_fetch(con_, table, columns)
+
+    monkeypatch.setattr(gx_runner, "_fetch_table", spy)
+    run_suite(con, ERP_SUITE, today=TODAY)
+    [(table, columns)] = fetched
+    assert table == "raw.erp_orders"
+    assert "internal_note" not in columns and "_file_name" not in columns
+    assert {"order_id", "order_date", "net_amount", "org_unit_id"} <= set(columns)
+
+
+def test_suite_with_unknown_batch_is_rejected_with_file_name(con, tmp_path):
+    from dagster_project.checks.suites import SuiteFileError
+
+    path = tmp_path / "raw.x.json"
+    path.write_text(json.dumps({"name": "raw.x", "expectations": [
+        {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "a"},
+         "meta": {"batch": "nope"}}]}))
+    with pytest.raises(SuiteFileError, match="raw.x.json.*'nope'"):
+        run_suite(con, path, today=TODAY)
+
+
+@pytest.mark.parametrize("path", sorted(EXPECTATIONS_DIR.glob("*.json")), ids=lambda p: p.name)
+def test_every_suite_file_is_a_valid_gx_suite(path):
+    """Each file loads as a GX 1.x suite (types and kwargs known to GX) and names its table."""
+    from great_expectations.core.expectation_suite import ExpectationSuite
+
+    from dagster_project.checks.suites import load_suite
+
+    suite = load_suite(path)
+    assert suite.table == path.name.removesuffix(".json")
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    gx_suite = ExpectationSuite(name=doc["name"], expectations=doc["expectations"])
+    assert len(gx_suite.expectations) == len(suite.expectations) > 0
+    names = [e.check_name for e in suite.expectations]
+    assert len(names) == len(set(names))
