@@ -1,0 +1,1 @@
+select * from marts.maturity_by_dimension
