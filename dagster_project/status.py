@@ -130,9 +130,16 @@ def latest_dagster_run(job_name: str) -> tuple[DagsterRun | None, int]:
         if rec.dagster_run.status == dg.DagsterRunStatus.FAILURE:
             for entry in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.STEP_FAILURE):
                 err = entry.dagster_event.step_failure_data.error
-                msg = (err.message or "").strip().splitlines()[-1] if err and err.message else ""
-                run.failed_steps.append(f"{entry.step_key}: {msg}")
+                run.failed_steps.append(f"{entry.step_key}: {root_cause(err)}")
     return run, queued
+
+
+def root_cause(err) -> str:
+    """The innermost error's message (Dagster wraps user errors in its own step error)."""
+    while err is not None and err.cause is not None:
+        err = err.cause
+    lines = (err.message or "").strip().splitlines() if err else []
+    return lines[-1] if lines else "unknown error"
 
 
 def collect_status(

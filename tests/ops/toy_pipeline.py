@@ -24,7 +24,7 @@ def erp_orders(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     start = time.time()
     time.sleep(RUN_SECONDS)
     with log.open("a") as f:
-        f.write(f"{context.run_id} {start} {time.time()}\n")
+        f.write(f"{context.run.run_id} {start} {time.time()}\n")
     return dg.MaterializeResult(metadata={"rows_loaded": 12345, "files_loaded": 3})
 
 
