@@ -1,6 +1,25 @@
 {#- The privacy rule's minimum group size: settings.csv `min_group_size`, else the project
-    default (5). A value that is not a whole number comes out NULL and, like a value below 3,
-    fails this model's data test before anything is suppressed or published. -#}
+    default (5). A value that is not a whole number >= 3 stops the build right here with a
+    message naming the file, the key, the value and the fix (kpis.md: never below 3); the
+    data test on this model and the suppression model check it once more. -#}
+{%- if execute -%}
+    {%- set configured = run_query(
+        "select value from " ~ source('raw', 'settings')
+        ~ " where lower(trim(key)) = 'min_group_size'"
+    ) -%}
+    {%- for row in configured.rows -%}
+        {%- set text = (row[0] if row[0] is not none else '') | string | trim -%}
+        {%- set number = text | float(-1) -%}
+        {%- if number < 3 or number != (number | int) -%}
+            {{ exceptions.raise_compiler_error(
+                "settings.csv (raw.settings), key min_group_size: value '" ~ text
+                ~ "' is not allowed. The privacy rule needs a whole number of at least 3"
+                ~ " (default 5): correct the value in sources/config/settings.csv or remove"
+                ~ " the row to use the default."
+            ) }}
+        {%- endif -%}
+    {%- endfor -%}
+{%- endif %}
 with
 
 configured as (
