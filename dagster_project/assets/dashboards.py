@@ -260,7 +260,7 @@ def serve(settings: Settings, port: int = 3000) -> None:
 
 @asset(
     deps=[AssetKey("publish")],
-    group_name="publish",
+    group_name="dashboards",
     description="The Evidence site built from the published database (`leitstand serve`).",
 )
 def dashboards(context: AssetExecutionContext) -> MaterializeResult:
