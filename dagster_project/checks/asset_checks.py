@@ -10,7 +10,6 @@ Every check opens the build database only for as long as it runs (one writer per
 file), writes its results to `dq.gate_results` and merges them into the run report.
 """
 
-from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -127,8 +126,8 @@ def _multi_check(
                     results += setting_problems
                 by_check[check_name] = results
             everything = [r for rs in by_check.values() for r in rs]
-            write_gate_results(con, context.run_id, everything)
-        write_run_report(settings.runs_dir, context.run_id, everything)
+            write_gate_results(con, context.op_execution_context.run_id, everything)
+        write_run_report(settings.runs_dir, context.op_execution_context.run_id, everything)
         for check_name, results in by_check.items():
             for r in results:
                 if not r.passed:

@@ -62,18 +62,23 @@ def load_gate_settings(con: duckdb.DuckDBPyConnection) -> tuple[GateSettings, li
         return gate_settings(safe), [bad]
 
 
-def _ingest_counts(con: duckdb.DuckDBPyConnection, source: str) -> tuple[int, int] | None:
-    """(rows read, rows quarantined) of this source in the latest ingest, if recorded."""
+def _rows_read(con: duckdb.DuckDBPyConnection, source: str) -> int | None:
+    """Data rows in the source's current files, as the ingest counted them (if recorded)."""
     if not table_exists(con, "meta.ingest_results"):
         return None
-    row = one_row(
-        con,
-        "select sum(rows_total), sum(rows_quarantined) from meta.ingest_results where source = ?",
-        [source],
+    row = one_row(con, "select sum(rows_total) from meta.ingest_results where source = ?", [source])
+    return None if row is None or row[0] is None else int(row[0])
+
+
+def _rows_quarantined(con: duckdb.DuckDBPyConnection, source: str) -> int:
+    """Distinct quarantined rows (a row with two bad columns counts once)."""
+    if not table_exists(con, "dq.quarantine"):
+        return 0
+    sql = (
+        "select count(*) from (select distinct file_name, row_number from dq.quarantine "
+        "where source = ?)"
     )
-    if row is None or row[0] is None:
-        return None
-    return int(row[0]), int(row[1] or 0)
+    return int(one_row(con, sql, [source])[0])
 
 
 def _quarantine_breakdown(con: duckdb.DuckDBPyConnection, source: str) -> str:
@@ -100,23 +105,14 @@ def quarantine_share(
     """Block when the quarantined share of a source's rows in this run exceeds the limit."""
     if max_share is None:
         max_share = load_gate_settings(con)[0].max_quarantine_share
-    counts = _ingest_counts(con, source)
-    if counts is None:
-        quarantined = 0
-        if table_exists(con, "dq.quarantine"):
-            quarantined = one_row(
-                con,
-                "select count(*) from (select distinct file_name, row_number from dq.quarantine "
-                "where source = ?)",
-                [source],
-            )[0]
-        loaded = (
-            one_row(con, f"select count(*) from raw.{quote(source)}")[0]
-            if table_exists(con, f"raw.{source}")
-            else 0
-        )
-        counts = (loaded + quarantined, quarantined)
-    total, quarantined = counts
+    quarantined = _rows_quarantined(con, source)
+    total = _rows_read(con, source)
+    if total is None:  # no ingest counts: what was loaded plus what was not
+        loaded = 0
+        if table_exists(con, f"raw.{source}"):
+            loaded = int(one_row(con, f"select count(*) from raw.{quote(source)}")[0])
+        total = loaded + quarantined
+    total = max(total, quarantined)
     share = quarantined / total if total else 0.0
     observed = f"{quarantined} of {total} rows ({percent(quarantined, total)})"
     limit = f"{MAX_QUARANTINE_SHARE} {percent(max_share, 1)}"
