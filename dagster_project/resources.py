@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import importlib.metadata
+import shutil
+import sys
 from functools import cached_property
+from pathlib import Path
 
 import dagster as dg
 from dagster_dbt import DbtCliResource
@@ -43,8 +46,19 @@ class OfflineDbtCliResource(DbtCliResource):
         return version.parse(importlib.metadata.version("dbt-core"))
 
 
+def dbt_executable() -> str:
+    """dbt of this environment: `.venv/bin/leitstand` and `.venv/bin/pytest` run without the
+    venv on PATH, so look next to the running Python before asking PATH."""
+    beside = Path(sys.executable).with_name("dbt")
+    return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
+
+
 def build_resources() -> dict[str, object]:
     return {
         "paths": LeitstandPaths(),
-        "dbt": OfflineDbtCliResource(project_dir=dbt_project, profiles_dir=str(dbt_project.profiles_dir)),
+        "dbt": OfflineDbtCliResource(
+            project_dir=dbt_project,
+            profiles_dir=str(dbt_project.profiles_dir),
+            dbt_executable=dbt_executable(),
+        ),
     }

@@ -5,7 +5,6 @@ Keys and groups come from where a model lives: a model in `models/marts/` built 
 keys the ingest assets already carry, so the graph joins without special cases.
 """
 
-from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any

@@ -7,7 +7,6 @@ the work; these assets open the build database, record what was loaded in
 anything else runs (DuckDB allows one writer).
 """
 
-from __future__ import annotations
 
 import duckdb
 import dagster as dg
@@ -83,7 +82,7 @@ def _log(context: dg.AssetExecutionContext, r: LoadResult) -> None:
 
 @dg.multi_asset(
     specs=[dg.AssetSpec(["raw", t], group_name=GROUP, kinds={"duckdb"}) for t in CONFIG_TABLES],
-    name="config",
+    name="config_tables",
     can_subset=False,
 )
 def config_tables(context: dg.AssetExecutionContext, paths: LeitstandPaths):

@@ -1,6 +1,5 @@
 """The publish asset: runs only when every blocking check upstream has passed."""
 
-from __future__ import annotations
 
 import dagster as dg
 
