@@ -54,7 +54,7 @@ def stage_of_step(step_key: str | None) -> str:
     if not step_key:
         return "run"
     name = step_key.split("[", 1)[0]
-    if name.startswith("raw__") or name == "config":
+    if name.startswith("raw__") or name.startswith("config"):
         return "ingest"
     if name.startswith("dbt"):
         return "dbt"

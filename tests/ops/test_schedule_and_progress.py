@@ -65,6 +65,9 @@ def test_definitions_load_with_the_schedule_and_the_sensor():
         defs.resolve_assets_def(k).group_names_by_key[k] for k in defs.resolve_all_asset_keys()
     }
     assert {"ingest", "staging", "intermediate", "marts", "publish"} <= groups
+    dashboards = dg.AssetKey("dashboards")
+    if dashboards in defs.resolve_all_asset_keys():
+        assert defs.resolve_assets_def(dashboards).group_names_by_key[dashboards] == "dashboards"
 
 
 def test_a_run_prints_stage_rows_files_and_failures(tmp_path, monkeypatch, capsys):
