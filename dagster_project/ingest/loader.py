@@ -136,7 +136,11 @@ def _file_convention(delimiter: str, language: str) -> str:
 def _ingest_file(con: duckdb.DuckDBPyConnection, c: Contract, path: Path, file_hash: str,
                  encoding: Encoding, context: str, load_id: str, loaded_at: dt.datetime,
                  allow_no_rows: bool) -> Registered:
-    """Read, parse and store one file; raise `_Rejected` for a file-level problem."""
+    """Read, parse and store one file; raise `_Rejected` for a file-level problem.
+
+    Reading and parsing happen outside a transaction (a failed read must not abort one);
+    replacing the file's stored rows and its registry entry is one transaction.
+    """
     try:
         read = read_file(con, path, encoding, c)
     except UnreadableFile as exc:
@@ -166,12 +170,17 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, c: Contract, path: Path, file_h
         else:
             outcome = build_parsed(con, c, match.columns, len(read.headers), convention)
             rows, duplicates = outcome.rows, outcome.duplicates_collapsed
-        store_parsed(con, c, path.name, file_hash, load_id, loaded_at)
+        dropped = [h for _, h in match.personal]
+        entry = Registered(path.name, file_hash, context, rows, skipped, duplicates, dropped)
+
+        def replace_file() -> None:
+            forget_file(con, c.name, path.name)
+            store_parsed(con, c, path.name, file_hash, load_id, loaded_at)
+            register_file(con, c.name, entry, load_id, loaded_at, read.encoding, read.delimiter)
+
+        _transaction(con, replace_file)
     finally:
         con.execute("drop table if exists _in; drop table if exists _parsed")
-    dropped = [h for _, h in match.personal]
-    entry = Registered(path.name, file_hash, context, rows, skipped, duplicates, dropped)
-    register_file(con, c.name, entry, load_id, loaded_at, read.encoding, read.delimiter)
     delimiter = {"\t": "tab", "": "-"}.get(read.delimiter, read.delimiter)
     log.info("%s/%s: read %d rows (%s, delimiter %s, decimal %s)%s%s", c.name, path.name, rows,
              read.encoding, delimiter, convention,
@@ -213,8 +222,6 @@ def _load(con: duckdb.DuckDBPyConnection, c: Contract, files: list[Path], folder
         if known and known.file_hash == file_hash and known.context_hash == context:
             present.add(path.name)
             continue
-        if known:
-            forget_file(con, c.name, path.name)
         try:
             _ingest_file(con, c, path, file_hash, encoding, context, load_id, loaded_at,
                          allow_no_rows=c.is_config and c.name != "org_units")
@@ -222,15 +229,19 @@ def _load(con: duckdb.DuckDBPyConnection, c: Contract, files: list[Path], folder
             files_read += 1
         except _Rejected as exc:
             problems.append(FileProblem(c.name, path.name, str(exc), folder_label))
-    for name in registry:
-        if name not in present:
-            forget_file(con, c.name, name)
-            log.info("%s/%s: no longer in the folder (or rejected): its rows are removed",
-                     c.name, name)
-    if c.is_survey:
-        rebuild_survey(con, c)
-    else:
-        rebuild_table(con, c)
+
+    def forget_and_rebuild() -> None:
+        for name in registry:
+            if name not in present:
+                forget_file(con, c.name, name)
+                log.info("%s/%s: removed, changed into a rejected file or no longer in the "
+                         "folder: its rows are gone", c.name, name)
+        if c.is_survey:
+            rebuild_survey(con, c)
+        else:
+            rebuild_table(con, c)
+
+    _transaction(con, forget_and_rebuild)
     if c.name == "org_units":
         problems.extend(_check_org_tree(con, folder_label))
     registry = registered_files(con, c.name)
@@ -266,15 +277,15 @@ def _check_org_tree(con: duckdb.DuckDBPyConnection, folder_label: str) -> list[F
     )]
 
 
-def _transaction(con: duckdb.DuckDBPyConnection, work):
+def _transaction(con: duckdb.DuckDBPyConnection, work) -> None:
+    """Run `work` as one transaction: all of it is written, or none of it."""
     con.begin()
     try:
-        result = work()
+        work()
     except BaseException:
         con.rollback()
         raise
     con.commit()
-    return result
 
 
 def _visible_files(folder: Path) -> list[Path]:
@@ -297,8 +308,7 @@ def load_source(con: duckdb.DuckDBPyConnection, source: str, sources_dir: Path,
     if not folder.is_dir():
         log.warning("%s: folder %s does not exist — the source is empty", source, folder)
     label = f"{sources_dir.name}/{source}"
-    result = _transaction(con, lambda: _load(con, contract(source), _visible_files(folder),
-                                             label, load_id, []))
+    result = _load(con, contract(source), _visible_files(folder), label, load_id, [])
     _log_result(result)
     return result
 
@@ -333,8 +343,7 @@ def load_config(con: duckdb.DuckDBPyConnection, sources_dir: Path,
                 f"more than one file for {name} ({', '.join(p.name for p in files)}) — "
                 f"keep one", label))
             files = files[:1]
-        result = _transaction(con, lambda c=c, files=files, problems=problems:
-                              _load(con, c, files, label, load_id, problems))
+        result = _load(con, c, files, label, load_id, problems)
         _log_result(result)
         results.append(result)
     known = {n for n in CONFIG_TABLES}

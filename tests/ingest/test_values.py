@@ -1,0 +1,195 @@
+"""The value parsers (DuckDB SQL macros) on messy inputs: numbers, dates, booleans, empties."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import duckdb
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dagster_project.ingest.values import decide_convention, install_macros
+
+
+@pytest.fixture(scope="module")
+def sql():
+    con = duckdb.connect()
+    install_macros(con)
+    yield con
+    con.close()
+
+
+def parse_number(sql, text: str, conv: str) -> float | None:
+    return sql.execute("select lt_number(lt_text(?), ?)", [text, conv]).fetchall()[0][0]
+
+
+def number_style(sql, text: str) -> str | None:
+    return sql.execute("select lt_number_style(lt_number_text(lt_text(?)))",
+                       [text]).fetchall()[0][0]
+
+
+def group(digits: str, sep: str) -> str:
+    out = []
+    while len(digits) > 3:
+        out.insert(0, digits[-3:])
+        digits = digits[:-3]
+    out.insert(0, digits)
+    return sep.join(out)
+
+
+def fmt(value: Decimal, decimal_sep: str, thousands: bool, places: int) -> str:
+    """A number as a German (',') or English ('.') export writes it."""
+    sign = "-" if value < 0 else ""
+    q = abs(value).quantize(Decimal(1).scaleb(-places)) if places else abs(value).quantize(1)
+    whole, _, frac = f"{q:f}".partition(".")
+    if thousands:
+        whole = group(whole, "." if decimal_sep == "," else ",")
+    return sign + whole + (decimal_sep + frac if frac else "")
+
+
+amounts = st.decimals(min_value=Decimal("-99999999"), max_value=Decimal("99999999"),
+                      allow_nan=False, allow_infinity=False, places=2)
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=amounts, decimal_sep=st.sampled_from([",", "."]), thousands=st.booleans(),
+       places=st.sampled_from([0, 1, 2]))
+def test_numbers_read_back_with_the_columns_convention(sql, value, decimal_sep, thousands,
+                                                       places):
+    text = fmt(value, decimal_sep, thousands, places)
+    expected = float(Decimal(text.replace("." if decimal_sep == "," else ",", "")
+                             .replace(",", ".")))
+    assert parse_number(sql, text, decimal_sep) == pytest.approx(expected)
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=amounts, decimal_sep=st.sampled_from([",", "."]), thousands=st.booleans(),
+       places=st.sampled_from([0, 1, 2, 3]))
+def test_a_mixed_column_never_misreads_a_number(sql, value, decimal_sep, thousands, places):
+    """With the convention unknown ('?'), a value is read correctly or not at all."""
+    text = fmt(value, decimal_sep, thousands, places)
+    thousands_sep = "." if decimal_sep == "," else ","
+    expected = float(Decimal(text.replace(thousands_sep, "").replace(decimal_sep, ".")))
+    got = parse_number(sql, text, "?")
+    assert got is None or got == pytest.approx(expected)
+
+
+@settings(max_examples=150, deadline=None)
+@given(values=st.lists(amounts, min_size=1, max_size=30), decimal_sep=st.sampled_from([",", "."]),
+       file_convention=st.sampled_from([",", "."]))
+def test_column_convention_comes_from_its_unambiguous_values(sql, values, decimal_sep,
+                                                             file_convention):
+    texts = [fmt(v, decimal_sep, True, 2) for v in values]
+    styles = [number_style(sql, t) for t in texts]
+    conv = decide_convention(styles.count(","), styles.count("."), file_convention)
+    assert conv in (decimal_sep, file_convention)
+    if any(s is not None for s in styles):
+        assert conv == decimal_sep
+        for v, t in zip(values, texts, strict=True):
+            assert parse_number(sql, t, conv) == pytest.approx(float(v))
+
+
+@pytest.mark.parametrize(
+    ("text", "conv", "expected"),
+    [
+        ("1.234,50", ",", 1234.5),
+        ("1,234.50", ".", 1234.5),
+        ("1234,5", ".", 1234.5),          # the comma shows itself as decimal
+        ("1234.5", ",", 1234.5),
+        ("1.234", ",", 1234.0),           # German file: a thousands separator
+        ("1.234", ".", 1.234),
+        ("0.025", ",", 0.025),            # a leading zero is never a thousands group
+        ("1.234.567", ".", 1234567.0),    # two dot groups: thousands
+        ("12 %", ",", 12.0),
+        ("45%", ".", 45.0),
+        ("45,0 %", ",", 45.0),
+        ("1.234,50-", ",", -1234.5),      # SAP writes the minus behind
+        ("-1.234,50", ",", -1234.5),
+        ("€ 1.234,50", ",", 1234.5),
+        ("1 234,50", ",", 1234.5),
+        ("1\u00a0234,50", ",", 1234.5),
+        ("1'234.50", ".", 1234.5),
+        ("1.234", "?", None),             # ambiguous in a mixed column: not guessed
+        ("12,34,56", ".", None),
+        ("zwölf", ",", None),
+        ("1.2.3", ",", None),
+        ("k.A.", ",", None),
+    ],
+)
+def test_number_examples(sql, text, conv, expected):
+    got = parse_number(sql, text, conv)
+    assert got == (pytest.approx(expected) if expected is not None else None)
+
+
+def parse_timestamp(sql, text: str):
+    return sql.execute("select lt_timestamp(lt_text(?))", [text]).fetchall()[0][0]
+
+
+DATE_WRITERS = {
+    "de": lambda d: d.strftime("%d.%m.%Y"),
+    "de-short-year": lambda d: d.strftime("%d.%m.%y"),
+    "de-unpadded": lambda d: f"{d.day}.{d.month}.{d.year}",
+    "iso": lambda d: d.isoformat(),
+    "sap": lambda d: d.strftime("%Y%m%d"),
+}
+TIME_WRITERS = {
+    "hh:mm": lambda t: (f" {t:%H:%M}", t.replace(second=0)),
+    "hh:mm:ss": lambda t: (f" {t:%H:%M:%S}", t),
+    "none": lambda t: ("", dt.time(0, 0)),
+}
+
+
+@settings(max_examples=300, deadline=None)
+@given(day=st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2099, 12, 31)),
+       time=st.times().map(lambda t: t.replace(microsecond=0)),
+       date_writer=st.sampled_from(sorted(DATE_WRITERS)),
+       time_writer=st.sampled_from(sorted(TIME_WRITERS)), iso_t=st.booleans())
+def test_dates_and_times_read_back(sql, day, time, date_writer, time_writer, iso_t):
+    if date_writer == "sap" and time_writer != "none":
+        time_writer = "none"
+    suffix, expected_time = TIME_WRITERS[time_writer](time)
+    text = DATE_WRITERS[date_writer](day)
+    if suffix and date_writer == "iso" and iso_t:
+        suffix = "T" + suffix.strip()
+    assert parse_timestamp(sql, text + suffix) == dt.datetime.combine(day, expected_time)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("31.12.25", dt.datetime(2025, 12, 31)),          # two-digit year = 20yy
+        ("01.01.99", dt.datetime(2099, 1, 1)),
+        ("31.12.2025 14:05", dt.datetime(2025, 12, 31, 14, 5)),
+        ("2025-12-31T14:05:33", dt.datetime(2025, 12, 31, 14, 5, 33)),
+        ("2025-12-31T14:05:33+01:00", dt.datetime(2025, 12, 31, 14, 5, 33)),  # as written
+        ("2025-12-31 14:05:33.250", dt.datetime(2025, 12, 31, 14, 5, 33, 250000)),
+        ("31.02.2025", None),
+        ("2025-13-01", None),
+        ("gestern", None),
+        ("-", None),
+    ],
+)
+def test_date_examples(sql, text, expected):
+    assert parse_timestamp(sql, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("ja", True), ("Nein", False), ("TRUE", True), ("false", False), ("yes", True),
+     ("No", False), ("1", True), ("0", False), ("x", True), ("X", True), ("wahr", True),
+     ("vielleicht", None)],
+)
+def test_booleans(sql, text, expected):
+    assert sql.execute("select lt_bool(lt_text(?))", [text]).fetchall()[0][0] is expected
+
+
+@pytest.mark.parametrize("text", ["", "   ", "-", "k.A.", "K.A.", "n/a", "N/A", "NULL",
+                                  "null", " k. A. "])
+def test_empty_markers_mean_no_value(sql, text):
+    assert sql.execute("select lt_text(?)", [text]).fetchall()[0][0] is None
+
+
+def test_text_is_trimmed_but_kept(sql):
+    assert sql.execute("select lt_text(?)", ["  Webshop \t"]).fetchall()[0][0] == "Webshop"
