@@ -1,6 +1,7 @@
 {#- Per month and employee employed on its last day with >= 1 required course (their
     role's courses plus those for role `*`): whether every required course was completed
-    by that day. Months: first to last month of completed_date. -#}
+    by that day. Months: first to last month of completed_date. Roles match
+    case-insensitively, course ids as written (trimmed). -#}
 with
 
 requirements as (
@@ -42,7 +43,7 @@ required as (
         employed.month_end,
         employed.employee_id,
         employed.org_unit_id,
-        requirements.course_key
+        requirements.course_id
     from employed
     inner join requirements
         on requirements.role_key in (employed.role_key, '*')
@@ -55,12 +56,12 @@ checked as (
         required.month,
         required.employee_id,
         required.org_unit_id,
-        count(distinct required.course_key) as required_courses,
-        count(distinct completed.course_key) as completed_courses
+        count(distinct required.course_id) as required_courses,
+        count(distinct completed.course_id) as completed_courses
     from required
     left join trainings as completed
         on completed.employee_id = required.employee_id
-        and completed.course_key = required.course_key
+        and completed.course_id = required.course_id
         and completed.completed_date <= required.month_end
     group by 1, 2, 3
 

@@ -84,8 +84,8 @@ compared as (
         targets.target_date,
         targets.baseline_value + (targets.target_value - targets.baseline_value) * (
             case
-                when targets.target_date = targets.baseline_date
-                    then case when trended.month_end >= targets.target_date then 1.0 else 0.0 end
+                -- a path without length: the target holds from its date on
+                when targets.target_date = targets.baseline_date then 1.0
                 else greatest(0.0, least(1.0,
                     cast({{ dbt.datediff('targets.baseline_date', 'trended.month_end', 'day') }} as double precision)
                     / {{ dbt.datediff('targets.baseline_date', 'targets.target_date', 'day') }}
@@ -126,9 +126,8 @@ select
     cast(
         case
             when not gapped.has_target then 'no_target'
-            -- 1e-9 absorbs float noise where the exact gap is 0 (e.g. value on the path)
-            when gapped.gap >= -1e-9 then 'green'
-            when gapped.gap >= -coalesce(gapped.tolerance, 0) - 1e-9 then 'amber'
+            when gapped.gap >= 0 then 'green'
+            when gapped.gap >= -coalesce(gapped.tolerance, 0) then 'amber'
             else 'red'
         end as {{ dbt.type_string() }}
     ) as status,

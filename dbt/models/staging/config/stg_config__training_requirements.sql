@@ -12,8 +12,7 @@ renamed as (
     select
         trim(role) as role,
         {{ text_key('role') }} as role_key,
-        trim(course_id) as course_id,
-        {{ text_key('course_id') }} as course_key
+        trim(course_id) as course_id
     from source
 
 )

@@ -1,3 +1,5 @@
+{#- Training records; course ids are compared as written (trimmed): kpis.md names only
+    tool names, roles, channels and org unit names as case-insensitive. -#}
 with
 
 source as (
@@ -11,7 +13,6 @@ renamed as (
     select
         employee_id,
         trim(course_id) as course_id,
-        {{ text_key('course_id') }} as course_key,
         lower(trim(status)) as status,
         cast(completed_date as date) as completed_date,
         _file_name,
