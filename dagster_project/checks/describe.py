@@ -11,6 +11,9 @@ import math
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
+import pandas as pd
+
 from dagster_project.checks.suites import Expectation, condition_text
 
 MAX_EXAMPLES = 3
@@ -21,6 +24,8 @@ def show(value: Any) -> str:
     """A value as the analyst would type it: dates ISO, whole floats without `.0`."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "empty"
+    if isinstance(value, np.datetime64):
+        return "empty" if np.isnat(value) else show(pd.Timestamp(value))
     if isinstance(value, dt.datetime):
         return value.isoformat(sep=" ", timespec="seconds").removesuffix(" 00:00:00")
     if isinstance(value, dt.date):
