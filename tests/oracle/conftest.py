@@ -1,0 +1,30 @@
+"""Tiny hand-made raw layers for the oracle's own tests."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from dagster_project.sample.company import RAW_COLUMNS, typed_frame
+
+ORG = [("HAT", "Firma", None), ("VT", "Vertrieb", "HAT"), ("VT-IN", "Inland", "VT"),
+       ("VT-EX", "Export", "VT"), ("VW", "Verwaltung", "HAT"), ("VW-HR", "Personal", "VW"),
+       ("VW-IT", "IT", "VW"), ("VW-FI", "Finanzen", "VW")]
+
+
+def frame(table: str, rows: list[dict]) -> pd.DataFrame:
+    columns = [c for c, _ in RAW_COLUMNS[table]]
+    return typed_frame(table, pd.DataFrame(rows, columns=columns))
+
+
+@pytest.fixture
+def make_raw():
+    """`make_raw(erp_orders=[{...}], ...)` -> a full raw layer, other tables empty."""
+    def build(**tables: list[dict]) -> dict[str, pd.DataFrame]:
+        raw = {name: frame(name, []) for name in RAW_COLUMNS}
+        raw["org_units"] = frame("org_units", [dict(zip(("org_unit_id", "name", "parent_id"), o,
+                                                        strict=True)) for o in ORG])
+        for name, rows in tables.items():
+            raw[name] = frame(name, rows)
+        return raw
+    return build

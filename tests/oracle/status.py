@@ -1,0 +1,96 @@
+"""`marts.kpi_status`: each KPI's latest published value against its target path (phase 5)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .kpis import expected_kpi_monthly, milestone_as_of
+
+DOWN_KPIS = {"order_lead_time_days"}
+COLUMNS = ["kpi_id", "org_unit_id", "month", "value", "baseline_value", "target_value",
+           "expected_value", "tolerance", "status", "progress", "trend_3m",
+           "forecast_at_target_date", "target_date", "data_as_of"]
+
+
+def data_as_of(raw: dict[str, pd.DataFrame]) -> dict[str, pd.Timestamp]:
+    """The latest period date loaded per KPI (cancelled orders count)."""
+    def day(values: pd.Series) -> pd.Timestamp:
+        latest = pd.Timestamp(values.max())
+        return latest if pd.isna(latest) else latest.normalize()
+
+    order_day = day(raw["erp_orders"].order_date)
+    survey_day = day(raw["survey_responses"].submitted_at)
+    return {
+        "digital_order_share": order_day, "digital_revenue_share": order_day,
+        "order_lead_time_days": order_day, "repeat_customer_rate": order_day,
+        "digital_interaction_share": day(raw["crm_interactions"].occurred_at),
+        "lead_win_rate": day(raw["crm_leads"].closed_date),
+        "tool_adoption_rate": day(raw["it_usage"].activity_date),
+        "training_coverage": day(raw["lms_trainings"].completed_date),
+        "digital_maturity_index": survey_day, "acceptance_rate": survey_day, "enps": survey_day,
+        "milestone_on_time_rate": day(pd.Series([milestone_as_of(raw)])),
+        "cost_performance_index": day(raw["projects"].status_date),
+    }
+
+
+def trend(values: list[float]) -> float | None:
+    """Least-squares slope over the last three values at x = 0, 1, 2."""
+    if len(values) < 3:
+        return None
+    y = np.array(values[-3:], dtype=float)
+    x = np.array([0.0, 1.0, 2.0])
+    return float(((x - x.mean()) * (y - y.mean())).sum() / ((x - x.mean()) ** 2).sum())
+
+
+def expected_value(target: pd.Series, month: pd.Timestamp) -> float:
+    """Where the target path stands at the end of `month`."""
+    end = month + pd.offsets.MonthEnd(0)
+    span = (target.target_date - target.baseline_date).days
+    elapsed = (end - target.baseline_date).days
+    fraction = 1.0 if span == 0 else min(1.0, max(0.0, elapsed / span))
+    return target.baseline_value + (target.target_value - target.baseline_value) * fraction
+
+
+def expected_kpi_status(raw: dict[str, pd.DataFrame], kpi_monthly: pd.DataFrame | None = None,
+                        min_group_size: int | None = 5) -> pd.DataFrame:
+    """One row per (kpi, unit) with at least one published value."""
+    monthly = kpi_monthly if kpi_monthly is not None else expected_kpi_monthly(
+        raw, min_group_size)
+    published = monthly[~monthly.suppressed.astype(bool) & monthly.value.notna()]
+    targets = raw["kpi_targets"].set_index(["kpi_id", "org_unit_id"])
+    as_of = data_as_of(raw)
+    rows = []
+    for (kpi, unit), series in published.sort_values("month").groupby(["kpi_id", "org_unit_id"]):
+        month = pd.Timestamp(series.month.iloc[-1])
+        value = float(series.value.iloc[-1])
+        slope = trend(list(series.value))
+        row = {"kpi_id": kpi, "org_unit_id": unit, "month": month, "value": value,
+               "baseline_value": None, "target_value": None, "expected_value": None,
+               "tolerance": None, "status": "no_target", "progress": None, "trend_3m": slope,
+               "forecast_at_target_date": None, "target_date": pd.NaT,
+               "data_as_of": as_of[kpi]}
+        if (kpi, unit) in targets.index:
+            target = targets.loc[(kpi, unit)]
+            expected = expected_value(target, month)
+            gap = expected - value if kpi in DOWN_KPIS else value - expected
+            span = target.target_value - target.baseline_value
+            months_left = (12 * (target.target_date.year - month.year)
+                           + target.target_date.month - month.month)
+            row |= {
+                "baseline_value": float(target.baseline_value),
+                "target_value": float(target.target_value),
+                "expected_value": float(expected), "tolerance": float(target.tolerance),
+                "status": "green" if gap >= 0 else "amber" if gap >= -target.tolerance else "red",
+                "progress": None if span == 0 else float((value - target.baseline_value) / span),
+                "forecast_at_target_date": None if slope is None else value + slope * months_left,
+                "target_date": target.target_date,
+            }
+        rows.append(row)
+    out = pd.DataFrame(rows, columns=COLUMNS)
+    for column in ("baseline_value", "target_value", "expected_value", "tolerance", "progress",
+                   "trend_3m", "forecast_at_target_date", "value"):
+        out[column] = out[column].astype("float64")
+    for column in ("month", "target_date", "data_as_of"):
+        out[column] = pd.to_datetime(out[column]).astype("datetime64[us]")
+    return out.sort_values(["kpi_id", "org_unit_id"]).reset_index(drop=True)
