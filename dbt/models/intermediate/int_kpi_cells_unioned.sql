@@ -1,5 +1,7 @@
 {#- Every KPI's (month, org unit) cells in one relation, before the privacy rule.
-    Each KPI's formula lives in its own int_<kpi_id>_rolled_up model. -#}
+    Each KPI's formula lives in its own int_<kpi_id>_rolled_up model. A table, because
+    both the privacy rule and kpi_monthly read it. -#}
+{{ config(materialized='table') }}
 {%- set kpi_models = [
     'int_digital_order_share_rolled_up',
     'int_digital_revenue_share_rolled_up',
