@@ -26,6 +26,8 @@ closure (ancestor_id, descendant_id, distance) as (
     from closure
     inner join org_units
         on org_units.parent_id = closure.descendant_id
+    -- a cycle in org_units.csv must not loop forever (the ingest rejects it; belt and braces)
+    where closure.distance < 50
 
 )
 

@@ -26,6 +26,7 @@ walked (org_unit_id, depth, path) as (
     from walked
     inner join org_units
         on org_units.parent_id = walked.org_unit_id
+    where walked.depth < 50
 
 )
 
