@@ -14,7 +14,7 @@ DBT_FILES := $(shell find dbt -type f \( -name '*.sql' -o -name '*.yml' -o -name
 
 .PHONY: setup run test lint bench sample dev clean
 
-setup: $(VENV)/.installed dbt/target/manifest.json
+setup: $(VENV)/.installed dbt/target/manifest.json dashboards/node_modules/.installed
 
 $(VENV)/.installed: pyproject.toml
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -24,6 +24,10 @@ $(VENV)/.installed: pyproject.toml
 
 dbt/target/manifest.json: $(VENV)/.installed $(DBT_FILES)
 	$(BIN)/dagster-dbt project prepare-and-package --file dagster_project/project.py >/dev/null
+	@touch $@
+
+dashboards/node_modules/.installed: dashboards/package.json dashboards/package-lock.json
+	cd dashboards && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
 run: setup
