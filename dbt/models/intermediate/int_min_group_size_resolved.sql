@@ -2,9 +2,13 @@
     default (5). A value that is not a whole number >= 3 stops the build right here with a
     message naming the file, the key, the value and the fix (kpis.md: never below 3); the
     data test on this model and the suppression model check it once more. -#}
-{%- if execute -%}
+{%- set settings_relation = source('raw', 'settings') -%}
+{%- if execute and adapter.get_relation(
+        database=settings_relation.database,
+        schema=settings_relation.schema,
+        identifier=settings_relation.identifier) is not none -%}
     {%- set configured = run_query(
-        "select value from " ~ source('raw', 'settings')
+        "select value from " ~ settings_relation
         ~ " where lower(trim(key)) = 'min_group_size'"
     ) -%}
     {%- for row in configured.rows -%}
