@@ -38,6 +38,7 @@ SHOWN_METADATA = (
     ("rows_quarantined", "quarantined"),
     ("rejected_files", "rejected files"),
 )
+SKIPPED_STEP_MESSAGE = "Dependencies for step"
 STAGE_BY_KEY_PREFIX = {
     "raw": "ingest",
     "staging": "dbt",
@@ -65,6 +66,14 @@ def stage_of_step(step_key: str | None) -> str:
 
 def stage_of_asset(key: dg.AssetKey) -> str:
     return STAGE_BY_KEY_PREFIX.get(key.path[0], "run")
+
+
+def root_cause(err) -> str:
+    """The innermost error's last message line (Dagster wraps user errors in a step error)."""
+    while err is not None and err.cause is not None:
+        err = err.cause
+    lines = (err.message or "").strip().splitlines() if err else []
+    return lines[-1] if lines else "unknown error"
 
 
 def _number(value: object) -> str | None:
@@ -95,6 +104,7 @@ class RunProgress:
     failed_steps: int = 0
     failed_checks: int = 0
     passed_checks: int = 0
+    skipped_steps: int = 0
 
 
 _RUNS: dict[str, RunProgress] = {}
@@ -122,6 +132,9 @@ class ProgressFormatter:
                 step is None and record.levelno >= logging.INFO
             ):
                 text = meta.get("orig_message") or record.getMessage()
+                if text.startswith(SKIPPED_STEP_MESSAGE):
+                    self.state.skipped_steps += 1  # summed up in the last line
+                    return None
                 return f"{self._stamp()} {stage_of_step(step):<7} {text}"
             return None
         return self._event_line(event, step)
@@ -158,8 +171,7 @@ class ProgressFormatter:
             return f"{self._stamp()} {stage_of_step(step):<7} {step} done in {secs:.1f} s"
         if et == DagsterEventType.STEP_FAILURE:
             self.state.failed_steps += 1
-            err = event.step_failure_data.error
-            msg = (err.message or "").strip().splitlines()[-1] if err and err.message else ""
+            msg = root_cause(event.step_failure_data.error)
             return f"{self._stamp()} {stage_of_step(step):<7} {step} FAILED: {msg}"
         if et == DagsterEventType.STEP_SKIPPED:
             why = "an upstream step or blocking check failed"
@@ -171,6 +183,8 @@ class ProgressFormatter:
                 counts += f", {self.state.failed_checks} failed"
             if self.state.failed_steps:
                 counts += f", {self.state.failed_steps} step(s) failed"
+            if self.state.skipped_steps:
+                counts += f", {self.state.skipped_steps} not run because of that"
             _RUNS.pop(self.run_id, None)
             return f"{self._stamp()} {run} {verdict} ({counts})"
         return None

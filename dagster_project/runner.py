@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import dagster as dg
 
+from dagster_project.progress import root_cause
 from dagster_project.settings import Settings
 
 DASHBOARDS_KEY = dg.AssetKey("dashboards")
@@ -70,8 +71,8 @@ def run_pipeline(settings: Settings, dashboards: bool = True, instance: dg.Dagst
     outcome.materialized = sorted(k.to_user_string() for k in materialized)
     for event in result.all_events:
         if event.event_type == dg.DagsterEventType.STEP_FAILURE:
-            err = event.step_failure_data.error
-            msg = (err.message or "").strip().splitlines()[-1] if err else ""
+            # the innermost error says what went wrong, not Dagster's "error in op" wrapper
+            msg = root_cause(event.step_failure_data.error)
             outcome.failures.append(f"{event.step_key}: {msg}")
         elif event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
             ev = event.asset_check_evaluation_data

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import duckdb
 
+from dagster_project.progress import root_cause
 from dagster_project.run_lock import lock_holder
 from dagster_project.settings import Settings
 
@@ -132,14 +133,6 @@ def latest_dagster_run(job_name: str) -> tuple[DagsterRun | None, int]:
                 err = entry.dagster_event.step_failure_data.error
                 run.failed_steps.append(f"{entry.step_key}: {root_cause(err)}")
     return run, queued
-
-
-def root_cause(err) -> str:
-    """The innermost error's message (Dagster wraps user errors in its own step error)."""
-    while err is not None and err.cause is not None:
-        err = err.cause
-    lines = (err.message or "").strip().splitlines() if err else []
-    return lines[-1] if lines else "unknown error"
 
 
 def collect_status(

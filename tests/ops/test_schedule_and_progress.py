@@ -84,5 +84,9 @@ def test_a_run_prints_stage_rows_files_and_failures(tmp_path, monkeypatch, capsy
         "ingest" in line and "raw/erp_orders: 12 345 rows, 3 files" in line for line in err
     ), err
     assert any("FAILED check raw/erp_orders:quarantine_share — 2.3 % > 1 %" in line for line in err)
-    assert err[-1].endswith("leitstand run failed (0 checks passed, 1 failed, 1 step(s) failed)")
+    assert err[-1].endswith(
+        "leitstand run failed (0 checks passed, 1 failed, 1 step(s) failed, "
+        "1 not run because of that)"
+    )
+    assert not any("Dependencies for step" in line for line in err)
     assert len(err) < 15, "progress output should be short"
