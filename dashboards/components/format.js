@@ -148,6 +148,18 @@ export const MILESTONE_LABELS = {
 	overdue: 'überfällig'
 };
 
+export const ACTION_LABELS = {
+	open: 'offen',
+	planned: 'geplant',
+	in_progress: 'in Arbeit',
+	'in progress': 'in Arbeit',
+	done: 'erledigt',
+	completed: 'erledigt',
+	closed: 'abgeschlossen',
+	cancelled: 'abgebrochen',
+	blocked: 'blockiert'
+};
+
 export const DIMENSION_LABELS = {
 	it_infrastructure: 'IT-Infrastruktur',
 	organisation: 'Organisation',

@@ -52,16 +52,19 @@ try {
 	});
 	page.on('pageerror', (err) => report.pageErrors.push(String(err)));
 
+	// Waits for the data and for the charts' animations to end.
 	const settle = async () => {
 		await page.waitForLoadState('networkidle', { timeout: TIMEOUT });
-		await page.waitForTimeout(500);
+		await page.waitForTimeout(1500);
 	};
 
 	// Chooses `unit` in the page's org-unit dropdown and waits until the page shows it.
 	const chooseUnit = async (unit, unitName) => {
 		const current = (await page.getByTestId('unit-name').first().textContent())?.trim();
 		if (current === unitName) return;
-		await page.getByRole('button', { name: /Organisationseinheit/ }).first().click();
+		await page.getByRole('combobox', { name: 'Organisationseinheit' }).first().click();
+		// The option list is virtual: search for the unit so that its option is rendered.
+		await page.locator('[data-cmdk-input]').first().fill(unitName);
 		await page.getByRole('option', { name: new RegExp(`^[·\\s]*${escapeRegExp(unitName)}$`) }).first().click();
 		await page.keyboard.press('Escape');
 		await page.getByTestId('unit-name').filter({ hasText: new RegExp(`^${escapeRegExp(unitName)}$`) }).first().waitFor({ timeout: TIMEOUT });
