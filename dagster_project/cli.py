@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 
@@ -34,10 +35,15 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"leitstand run: queued — another run holds {settings.data_dir} ({holder}); "
               "this one starts when it ends", file=sys.stderr, flush=True)
 
-    # one run per data dir at a time (one DuckDB writer); progress lines go to stderr
+    # one run per data dir at a time (one DuckDB writer); progress lines go to stderr, the
+    # tools' own chatter (dbt's ~200 lines) to a log file, the report alone to stdout
+    tool_log = settings.runs_dir / "last_run.log"
+    tool_log.parent.mkdir(parents=True, exist_ok=True)
     with pipeline_lock(settings.data_dir, owner="leitstand run", on_wait=queued):
-        outcome = run_pipeline(settings, dashboards=not args.no_dashboards)
+        with tool_log.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
+            outcome = run_pipeline(settings, dashboards=not args.no_dashboards)
     print(outcome.report())
+    print(f"(dbt and tool output of this run: {tool_log})")
     return 0 if outcome.ok else 1
 
 

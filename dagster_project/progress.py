@@ -104,6 +104,7 @@ class RunProgress:
     failed_steps: int = 0
     failed_checks: int = 0
     passed_checks: int = 0
+    warned_checks: int = 0
     skipped_steps: int = 0
 
 
@@ -158,8 +159,12 @@ class ProgressFormatter:
             if ev.passed:
                 self.state.passed_checks += 1
                 return None
-            self.state.failed_checks += 1
-            severity = "FAILED" if ev.severity == dg.AssetCheckSeverity.ERROR else "warning:"
+            blocking = ev.severity == dg.AssetCheckSeverity.ERROR
+            if blocking:
+                self.state.failed_checks += 1
+            else:
+                self.state.warned_checks += 1
+            severity = "FAILED" if blocking else "warning:"
             detail = ev.description or ""
             return (
                 f"{self._stamp()} {'gate':<7} {severity} check "
@@ -179,6 +184,8 @@ class ProgressFormatter:
         if et in (DagsterEventType.RUN_SUCCESS, DagsterEventType.RUN_FAILURE):
             verdict = "finished" if et == DagsterEventType.RUN_SUCCESS else "failed"
             counts = f"{self.state.passed_checks} checks passed"
+            if self.state.warned_checks:
+                counts += f", {self.state.warned_checks} with warnings"
             if self.state.failed_checks:
                 counts += f", {self.state.failed_checks} failed"
             if self.state.failed_steps:
