@@ -255,3 +255,7 @@ def contracts_markdown() -> str:
             lines.append(f"| {name} | {f.type} | {req} | {headers}{notes} |")
         lines.append("")
     return "\n".join(lines)
+
+
+if __name__ == "__main__":  # `python -m dagster_project.ingest.contracts` prints the table
+    print(contracts_markdown())

@@ -35,9 +35,12 @@ from dagster_project.ingest.store import (
     ensure_store,
     forget_file,
     ident,
+    is_current,
     rebuild_table,
     register_file,
     registered_files,
+    remember_state,
+    state_fingerprint,
     store_parsed,
 )
 from dagster_project.ingest.survey import (
@@ -236,10 +239,14 @@ def _load(con: duckdb.DuckDBPyConnection, c: Contract, files: list[Path], folder
                 forget_file(con, c.name, name)
                 log.info("%s/%s: removed, changed into a rejected file or no longer in the "
                          "folder: its rows are gone", c.name, name)
+        fingerprint = state_fingerprint(con, c, context)
+        if is_current(con, c, fingerprint):
+            return
         if c.is_survey:
             rebuild_survey(con, c)
         else:
             rebuild_table(con, c)
+        remember_state(con, c, fingerprint)
 
     _transaction(con, forget_and_rebuild)
     if c.name == "org_units":

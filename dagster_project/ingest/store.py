@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 
 import duckdb
@@ -50,6 +51,7 @@ create table if not exists meta.loaded_files (
     duplicates_collapsed bigint, dropped_columns varchar[], encoding varchar,
     delimiter varchar
 );
+create table if not exists meta.raw_state (source varchar, fingerprint varchar);
 """
 
 
@@ -256,6 +258,39 @@ def rebuild_table(con: duckdb.DuckDBPyConnection, c: Contract) -> None:
         from _checked where _q_reason is not null order by _file_name, _row_number
     """)
     con.execute("drop table _checked")
+
+
+def state_fingerprint(con: duckdb.DuckDBPyConnection, c: Contract, context: str) -> str:
+    """What `raw.<source>` is a function of: its files, the rules, the tables it refers to.
+
+    When this is unchanged since the last rebuild, rebuilding would give the same table.
+    """
+    inputs = [c.name]
+    for f in c.fields:
+        if f.ref == "org_unit":
+            inputs.append("org_units")
+        elif f.ref:
+            inputs.append(f.ref)
+    rows = con.execute(
+        "select source, file_name, file_hash, context_hash from meta.loaded_files "
+        "where list_contains(?, source) order by source, file_name", [sorted(set(inputs))]
+    ).fetchall()
+    text = context + "|" + "|".join(":".join(r) for r in rows)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def is_current(con: duckdb.DuckDBPyConnection, c: Contract, fingerprint: str) -> bool:
+    """Whether `raw.<source>` exists and was built from exactly this state."""
+    exists = count(con, "select count(*) from information_schema.tables "
+                        "where table_schema = 'raw' and table_name = ?", [c.name])
+    stored = con.execute("select fingerprint from meta.raw_state where source = ?",
+                         [c.name]).fetchall()
+    return bool(exists) and stored == [(fingerprint,)]
+
+
+def remember_state(con: duckdb.DuckDBPyConnection, c: Contract, fingerprint: str) -> None:
+    con.execute("delete from meta.raw_state where source = ?", [c.name])
+    con.execute("insert into meta.raw_state values (?, ?)", [c.name, fingerprint])
 
 
 def count(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> int:

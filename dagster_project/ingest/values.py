@@ -35,76 +35,98 @@ DATETIME_FORMATS = [
 
 
 def sql_list(values: list[str]) -> str:
-    """A SQL list literal of strings: ('a', 'b')."""
+    """A SQL tuple of strings for `x in ('a', 'b')` (fine for a few values)."""
     return "(" + ", ".join(sql_str(v) for v in values) + ")"
+
+
+def sql_array(values: list[str]) -> str:
+    """A SQL list literal of strings, for `list_contains` (cheap per row, unlike a long IN,
+    which DuckDB turns into a join evaluated for every row)."""
+    return "[" + ", ".join(sql_str(v) for v in values) + "]"
 
 
 def sql_str(value: str) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
+# Number shapes: German (`1.234,5`) and English (`1,234.5`). A thousands group never starts
+# with 0, so `0.025` can only be a decimal. A value matching both shapes with different
+# readings (`1.234`, `1,234`) is ambiguous on its own.
+_DE_SHAPE = r"-?([0-9]+|[1-9][0-9]{0,2}(\.[0-9]{3})+)?(,[0-9]+)?"
+_EN_SHAPE = r"-?([0-9]+|[1-9][0-9]{0,2}(,[0-9]{3})+)?(\.[0-9]+)?"
+
+
 def _macros() -> list[str]:
     spell = boolean_spellings()
     formats = "[" + ", ".join(sql_str(f) for f in DATETIME_FORMATS) + "]"
-    # An ambiguous value: one separator followed by exactly three digits and a short,
-    # non-zero integer part (`1.234`, `-12,500`); `0.025` or `1234.567` are not ambiguous.
-    amb_comma = r"'^-?[1-9][0-9]{0,2},[0-9]{3}$'"
-    amb_dot = r"'^-?[1-9][0-9]{0,2}\.[0-9]{3}$'"
+    markers = sql_array(empty_markers())
+    longest_marker = max(len(m) for m in empty_markers())
     return [
         # Cell text: trimmed, and NULL for the empty markers (empty, -, k.A., n/a, NULL ...).
-        f"""create or replace temp macro lt_text(t) as
-            case when lower(trim(t, ' \t\r\n\u00a0')) in {sql_list(empty_markers())} then null
-                 else trim(t, ' \t\r\n\u00a0') end""",
+        # Trimmed text: spaces, tabs, line breaks and non-breaking spaces at either end.
+        r"""create or replace temp macro lt_trim(t) as
+            case when regexp_matches(t, '^[\s\x{00a0}\x{202f}]|[\s\x{00a0}\x{202f}]$')
+                 then trim(t, ' ' || chr(9) || chr(10) || chr(13) || chr(160) || chr(8239))
+                 else t end""",
+        # Trimmed text → NULL for the empty markers (empty, -, k.A., n/a, NULL ...).
+        f"""create or replace temp macro lt_blank(x) as
+            case when length(x) <= {longest_marker} and list_contains({markers}, lower(x))
+                 then null else nullif(x, '') end""",
+        # Cell text: trimmed and blanked. (Bulk parsing applies lt_trim and lt_blank in two
+        # query layers, so the trim is computed once per cell.)
+        "create or replace temp macro lt_text(t) as lt_blank(lt_trim(t))",
         # Number text without currency, spaces, apostrophes, `+` and `%`; SAP's trailing minus
-        # (`1.234,50-`) moved to the front.
+        # (`1.234,50-`) moved to the front. Plain digits skip the cleaning.
         r"""create or replace temp macro lt_number_text(t) as
-            regexp_replace(regexp_replace(
-                regexp_replace(t, '[\s\x{00a0}\x{202f}€''%+]|(?i:eur)', '', 'g'),
-                '^(.*[0-9.,])-$', '-\1'), '^--', '-')""",
-        # The decimal separator a value shows by itself: ',' / '.', NULL when ambiguous or
-        # when it has no separator.
-        f"""create or replace temp macro lt_number_style(s) as
-            case
-              when contains(s, ',') and contains(s, '.') then
-                case when regexp_matches(s, ',[0-9]*$') then ',' else '.' end
-              when contains(s, ',') then
-                case when regexp_matches(s, {amb_comma}) then null
-                     when length(s) - length(replace(s, ',', '')) > 1 then '.'
-                     else ',' end
-              when contains(s, '.') then
-                case when regexp_matches(s, {amb_dot}) then null
-                     when length(s) - length(replace(s, '.', '')) > 1 then ','
-                     else '.' end
-            end""",
-        # The separator used to read a value: its own style, else the column convention
-        # (conv: ',' or '.'; '?' means the column is mixed and the value stays unread).
-        """create or replace temp macro lt_decimal_sep(s, conv) as
-            case when not regexp_matches(s, '[.,]') then '.'
-                 else coalesce(lt_number_style(s), nullif(conv, '?')) end""",
-        # The number, or NULL when the text is not a well-formed number.
-        r"""create or replace temp macro lt_number(t, conv) as
-            (with x as (select lt_number_text(t) as s)
-             select case lt_decimal_sep(s, conv)
-               when ',' then case when regexp_matches(
-                   s, '^-?([0-9]+|[0-9]{1,3}(\.[0-9]{3})+)?(,[0-9]+)?$')
-                 then try_cast(replace(replace(s, '.', ''), ',', '.') as double) end
-               when '.' then case when regexp_matches(
-                   s, '^-?([0-9]+|[0-9]{1,3}(,[0-9]{3})+)?(\.[0-9]+)?$')
-                 then try_cast(replace(s, ',', '') as double) end
-             end from x)""",
-        r"""create or replace temp macro lt_is_percent(t) as contains(t, '%')""",
-        # Dates and datetimes: two-digit years are 20yy; a time-zone suffix is ignored
-        # (times are taken as written).
+            case when regexp_full_match(t, '-?[0-9.,]+') then t
+                 else regexp_replace(regexp_replace(
+                    regexp_replace(t, '[\s\x{00a0}\x{202f}€''%+]|(?i:eur)', '', 'g'),
+                    '^(.*[0-9.,])-$', '-\1'), '^--', '-') end""",
+        f"create or replace temp macro lt_de_shape(s) as regexp_full_match(s, '{_DE_SHAPE}')",
+        f"create or replace temp macro lt_en_shape(s) as regexp_full_match(s, '{_EN_SHAPE}')",
+        """create or replace temp macro lt_de_value(s) as
+            try_cast(replace(replace(s, '.', ''), ',', '.') as double)""",
+        "create or replace temp macro lt_en_value(s) as try_cast(replace(s, ',', '') as double)",
+        # The decimal separator a cleaned value shows by itself: ',' / '.', NULL when it
+        # could be either (or is no number).
+        """create or replace temp macro lt_number_style(s) as
+            case when lt_de_shape(s) and not lt_en_shape(s) then ','
+                 when lt_en_shape(s) and not lt_de_shape(s) then '.' end""",
+        # A cleaned value read with the column convention (conv ',' or '.'); a value that
+        # shows the other convention by itself is read that way; with conv '?' (a mixed
+        # column) an ambiguous value stays unread (NULL) rather than guessed.
+        """create or replace temp macro lt_number_clean(s, conv) as
+            case when conv = ',' and lt_de_shape(s) then lt_de_value(s)
+                 when conv = '.' and lt_en_shape(s) then lt_en_value(s)
+                 when lt_de_shape(s) then
+                     case when not lt_en_shape(s) or lt_de_value(s) = lt_en_value(s)
+                          then lt_de_value(s) end
+                 when lt_en_shape(s) then lt_en_value(s) end""",
+        """create or replace temp macro lt_number(t, conv) as
+            lt_number_clean(lt_number_text(t), conv)""",
+        "create or replace temp macro lt_is_percent(t) as contains(t, '%')",
+        # Dates and datetimes: the common shapes go straight to one format (a failed
+        # strptime is expensive); the rest through the general path, where two-digit years
+        # become 20yy and a time-zone suffix is ignored (times are taken as written).
         r"""create or replace temp macro lt_datetime_text(t) as
             regexp_replace(regexp_replace(t,
                 '^([0-9]{1,2}\.[0-9]{1,2}\.)([0-9]{2})([^0-9].*)?$', '\120\2\3'),
                 '([0-9]{1,2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?)\s*(Z|[+-][0-9]{2}:?[0-9]{2})$',
                 '\1')""",
         f"""create or replace temp macro lt_timestamp(t) as
-            try_strptime(lt_datetime_text(t), {formats})""",
+            case
+              when regexp_full_match(t, '[0-9]{{1,2}}\\.[0-9]{{1,2}}\\.[0-9]{{4}}')
+                then try_strptime(t, '%d.%m.%Y')
+              when regexp_full_match(t, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}')
+                then try_strptime(t, '%Y-%m-%d')
+              when regexp_full_match(
+                  t, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}} [0-9]{{2}}:[0-9]{{2}}:[0-9]{{2}}')
+                then try_strptime(t, '%Y-%m-%d %H:%M:%S')
+              else try_strptime(lt_datetime_text(t), {formats})
+            end""",
         f"""create or replace temp macro lt_bool(t) as
-            case when lower(t) in {sql_list(spell[True])} then true
-                 when lower(t) in {sql_list(spell[False])} then false end""",
+            case when list_contains({sql_array(spell[True])}, lower(t)) then true
+                 when list_contains({sql_array(spell[False])}, lower(t)) then false end""",
     ]
 
 

@@ -1,0 +1,140 @@
+"""Incremental, idempotent loading: the folder is the truth, a known file is not read again."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dagster_project.ingest.loader import SOURCES, load_config, load_source
+
+from .conftest import quarantine, table, write_delimited
+
+HR_HEADER = ["employee_id", "org_unit", "role", "entry_date", "exit_date"]
+
+
+def snapshot(con) -> dict[str, list[tuple]]:
+    """Every raw table, the quarantine and the registry, as rows."""
+    names = [r[0] for r in con.execute(
+        "select table_name from information_schema.tables where table_schema = 'raw' "
+        "order by 1").fetchall()]
+    out = {n: con.execute(f"select * from raw.{n}").fetchall() for n in names}
+    out["dq.quarantine"] = con.execute("select * from dq.quarantine").fetchall()
+    out["meta.loaded_files"] = con.execute(
+        "select * from meta.loaded_files order by source, file_name").fetchall()
+    return out
+
+
+def load_all(con, sources: Path, load_id: str):
+    results = load_config(con, sources, load_id)
+    return results + [load_source(con, s, sources, load_id) for s in SOURCES]
+
+
+def write_hr(sources: Path, name: str, rows: list[list[str]]) -> Path:
+    return write_delimited(sources / "hr_employees" / name, [HR_HEADER, *rows])
+
+
+def test_second_run_reads_nothing_and_changes_nothing(con, sources):
+    write_hr(sources, "hr_2025-01.csv", [["E1", "EK", "Einkauf", "01.01.2020", ""],
+                                         ["E2", "Nirgendwo", "Einkauf", "01.01.2020", ""]])
+    write_delimited(sources / "it_usage" / "u.txt", [
+        ["employee_id", "tool", "activity_date"], ["E1", "CRM", "01.01.2025"],
+        ["E1", "CRM", "01.01.2025"], ["E7", "CRM", "01.01.2025"]], delimiter="\t")
+    first = load_all(con, sources, "run-1")
+    before = snapshot(con)
+    second = load_all(con, sources, "run-2")
+    assert sum(r.files_read for r in first) > 0
+    assert [r.files_read for r in second] == [0] * len(second)
+    assert snapshot(con) == before   # lineage too: load id and time of the first read
+    assert [(r.source, r.rows_loaded, r.rows_quarantined, r.duplicates_collapsed)
+            for r in second] == [(r.source, r.rows_loaded, r.rows_quarantined,
+                                  r.duplicates_collapsed) for r in first]
+
+
+def test_a_new_later_file_wins_per_key_and_lineage_says_which(con, sources):
+    write_hr(sources, "hr_2025-01.csv", [["E1", "EK", "Einkauf", "01.01.2020", ""],
+                                         ["E2", "VT", "Vertrieb", "01.01.2021", ""]])
+    load_all(con, sources, "run-1")
+    write_hr(sources, "hr_2025-02.csv", [["E2", "VT-IN", "Vertrieb", "01.01.2021",
+                                          "28.02.2025"]])
+    results = {r.source: r for r in load_all(con, sources, "run-2")}
+    assert results["hr_employees"].files_read == 1
+    assert results["hr_employees"].files_loaded == 2
+    assert table(con, "hr_employees", "employee_id, org_unit_id, exit_date is not null, "
+                 "_file_name, _load_id", order="employee_id") == [
+        ("E1", "EK", False, "hr_2025-01.csv", "run-1"),
+        ("E2", "VT-IN", True, "hr_2025-02.csv", "run-2")]
+
+
+def test_removed_and_replaced_files_take_their_rows_with_them(con, sources):
+    first = write_hr(sources, "hr_2025-01.csv", [["E1", "EK", "Einkauf", "01.01.2020", ""]])
+    second = write_hr(sources, "hr_2025-02.csv", [["E2", "EK", "Einkauf", "01.01.2020", ""],
+                                                  ["E3", "EK", "Einkauf", "kaputt", ""]])
+    load_all(con, sources, "run-1")
+    assert len(quarantine(con, "hr_employees")) == 1
+    first.unlink()
+    write_hr(sources, "hr_2025-02.csv", [["E2", "PR", "Einkauf", "01.01.2020", ""]])
+    result = load_source(con, "hr_employees", sources, "run-2")
+    assert table(con, "hr_employees", "employee_id, org_unit_id") == [("E2", "PR")]
+    assert quarantine(con, "hr_employees") == []
+    assert (result.files_loaded, result.files_read, result.rows_total) == (1, 1, 1)
+    # a file that turns bad is rejected and its earlier rows are gone as well
+    second.write_bytes(b"employee_id;role\r\nE2;Einkauf\r\n")
+    result = load_source(con, "hr_employees", sources, "run-3")
+    assert len(result.rejected_files) == 1
+    assert table(con, "hr_employees") == []
+
+
+def test_references_are_re_evaluated_without_reading_files_again(con, sources):
+    write_hr(sources, "hr.csv", [["E1", "Qualitätssicherung", "Prüfer", "01.01.2020", ""]])
+    write_delimited(sources / "it_licenses" / "lic.csv", [
+        ["employee_id", "tool", "assigned_from"], ["E1", "CRM", "01.01.2025"],
+        ["E2", "CRM", "01.01.2025"]])
+    load_all(con, sources, "run-1")
+    assert [r[2] for r in quarantine(con, "hr_employees")] == ["org_unit"]
+    assert [r[2] for r in quarantine(con, "it_licenses")] == ["employee_id"]
+    # the analyst adds the unit to the org tree and the missing employee to HR
+    org = sources / "config" / "org_units.csv"
+    org.write_bytes(org.read_bytes() + "QS;Qualitätssicherung;PR\r\n".encode("cp1252"))
+    write_hr(sources, "hr_2.csv", [["E2", "EK", "Einkauf", "01.01.2020", ""]])
+    results = {r.source: r for r in load_all(con, sources, "run-2")}
+    assert results["it_licenses"].files_read == 0
+    assert quarantine(con, "hr_employees") == []
+    assert quarantine(con, "it_licenses") == []
+    assert table(con, "hr_employees", "employee_id, org_unit_id", order="employee_id") == [
+        ("E1", "QS"), ("E2", "EK")]
+
+
+def test_survey_files_are_read_again_when_the_catalog_changes(con, sources):
+    write_delimited(sources / "survey_responses" / "s.csv", [
+        ["id", "submitdate", "org_unit", "Q01", "Q02", "Q03 [neu]"],
+        ["1", "2025-05-01 10:00", "EK", "4", "7", "2"]], delimiter=",", encoding="utf-8")
+    load_all(con, sources, "run-1")
+    assert table(con, "survey_responses", "question_id", order="question_id") == [("Q01",)]
+    assert [r[2] for r in quarantine(con, "survey_responses")] == ["Q02"]
+    q = sources / "config" / "survey_questions.csv"
+    q.write_text(q.read_text(encoding="utf-8").replace("1,5,x", "1,7,x")
+                 + "Q03,innovation,neu,1,5,\n", encoding="utf-8")
+    results = {r.source: r for r in load_all(con, sources, "run-2")}
+    assert results["survey_responses"].files_read == 1
+    assert table(con, "survey_responses", "question_id, answer", order="question_id") == [
+        ("Q01", 4.0), ("Q02", 7.0), ("Q03", 2.0)]
+
+
+def test_hidden_and_office_lock_files_are_ignored(con, sources):
+    write_hr(sources, "hr.csv", [["E1", "EK", "Einkauf", "01.01.2020", ""]])
+    (sources / "hr_employees" / ".DS_Store").write_bytes(b"\x00\x01")
+    (sources / "hr_employees" / "~$hr.xlsx").write_bytes(b"lock")
+    result = load_source(con, "hr_employees", sources, "run-1")
+    assert result.rejected_files == []
+    assert result.files_loaded == 1
+
+
+def test_a_missing_source_folder_gives_an_empty_table(con, sources):
+    result = load_source(con, "crm_leads", sources, "run-1")
+    assert (result.files_loaded, result.rows_loaded, result.rejected_files) == (0, 0, [])
+    assert table(con, "crm_leads") == []
+    columns = [r[0] for r in con.execute(
+        "select column_name from information_schema.columns where table_schema = 'raw' "
+        "and table_name = 'crm_leads' order by ordinal_position").fetchall()]
+    assert columns == ["lead_id", "created_date", "org_unit_id", "source_channel", "status",
+                       "closed_date", "expected_value", "_source", "_file_name", "_file_hash",
+                       "_row_number", "_load_id", "_loaded_at"]
