@@ -31,6 +31,8 @@ DATETIME_FORMATS = [
     "%Y/%m/%d %H:%M",
     "%Y/%m/%d %H:%M:%S",
     "%Y%m%d",
+    "%d.%m.%Y, %H:%M",
+    "%d.%m.%Y, %H:%M:%S",
 ]
 
 
@@ -122,6 +124,10 @@ def _macros() -> list[str]:
               when regexp_full_match(
                   t, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}} [0-9]{{2}}:[0-9]{{2}}:[0-9]{{2}}')
                 then try_strptime(t, '%Y-%m-%d %H:%M:%S')
+              when regexp_full_match(t, '[2-7][0-9]{{4}}(\\.[0-9]+)?')
+                -- an Excel serial day number (a date column formatted as a number)
+                then timestamp '1899-12-30' + to_microseconds(
+                    cast(round(cast(t as double) * 86400000000) as bigint))
               else try_strptime(lt_datetime_text(t), {formats})
             end""",
         f"""create or replace temp macro lt_bool(t) as

@@ -156,6 +156,17 @@ def test_windows_1252_bytes_outside_latin1_are_read(con, sources):
         "„Portal“ – neu", "Müller & Söhne"]
 
 
+def test_excel_unicode_text_utf16_tab(con, sources):
+    """Excel's "Unicode Text" export: UTF-16 LE with BOM, tab-delimited."""
+    path = sources / "hr_employees" / "hr.txt"
+    path.parent.mkdir(parents=True)
+    text = "Personalnummer\tAbteilung\tRolle\tEintritt\r\nE1\tWerk Gütersloh\tMeister\t01.04.21\r\n"
+    path.write_bytes(text.encode("utf-16"))
+    load(con, sources, "hr_employees")
+    assert table(con, "hr_employees", "employee_id, org_unit_id, role, entry_date") == [
+        ("E1", "PR-W2", "Meister", dt.date(2021, 4, 1))]
+
+
 def test_latin1_only_file_is_read_natively(con, sources):
     write_delimited(sources / "erp_orders" / "a.csv", [
         ERP_HEADER_DE,

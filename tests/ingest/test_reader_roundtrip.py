@@ -1,0 +1,68 @@
+"""Messy delimited files round-trip through sniffing, DuckDB's reader and the parser.
+
+Hypothesis writes random text (delimiters, quotes, line breaks, umlauts, €) in every
+accepted encoding, delimiter and line ending, with the csv module as spreadsheet tools
+write it; the parsed rows must give back exactly what was written.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import tempfile
+from pathlib import Path
+
+import duckdb
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dagster_project.ingest.contracts import contract, match_headers
+from dagster_project.ingest.parse import build_parsed
+from dagster_project.ingest.reader import read_file
+from dagster_project.ingest.sniff import hash_and_encoding
+from dagster_project.ingest.values import install_macros
+
+CP1252_SAFE = "abcXYZ019 äöüÄÖÜß€„“–…;,|\t\"'\n-/."
+cell_text = st.text(alphabet=CP1252_SAFE, min_size=1, max_size=12).filter(
+    lambda s: s.strip() not in ("", "-", "--") and s == s.strip())
+
+
+@st.composite
+def exports(draw):
+    n = draw(st.integers(min_value=1, max_value=8))
+    rows = [[f"E{i}", draw(cell_text), draw(cell_text), f"{draw(st.integers(1, 28)):02d}.03.2024"]
+            for i in range(n)]
+    return rows, {
+        "delimiter": draw(st.sampled_from([";", ",", "\t", "|"])),
+        "encoding": draw(st.sampled_from(["utf-8", "utf-8-sig", "cp1252"])),
+        "newline": draw(st.sampled_from(["\r\n", "\n"])),
+        "quoting": draw(st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL])),
+    }
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(export=exports())
+def test_written_cells_come_back_exactly(export):
+    rows, how = export
+    c = contract("hr_employees")
+    header = ["Personalnummer", "Abteilung", "Rolle", "Eintrittsdatum"]
+    buf = io.StringIO(newline="")
+    writer = csv.writer(buf, delimiter=how["delimiter"], lineterminator=how["newline"],
+                        quoting=how["quoting"])
+    writer.writerows([header, *rows])
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "export.csv"
+        path.write_bytes(buf.getvalue().encode(how["encoding"]))
+        con = duckdb.connect()
+        install_macros(con)
+        _, encoding = hash_and_encoding(path)
+        read = read_file(con, path, encoding, c)
+        match = match_headers(c, read.headers)
+        assert read.delimiter == how["delimiter"]
+        assert read.headers == header
+        build_parsed(con, c, match.columns, len(read.headers), ",")
+        got = con.execute("select employee_id, org_unit, role, entry_date, _row_number, "
+                          "_problem_reason from _parsed order by _row_number").fetchall()
+        con.close()
+    assert [(g[0], g[1], g[2], g[3].strftime("%d.%m.%Y"), g[4], g[5]) for g in got] == [
+        (r[0], r[1], r[2], r[3], i, None) for i, r in enumerate(rows, start=1)]
