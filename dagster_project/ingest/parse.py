@@ -152,8 +152,10 @@ def parse_error_expr(f: Field, conv: str) -> str:
 
 def _problem_cases(c: Contract, conv: dict[str, str]) -> tuple[str, str, str]:
     """CASE expressions for the first problem of a row: column, reason, raw value."""
+    # The text beyond the last column is not shown: in a shifted row it may well be a
+    # dropped personal column.
     problems = [("'(row)'", "_overflow is not null",
-                 "'row has more fields than the header'", "_overflow")]
+                 "'row has more fields than the header'", "'(text beyond the last column)'")]
     for f in c.fields:
         err = parse_error_expr(f, conv.get(f.name, "."))
         if err != "null":
@@ -205,14 +207,28 @@ def build_parsed(con: duckdb.DuckDBPyConnection, c: Contract, columns: dict[str,
     )
     col_case, reason_case, value_case = _problem_cases(c, conv)
     field_cols = ", ".join(ident(f.name) for f in c.fields)
+    # A bad row keeps only its first key field (an id others refer to stays known) and its
+    # problem; a row with text beyond the last column keeps nothing. Whatever else such rows
+    # hold may be shifted text from a column that must not be stored.
+    kept_cols = ", ".join(
+        f"case when _problem_column is null then {ident(f.name)} end as {ident(f.name)}"
+        if f.name != c.key[0] else
+        f"case when _problem_column is distinct from '(row)' then {ident(f.name)} end "
+        f"as {ident(f.name)}"
+        for f in c.fields
+    )
     con.execute(f"""
         create or replace temp table _typed as
-        with typed as (select *, {values} from _cells)
-        select _row_number, {field_cols},
-               {col_case} as _problem_column,
-               {reason_case} as _problem_reason,
-               {value_case} as _problem_value
-        from typed
+        with typed as (select *, {values} from _cells),
+        checked as (
+            select _row_number, {field_cols},
+                   {col_case} as _problem_column,
+                   {reason_case} as _problem_reason,
+                   lt_redact({value_case}) as _problem_value
+            from typed
+        )
+        select _row_number, {kept_cols}, _problem_column, _problem_reason, _problem_value
+        from checked
     """)
     con.execute("drop table _cells")
     return _resolve_duplicates(con, c)

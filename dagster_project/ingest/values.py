@@ -130,6 +130,16 @@ def _macros() -> list[str]:
                     cast(round(cast(t as double) * 86400000000) as bigint))
               else try_strptime(lt_datetime_text(t), {formats})
             end""",
+        # A raw value shown in the quarantine that looks like an e-mail address or a phone
+        # number is not stored (a shifted row can move a personal column into a field).
+        r"""create or replace temp macro lt_redact(x) as
+            case when regexp_matches(x, '[^@\s]+@[^@\s]+\.[A-Za-z]{2,}')
+                   then '(looks like an e-mail address: not stored)'
+                 when regexp_full_match(x, '(\+|0)[0-9][0-9 /()\-]{6,}')
+                      and length(regexp_replace(x, '[^0-9]', '', 'g')) >= 7
+                      and regexp_matches(x, '[ /\-]')
+                   then '(looks like a phone number: not stored)'
+                 else x end""",
         f"""create or replace temp macro lt_bool(t) as
             case when list_contains({sql_array(spell[True])}, lower(t)) then true
                  when list_contains({sql_array(spell[False])}, lower(t)) then false end""",

@@ -219,11 +219,19 @@ def test_personal_identifiers_never_reach_the_database_file(tmp_path, sources):
         ["employee_id", "Name", "Mobil", "tool", "assigned_from"],
         ["E1", "Erika Mustermann", "0170 9876543", "CRM", "01.01.2025"],
         ["E1", "Erika Mustermann", "0170 9876543", "ERP", "kaputt"]])
+    # a shifted row: an unquoted `;` inside the name pushes the e-mail beyond the header
+    shifted = sources / "it_usage" / "usage.csv"
+    shifted.parent.mkdir(parents=True)
+    shifted.write_text("employee_id;Name;tool;activity_date;E-Mail\r\n"
+                       "E1;Mustermann; Erika;CRM;01.01.2025;erika.muster@hagedorn.example\r\n",
+                       encoding="utf-8")
     db = tmp_path / "privacy.duckdb"
     con = duckdb.connect(str(db))
     load_config(con, sources, "load-1")
     hr = load_source(con, "hr_employees", sources, "load-1")
     lic = load_source(con, "it_licenses", sources, "load-1")
+    usage = load_source(con, "it_usage", sources, "load-1")
+    assert usage.rows_quarantined == 1
     assert sorted(h for _, h in hr.dropped_columns) == ["E-Mail", "Nachname", "Telefon",
                                                         "Vorname"]
     assert sorted(h for _, h in lic.dropped_columns) == ["Mobil", "Name"]
