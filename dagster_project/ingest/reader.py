@@ -66,7 +66,11 @@ def _columns_literal(n: int, overflow: bool) -> str:
 
 def _read_delimited(con: duckdb.DuckDBPyConnection, path: Path, encoding: Encoding,
                     c: Contract) -> ReadFile:
-    layout = detect_layout(read_sample_text(path, encoding), c)
+    sample = read_sample_text(path, encoding)
+    if "\x00" in sample:
+        raise UnreadableFile("binary content, not a delimited text file — export the data as "
+                             ".csv/.txt (delimited) or .xlsx")
+    layout = detect_layout(sample, c)
     n = len(layout.headers)
     with tempfile.TemporaryDirectory(prefix="leitstand-ingest-") as tmp:
         source = path
@@ -77,11 +81,16 @@ def _read_delimited(con: duckdb.DuckDBPyConnection, path: Path, encoding: Encodi
             f"delim={_q(layout.delimiter)}, quote='\"', escape='\"', header=false, "
             f"skip={layout.skip_lines}, auto_detect=false, encoding={_q(encoding.duckdb)}"
         )
-        fast = (f"select * from read_csv({_q(str(source))}, {common}, "
+        # Personal identifier columns are replaced by NULL while reading: their values never
+        # reach even a temporary table.
+        personal = _personal_columns(c, layout.headers)
+        keep = ", ".join(f"cast(null as varchar) as c{i}" if i in personal else f"c{i}"
+                         for i in range(n))
+        fast = (f"select {keep} from read_csv({_q(str(source))}, {common}, "
                 f"columns={_columns_literal(n, False)})")
         # Ragged rows (too few or too many fields) need the sequential, lenient reader; an
         # extra column catches text beyond the header so such rows can be quarantined.
-        lenient = (f"select * from read_csv({_q(str(source))}, {common}, "
+        lenient = (f"select {keep}, _overflow from read_csv({_q(str(source))}, {common}, "
                    f"columns={_columns_literal(n, True)}, null_padding=true, "
                    f"strict_mode=false, parallel=false)")
         try:
@@ -95,6 +104,10 @@ def _read_delimited(con: duckdb.DuckDBPyConnection, path: Path, encoding: Encodi
                     from exc
     rows = _number_rows(con)
     return ReadFile(layout.headers, rows, encoding.name, layout.delimiter)
+
+
+def _personal_columns(c: Contract, headers: list[str]) -> set[int]:
+    return {i for i, _ in match_headers(c, headers).personal}
 
 
 def _number_rows(con: duckdb.DuckDBPyConnection) -> int:
@@ -177,9 +190,12 @@ def _read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, c: Contract) -> ReadF
         headers.pop()
     n = len(headers)
     data = rows[header_index + 1:]
+    personal = _personal_columns(c, headers)
     columns = {"_row_number": pa.array(range(1, len(data) + 1), pa.int64())}
     for i in range(n):
-        columns[f"c{i}"] = pa.array([r[i] if i < len(r) else None for r in data], pa.string())
+        cells = [None] * len(data) if i in personal else [
+            r[i] if i < len(r) else None for r in data]
+        columns[f"c{i}"] = pa.array(cells, pa.string())
     overflow = [
         next((str(v) for v in r[n:] if v is not None and str(v).strip()), None) for r in data
     ]

@@ -174,6 +174,7 @@ def test_missing_required_column_rejects_the_file_with_one_clear_line(con, sourc
         ("orders.csv", b"", "the file is empty"),
         ("orders.txt", b"\xef\xbb\xbf\r\n", "the file is empty"),
         ("orders.xlsx", b"not a zip", "not readable as an .xlsx workbook"),
+        ("orders.csv", b"\x7fELF\x02\x01\x00\x00\x00;\x00", "binary content"),
         ("orders.csv", ";".join(ERP_HEADER).encode() + b"\r\n", "no data rows"),
     ],
 )

@@ -109,3 +109,20 @@ def test_markdown_table_lists_every_field_and_alias():
                 assert h.replace("|", "\\|") in md
     assert ("| `order_date` | date | yes | order_date, Auftragsdatum, Belegdatum, "
             "Bestelldatum, Order Date |") in md
+
+
+def test_readme_table_of_accepted_columns_is_current():
+    """README.md, if it holds the generated table between the markers, holds the current one.
+
+    Regenerate with `python -m dagster_project.ingest.contracts` and paste it between
+    `<!-- accepted-columns:start -->` and `<!-- accepted-columns:end -->`.
+    """
+    from dagster_project.settings import REPO_ROOT
+
+    readme = (REPO_ROOT / "README.md")
+    text = readme.read_text(encoding="utf-8") if readme.exists() else ""
+    start, end = "<!-- accepted-columns:start -->", "<!-- accepted-columns:end -->"
+    if start not in text:
+        pytest.skip("README.md has no generated table of accepted columns (yet)")
+    table = text.split(start, 1)[1].split(end, 1)[0]
+    assert table.strip() == contracts_markdown().strip()
