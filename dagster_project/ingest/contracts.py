@@ -62,7 +62,7 @@ class Contract:
     is_survey: bool = False
     optional: bool = False
 
-    def field(self, name: str) -> Field:
+    def field_named(self, name: str) -> Field:
         return next(f for f in self.fields if f.name == name)
 
     @property

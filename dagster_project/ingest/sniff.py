@@ -40,7 +40,6 @@ class Encoding:
     name: str
     duckdb: str
     transcode: str | None = None
-    bom: bytes = b""
 
 
 def hash_and_encoding(path: Path) -> tuple[str, Encoding]:
@@ -71,7 +70,7 @@ def hash_and_encoding(path: Path) -> tuple[str, Encoding]:
     if first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return file_hash, Encoding("utf-16", "utf-8", transcode="utf-16")
     if first.startswith(codecs.BOM_UTF8):
-        return file_hash, Encoding("utf-8-sig", "utf-8", bom=codecs.BOM_UTF8)
+        return file_hash, Encoding("utf-8-sig", "utf-8")
     if is_utf8:
         return file_hash, Encoding("utf-8", "utf-8")
     if has_cp1252_only_bytes:

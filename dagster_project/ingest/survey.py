@@ -156,7 +156,7 @@ def rebuild_survey(con: duckdb.DuckDBPyConnection, c: Contract) -> None:
     """`raw.survey_responses`: the answers of each response's latest good version."""
     store = f"raw_files.{ident(c.name)}"
     check_references(con, c, f"(select * from {store} where question_id is null)",
-                     [c.field("org_unit")])
+                     [c.field_named("org_unit")])
     con.execute("""
         create or replace temp table _winners as
         select response_id, _file_name, __org_org_unit as org_unit_id from _checked
