@@ -9,8 +9,14 @@ from __future__ import annotations
 
 import duckdb
 
+from dagster_project.checks.dbt_results import dbt_results_for_run
 from dagster_project.checks.results import ERROR, GateResult
-from dagster_project.checks.store import read_gate_results, read_run_report
+from dagster_project.checks.store import (
+    read_gate_results,
+    read_run_report,
+    write_gate_results,
+    write_run_report,
+)
 from dagster_project.settings import Settings
 
 
@@ -39,8 +45,30 @@ def summarise(results: list[GateResult]) -> str:
     return "\n".join(lines)
 
 
+def record_dbt_results(settings: Settings, run_id: str) -> list[GateResult]:
+    """Add the run's dbt tests to `dq.gate_results` and the run report (after the run).
+
+    A failing dbt test fails the dbt step, so nothing of the gate runs after it inside the
+    run; this is called once the run is over and the build database is free again.
+    """
+    results = dbt_results_for_run(run_id)
+    if not results:
+        return []
+    try:
+        with duckdb.connect(str(settings.build_db)) as con:
+            write_gate_results(con, run_id, results)
+    except duckdb.Error:
+        pass  # the report file below still has them
+    write_run_report(settings.runs_dir, run_id, results)
+    return results
+
+
 def summary_for_run(settings: Settings, run_id: str) -> str:
-    """The summary of a finished run: from its report file, else from the build database."""
+    """The summary of a finished run (gate checks and dbt tests), from its report file.
+
+    Records the run's dbt test results first (see `record_dbt_results`).
+    """
+    record_dbt_results(settings, run_id)
     results = read_run_report(settings.runs_dir, run_id)
     if not results and settings.build_db.exists():
         try:

@@ -1,0 +1,107 @@
+"""dbt's own tests as gate results, so `dq.gate_results` and the run summary hold them too.
+
+dagster-dbt shows dbt tests as asset checks in Dagster, but a failing test makes the dbt
+step fail, and then no check of ours runs after it. This reads what dbt wrote for the run
+(`run_results.json` and `manifest.json` in the run's target folder, which dagster-dbt
+names `<op>-<run_id[:7]>-<hash>`) and turns each data test and unit test into a
+`GateResult` on the table it tests.
+"""
+
+import json
+from pathlib import Path
+from typing import Any
+
+from dagster_project.checks.results import ERROR, WARN, GateResult
+from dagster_project.settings import DBT_PROJECT_DIR
+
+FAILED = {"fail", "error"}
+MAX_MESSAGE = 400
+
+
+def find_run_target(run_id: str, target_dir: Path = DBT_PROJECT_DIR / "target") -> Path | None:
+    """The target folder dagster-dbt used for this run, if dbt ran (newest if several)."""
+    candidates = [
+        p for p in target_dir.glob(f"*-{run_id[:7]}-*") if (p / "run_results.json").exists()
+    ]
+    return max(candidates, key=lambda p: p.stat().st_mtime) if candidates else None
+
+
+def _tested_table(unique_id: str, manifest: dict[str, Any]) -> str:
+    """`marts.kpi_monthly` for a test on that model (schema.name), else the test's package."""
+    node = (
+        manifest.get("nodes", {}).get(unique_id)
+        or manifest.get("unit_tests", {}).get(unique_id)
+        or {}
+    )
+    target = node.get("attached_node") or next(
+        iter(node.get("depends_on", {}).get("nodes", [])), None
+    )
+    model = manifest.get("nodes", {}).get(target or "", {}) or manifest.get("sources", {}).get(
+        target or "", {}
+    )
+    if model.get("schema") and model.get("name"):
+        return f"{model['schema']}.{model['name']}"
+    return "dbt"
+
+
+def _message(kind: str, name: str, table: str, result: dict[str, Any], node: dict[str, Any]) -> str:
+    status = result.get("status")
+    if status not in FAILED and status != "warn":
+        return f"dbt {kind} {name} on {table}: {status}"
+    failures = result.get("failures")
+    detail = (result.get("message") or "").strip().replace("\n", " ")[:MAX_MESSAGE]
+    rows = f" ({failures} failing rows)" if isinstance(failures, int) and failures > 0 else ""
+    where = node.get("original_file_path") or "the dbt project"
+    return (
+        f"dbt {kind} {name} on {table}: {status}{rows}"
+        + (f" — {detail}" if detail else "")
+        + f". Fix: see the test in dbt/{where} and `dbt test --select {name}` on the build database"
+    )
+
+
+def dbt_test_results(run_results: dict[str, Any], manifest: dict[str, Any]) -> list[GateResult]:
+    """One `GateResult` per data test and unit test in a dbt `run_results.json`."""
+    out: list[GateResult] = []
+    for result in run_results.get("results", []):
+        unique_id = result.get("unique_id", "")
+        if not unique_id.startswith(("test.", "unit_test.")):
+            continue
+        kind = "unit test" if unique_id.startswith("unit_test.") else "test"
+        node = (
+            manifest.get("nodes", {}).get(unique_id)
+            or manifest.get("unit_tests", {}).get(unique_id)
+            or {}
+        )
+        name = node.get("name") or unique_id.split(".")[-1]
+        table = _tested_table(unique_id, manifest)
+        status = result.get("status")
+        severity = WARN if status == "warn" else ERROR
+        passed = status in ("pass", "success")
+        failures = result.get("failures")
+        out.append(
+            GateResult(
+                check_name=f"dbt:{name}",
+                source_or_table=table,
+                severity=severity,
+                passed=passed,
+                observed=f"{status}" + (f", {failures} failing rows" if failures else ""),
+                threshold="pass",
+                message=_message(kind, name, table, result, node),
+            )
+        )
+    return out
+
+
+def dbt_results_for_run(
+    run_id: str, target_dir: Path = DBT_PROJECT_DIR / "target"
+) -> list[GateResult]:
+    """The dbt tests of a run as gate results; empty when dbt did not run."""
+    folder = find_run_target(run_id, target_dir)
+    if folder is None:
+        return []
+    run_results = json.loads((folder / "run_results.json").read_text(encoding="utf-8"))
+    manifest_path = folder / "manifest.json"
+    manifest = (
+        json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.exists() else {}
+    )
+    return dbt_test_results(run_results, manifest)

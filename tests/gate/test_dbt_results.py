@@ -1,0 +1,73 @@
+"""dbt's tests of a run become gate results (also when the failing test stopped the run)."""
+
+from __future__ import annotations
+
+import json
+
+from dagster_project.checks.dbt_results import dbt_results_for_run, find_run_target
+from dagster_project.checks.store import read_run_report
+from dagster_project.checks.summary import record_dbt_results
+from dagster_project.settings import load_settings
+
+RUN_ID = "abc1234f-0000-0000-0000-000000000000"
+MANIFEST = {
+    "nodes": {
+        "model.leitstand.kpi_monthly": {"schema": "marts", "name": "kpi_monthly"},
+        "test.leitstand.unique_kpi_monthly_cell.1": {
+            "name": "unique_kpi_monthly_cell", "attached_node": "model.leitstand.kpi_monthly",
+            "original_file_path": "models/marts/_marts__models.yml"},
+    },
+    "unit_tests": {
+        "unit_test.leitstand.kpi_monthly.test_shares": {
+            "name": "test_shares", "depends_on": {"nodes": ["model.leitstand.kpi_monthly"]}},
+    },
+}
+RUN_RESULTS = {"results": [
+    {"unique_id": "model.leitstand.kpi_monthly", "status": "success"},
+    {"unique_id": "test.leitstand.unique_kpi_monthly_cell.1", "status": "fail", "failures": 3,
+     "message": "Got 3 results, configured to fail if != 0"},
+    {"unique_id": "unit_test.leitstand.kpi_monthly.test_shares", "status": "pass", "failures": 0},
+]}
+
+
+def _target(tmp_path, run_id=RUN_ID):
+    folder = tmp_path / "target" / f"dbt_models-{run_id[:7]}-0a1b2c3"
+    folder.mkdir(parents=True)
+    (folder / "run_results.json").write_text(json.dumps(RUN_RESULTS))
+    (folder / "manifest.json").write_text(json.dumps(MANIFEST))
+    return tmp_path / "target"
+
+
+def test_failed_dbt_test_is_an_error_on_the_tested_table(tmp_path):
+    results = {r.check_name: r for r in dbt_results_for_run(RUN_ID, _target(tmp_path))}
+    assert set(results) == {"dbt:unique_kpi_monthly_cell", "dbt:test_shares"}
+    failed = results["dbt:unique_kpi_monthly_cell"]
+    assert failed.blocks and failed.source_or_table == "marts.kpi_monthly"
+    assert "3 failing rows" in failed.message
+    assert "models/marts/_marts__models.yml" in failed.message
+    assert results["dbt:test_shares"].passed
+
+
+def test_other_runs_targets_are_not_read(tmp_path):
+    target = _target(tmp_path, "fffffff0-1111")
+    assert find_run_target(RUN_ID, target) is None
+    assert dbt_results_for_run(RUN_ID, target) == []
+
+
+def test_record_dbt_results_writes_report_and_build_db(tmp_path, monkeypatch):
+    import duckdb
+
+    from dagster_project.checks import summary
+
+    target = _target(tmp_path)
+    monkeypatch.setattr(summary, "dbt_results_for_run",
+                        lambda run_id: dbt_results_for_run(run_id, target))
+    settings = load_settings(tmp_path / "sources", tmp_path / "data")
+    settings.data_dir.mkdir()
+    assert len(record_dbt_results(settings, RUN_ID)) == 2
+    assert {r.check_name for r in read_run_report(settings.runs_dir, RUN_ID)} == {
+        "dbt:unique_kpi_monthly_cell", "dbt:test_shares"}
+    with duckdb.connect(str(settings.build_db)) as con:
+        assert con.execute("select count(*) from dq.gate_results where run_id = ? and not passed",
+                           [RUN_ID]).fetchall() == [(1,)]
+    assert "BLOCKED" in summary.summary_for_run(settings, RUN_ID)
