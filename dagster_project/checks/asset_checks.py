@@ -10,7 +10,6 @@ Every check opens the build database only for as long as it runs (one writer per
 file), writes its results to `dq.gate_results` and merges them into the run report.
 """
 
-
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
@@ -19,7 +18,7 @@ import dagster as dg
 from dagster_project.checks.channels import CHANNEL_COLUMNS, channel_map_result
 from dagster_project.checks.db import build_connection
 from dagster_project.checks.gx_runner import run_suite
-from dagster_project.checks.results import ERROR, GateResult
+from dagster_project.checks.results import ERROR, WARN, GateResult
 from dagster_project.checks.rules import (
     FRESHNESS_CHECK,
     PERIOD_DATES,
@@ -99,6 +98,28 @@ def _source_rules(
     return rules
 
 
+def _run_rule(
+    rule, con, settings: Settings, asset_key: dg.AssetKey, check_name: str, blocking: bool
+) -> list[GateResult]:
+    """A rule's results; a rule that crashes is itself a failed result, never a silent pass."""
+    try:
+        return rule(con, settings)
+    except Exception as e:  # noqa: BLE001 - reported to the analyst, with its type
+        where = "/".join(asset_key.path)
+        return [
+            GateResult(
+                check_name,
+                where,
+                ERROR if blocking else WARN,
+                False,
+                None,
+                None,
+                f"{where}: check {check_name} could not run ({type(e).__name__}: {e}). "
+                "Fix: see the traceback in the run log; check the input and the suite file",
+            )
+        ]
+
+
 def _multi_check(
     name: str, asset_key: dg.AssetKey, rules: dict[str, tuple[bool, Callable]], description: str
 ):
@@ -120,8 +141,8 @@ def _multi_check(
         by_check: dict[str, list[GateResult]] = {}
         with build_connection(settings) as con:
             _, setting_problems = load_gate_settings(con)
-            for check_name, (_, rule) in rules.items():
-                results = rule(con, settings)
+            for check_name, (blocking, rule) in rules.items():
+                results = _run_rule(rule, con, settings, asset_key, check_name, blocking)
                 if check_name == QUARANTINE_CHECK:
                     results += setting_problems
                 by_check[check_name] = results

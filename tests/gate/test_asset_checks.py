@@ -105,3 +105,18 @@ def test_every_suite_has_a_check_and_the_marts_get_theirs(tmp_path):
     assert "expectations" in keys["marts/kpi_monthly"]
     assert all(f"raw/{t}" in keys for t in raws)
     assert all("expectations" in keys[f"marts/{m}"] for m in marts)
+
+
+def test_a_rule_that_crashes_is_a_failed_result_not_a_pass():
+    from dagster_project.checks.asset_checks import _run_rule
+
+    def broken(con, settings):
+        raise ValueError("column 'x' has an unexpected type")
+
+    [result] = _run_rule(broken, None, None, dg.AssetKey(["raw", "erp_orders"]), "channel_map",
+                         blocking=True)
+    assert result.blocks and "could not run" in result.message
+    assert "unexpected type" in result.message and result.source_or_table == "raw/erp_orders"
+    [warning] = _run_rule(broken, None, None, dg.AssetKey(["raw", "erp_orders"]), "freshness",
+                          blocking=False)
+    assert not warning.passed and not warning.blocks

@@ -160,3 +160,21 @@ def test_dates_in_the_future_block_with_file_and_row(good):
     assert ("raw.erp_orders", "column_values_to_be_between(order_date)") in [
         (s, c) for s, c, _ in failed]
     assert _digest(run.published_db) == digest
+
+
+def test_target_for_an_unknown_kpi_blocks_at_the_mart_gate_then_fixing_it_publishes(good):
+    run, digest = good
+    targets = run.sources_dir / "config" / "kpi_targets.csv"
+    original = targets.read_text(encoding="utf-8")
+    targets.write_text(original.rstrip("\r\n")
+                       + "\r\ndigital_orders_share;HAT;31.12.2024;0,30;31.12.2026;0,50;0,03\r\n",
+                       encoding="utf-8")
+
+    outcome = _run(run.sources_dir, run.data_dir)
+    failed = _assert_blocked(run, outcome, "digital_orders_share", "kpi_targets.csv")
+    assert any(table == "marts.kpi_status" for table, _, _ in failed), failed
+    assert _digest(run.published_db) == digest
+
+    targets.write_text(original, encoding="utf-8")
+    fixed = _run(run.sources_dir, run.data_dir)
+    assert fixed.published, fixed.report()
