@@ -9,6 +9,10 @@ UV := python3 -m uv
 export UV_COMPILE_BYTECODE := 1
 export DO_NOT_TRACK := 1
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+# The venv's tools (dbt, dagster) first: dagster-dbt finds dbt on PATH when it parses.
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+# dbt's profile reads the build database from the environment, even just to parse.
+export LEITSTAND_BUILD_DB ?= $(CURDIR)/data/build.duckdb
 
 DBT_FILES := $(shell find dbt -type f \( -name '*.sql' -o -name '*.yml' -o -name '*.csv' -o -name '*.py' \) -not -path 'dbt/target/*' 2>/dev/null)
 
