@@ -11,8 +11,8 @@ import importlib.util
 
 import pytest
 
-from tests.dbt.conftest import DBT_PROJECT_DIR
-from tests.dbt.raw_layer import SAMPLE_ORG_UNITS
+from tests.kpi_models.conftest import DBT_PROJECT_DIR
+from tests.kpi_models.raw_layer import SAMPLE_ORG_UNITS
 
 MODEL_FILE = DBT_PROJECT_DIR / "models" / "intermediate" / "int_privacy_cells_suppressed.py"
 

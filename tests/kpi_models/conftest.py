@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.dbt.raw_layer import create_raw_layer, org_unit_rows
+from tests.kpi_models.raw_layer import create_raw_layer, org_unit_rows
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DBT_PROJECT_DIR = REPO_ROOT / "dbt"
