@@ -5,7 +5,9 @@
 SHELL := /bin/bash
 VENV := .venv
 BIN := $(VENV)/bin
-UV := python3 -m uv
+# The machine's python3, found before the venv goes onto PATH below.
+SYSTEM_PYTHON := $(shell command -v python3)
+UV := $(SYSTEM_PYTHON) -m uv
 export UV_COMPILE_BYTECODE := 1
 export DO_NOT_TRACK := 1
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
@@ -21,7 +23,7 @@ DBT_FILES := $(shell find dbt -type f \( -name '*.sql' -o -name '*.yml' -o -name
 setup: $(VENV)/.installed dbt/target/manifest.json dashboards/node_modules/.installed
 
 $(VENV)/.installed: pyproject.toml
-	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+	@$(UV) --version >/dev/null 2>&1 || $(SYSTEM_PYTHON) -m pip install --quiet uv
 	@test -x $(BIN)/python || $(UV) venv --quiet -p 3.11 $(VENV)
 	$(UV) pip install --quiet -p $(VENV) -e '.[dev]'
 	@touch $@
