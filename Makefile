@@ -32,8 +32,11 @@ dbt/target/manifest.json: $(VENV)/.installed $(DBT_FILES)
 	$(BIN)/dagster-dbt project prepare-and-package --file dagster_project/project.py >/dev/null
 	@touch $@
 
+# `npm install --no-save` installs exactly the lockfile's versions. Not `npm ci`: the registry
+# reached here holds only this platform's optional native packages, so the lockfile lists no
+# entries for the others, and `npm ci` refuses a lockfile that lacks them.
 dashboards/node_modules/.installed: dashboards/package.json dashboards/package-lock.json
-	cd dashboards && npm ci --no-audit --no-fund --loglevel=error
+	cd dashboards && npm install --no-save --no-audit --no-fund --loglevel=error
 	@touch $@
 
 run: setup
