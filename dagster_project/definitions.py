@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from dagster_project.assets.dashboards import dashboards
 from dagster_project.assets.dbt import dbt_models
 from dagster_project.assets.ingest import ingest_assets
 from dagster_project.assets.publish import publish_asset
@@ -13,7 +14,7 @@ from dagster_project.schedules import daily_schedule
 from dagster_project.sensors import sources_sensor
 
 defs = dg.Definitions(
-    assets=[*ingest_assets, dbt_models, publish_asset],
+    assets=[*ingest_assets, dbt_models, publish_asset, dashboards],
     asset_checks=gate_checks,
     jobs=[pipeline_job],
     schedules=[daily_schedule],

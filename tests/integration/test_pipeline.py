@@ -1,20 +1,62 @@
-"""A full pipeline run on the generated sample company: it publishes the planted truths."""
+"""A full pipeline run on the generated sample company: it publishes the planted truths.
+
+Two independent references: the cells the generator fixed by construction
+(`Company.planted`), and the pandas oracle in `tests/oracle` read straight from kpis.md over
+the generator's clean truth. The published file must agree with both, cell by cell.
+"""
 
 from __future__ import annotations
 
 import duckdb
+import numpy as np
 import pandas as pd
+import pytest
+
+from tests.oracle import expected_kpi_monthly, expected_kpi_status, expected_maturity_by_dimension
 
 PUBLISHED_TABLES = {
     "marts.kpi_monthly", "marts.kpi_status", "marts.kpi_definitions",
     "marts.maturity_by_dimension", "marts.org_units", "marts.actions",
     "dq.quarantine", "dq.gate_results", "meta.publication",
 }
+MONTHS = pd.date_range("2024-11-01", "2026-10-01", freq="MS")
 
 
 def _published(run, sql: str) -> pd.DataFrame:
     with duckdb.connect(str(run.published_db), read_only=True) as con:
         return con.sql(sql).df()
+
+
+def _assert_same_cells(expected: pd.DataFrame, got: pd.DataFrame, keys: list[str],
+                       numbers: list[str], others: tuple[str, ...] = ()) -> None:
+    """Every expected row is published and no other; numbers equal up to the order of
+    float summation, NULL as NULL."""
+    for frame in (expected, got):
+        for key in keys:
+            if key in ("month", "target_date", "data_as_of"):
+                frame[key] = pd.to_datetime(frame[key]).astype("datetime64[us]")
+    merged = expected.merge(got, on=keys, how="outer", suffixes=("_exp", "_got"), indicator=True)
+    unmatched = merged[merged["_merge"] != "both"]
+    sample = unmatched[keys + ["_merge"]].head(10)
+    assert unmatched.empty, f"{len(unmatched)} cells only on one side:\n{sample}"
+    for col in numbers:
+        exp = merged[f"{col}_exp"].astype("float64").to_numpy()
+        act = merged[f"{col}_got"].astype("float64").to_numpy()
+        same = np.isclose(exp, act, rtol=1e-12, atol=1e-9) | (np.isnan(exp) & np.isnan(act))
+        shown = keys + [f"{col}_exp", f"{col}_got"]
+        assert same.all(), f"{col} differs:\n{merged.loc[~same, shown].head(10)}"
+    for col in others:
+        exp = merged[f"{col}_exp"].astype("object").where(merged[f"{col}_exp"].notna(), None)
+        act = merged[f"{col}_got"].astype("object").where(merged[f"{col}_got"].notna(), None)
+        differs = [(e != a) for e, a in zip(exp, act, strict=True)]
+        shown = keys + [f"{col}_exp", f"{col}_got"]
+        assert not any(differs), f"{col} differs:\n{merged.loc[differs, shown].head(10)}"
+
+
+@pytest.fixture(scope="module")
+def truth(sample_company):
+    _, company = sample_company
+    return company
 
 
 def test_run_publishes(pipeline_run):
@@ -29,20 +71,63 @@ def test_run_publishes(pipeline_run):
     assert pub.rows_loaded[0] > 0 and pub.files_loaded[0] > 0
 
 
-def test_digital_order_share_matches_planted_truth_for_every_unit_and_month(pipeline_run, sample_company):
-    from tests.oracle import expected_kpi_monthly
-
-    _, company = sample_company
-    expected = expected_kpi_monthly(company.raw_frames())
-    expected = expected[expected.kpi_id == "digital_order_share"]
+def test_digital_order_share_is_the_planted_truth_for_every_unit_and_month(pipeline_run, truth):
+    """The generator fixed numerator and denominator of every sales unit and month; the
+    pipeline must publish exactly those, and for every unit above them the sums."""
     got = _published(
         pipeline_run,
-        "select * from marts.kpi_monthly where kpi_id = 'digital_order_share'",
+        "select month, org_unit_id, value, numerator, denominator"
+        " from marts.kpi_monthly where kpi_id = 'digital_order_share'",
     )
-    assert len(expected) > 200  # every unit, every month
-    merged = expected.merge(got, on=["kpi_id", "month", "org_unit_id"], how="outer",
-                            suffixes=("_exp", "_got"), indicator=True)
-    assert (merged["_merge"] == "both").all(), merged[merged["_merge"] != "both"].head()
-    for col in ("value", "numerator", "denominator"):
-        diff = (merged[f"{col}_exp"] - merged[f"{col}_got"]).abs()
-        assert (diff < 1e-9).all(), merged.loc[diff >= 1e-9, ["month", "org_unit_id", f"{col}_exp", f"{col}_got"]]
+    planted = truth.planted[truth.planted.kpi_id == "digital_order_share"].copy()
+    # every month of every unit that takes orders was planted
+    assert len(planted) == len(MONTHS) * planted.org_unit_id.nunique()
+    assert set(truth.raw["erp_orders"].org_unit_id) == set(planted.org_unit_id)
+
+    # the units above the sales units hold the sums of their children
+    parents = truth.raw["org_units"].set_index("org_unit_id").parent_id.dropna().to_dict()
+    rows = []
+    for _, cell in planted.iterrows():
+        unit = cell.org_unit_id
+        while unit is not None:
+            rows.append((cell.month, unit, cell.numerator, cell.denominator))
+            unit = parents.get(unit)
+    sums = (pd.DataFrame(rows, columns=["month", "org_unit_id", "numerator", "denominator"])
+            .groupby(["month", "org_unit_id"], as_index=False).sum())
+    sums["value"] = sums.numerator / sums.denominator
+    assert len(sums) == len(MONTHS) * 5  # VT-IN, VT-EX, VT-SV, VT, HAT
+    _assert_same_cells(sums, got, ["month", "org_unit_id"], ["value", "numerator", "denominator"])
+
+    headline = truth.facts["headline"]
+    cell = got[(got.org_unit_id == headline["org_unit_id"])
+               & (got.month == pd.Timestamp(headline["month"] + "-01"))]
+    assert cell.value.tolist() == [0.375]
+
+
+def test_every_published_kpi_cell_matches_the_oracle(pipeline_run, truth):
+    expected = expected_kpi_monthly(truth.raw_frames(), min_group_size=None)
+    got = _published(pipeline_run, "select * from marts.kpi_monthly")
+    assert set(expected.kpi_id) == set(got.kpi_id) and len(set(got.kpi_id)) == 13
+    assert expected.suppressed.any()  # the privacy rule is exercised by the sample
+    _assert_same_cells(expected, got, ["kpi_id", "month", "org_unit_id"],
+                       ["value", "numerator", "denominator", "population"], ("suppressed",))
+
+
+def test_kpi_status_matches_the_oracle(pipeline_run, truth):
+    expected = expected_kpi_status(truth.raw_frames(), min_group_size=None)
+    got = _published(pipeline_run, "select * from marts.kpi_status")
+    assert {"green", "amber", "red", "no_target"} <= set(got.status)
+    _assert_same_cells(
+        expected, got, ["kpi_id", "org_unit_id"],
+        ["value", "baseline_value", "target_value", "expected_value", "tolerance", "progress",
+         "trend_3m", "forecast_at_target_date"],
+        ("status", "month", "target_date", "data_as_of"),
+    )
+
+
+def test_maturity_by_dimension_matches_the_oracle(pipeline_run, truth):
+    expected = expected_maturity_by_dimension(truth.raw_frames(), min_group_size=None)
+    got = _published(pipeline_run, "select * from marts.maturity_by_dimension")
+    assert got.dimension.nunique() == 6
+    _assert_same_cells(expected, got, ["wave", "dimension", "org_unit_id"],
+                       ["score", "population"], ("month", "suppressed"))
