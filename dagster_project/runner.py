@@ -40,7 +40,10 @@ class Outcome:
         lines = [f"leitstand run {self.run_id}: {head}"]
         if self.gate_summary:
             lines.append(self.gate_summary.rstrip())
-        lines += [f"  failed check: {c}" for c in self.failed_checks if c not in self.gate_summary]
+        if not self.gate_summary:
+            # the gate's summary lists every blocking check (its own and dbt's) with its
+            # message; Dagster's bare check names are the fallback when there is none
+            lines += [f"  failed check: {c}" for c in self.failed_checks]
         lines += [f"  failed step: {f}" for f in self.failures]
         return "\n".join(lines)
 
