@@ -43,6 +43,22 @@ def test_cancelled_orders_count_nowhere(make_raw):
     assert pd.isna(parent.population) and not parent.suppressed
 
 
+def test_a_configured_channel_for_every_source_overrides_the_built_in_map(make_raw):
+    """channels.csv "extends and overrides": a `*` row making Fax digital beats the
+    built-in Fax = not digital; an exact-source row beats the `*` row."""
+    channel = {"channel": "x", "is_digital": True}
+    raw = make_raw(
+        erp_orders=[order("A1", "VT-IN", "Fax", 100.0), order("A2", "VT-IN", "Telefon", 100.0),
+                    order("A3", "VT-IN", "Brief", 100.0)],
+        channels=[{"source": "*", "raw_value": "FAX", **channel},
+                  {"source": "*", "raw_value": "Brief", **channel},
+                  {"source": "erp_orders", "raw_value": "brief", "channel": "Brief",
+                   "is_digital": False}],
+    )
+    inland = cell(expected_kpi_monthly(raw), "digital_order_share", "VT-IN", "2025-03-01")
+    assert (inland.numerator, inland.denominator) == (1, 3)
+
+
 def test_lead_time_median_of_an_even_count_is_the_mean_of_the_middle_two(make_raw):
     raw = make_raw(erp_orders=[
         order("A1", "VT-IN", "Fax", 1.0, confirmed="2025-03-11"),   # 1 day
