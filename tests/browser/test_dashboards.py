@@ -1,7 +1,7 @@
 """The built dashboards, in a real browser, against the published database.
 
-Builds the Evidence site from a published DuckDB file (the real one when a run has published,
-else the generated fixture), serves it on 127.0.0.1, drives Debian's Chromium with
+A real run (ingest → … → publish → dashboards) on a freshly generated company builds the
+site, which is served on 127.0.0.1; drives Debian's Chromium with
 playwright-core (scrape_dashboards.mjs) and compares what the pages show with the values in
 the file: for two org units, on the cockpit and on one KPI page. Every request to another
 host is aborted and must not happen. Screenshots go to `data/screenshots/` (or
@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import threading
 from pathlib import Path
@@ -43,29 +42,45 @@ def _require(condition: bool, what: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def published_db(tmp_path_factory) -> Path:
-    """A copy of the real publication if there is one, else the generated fixture."""
-    data_dir = tmp_path_factory.mktemp("data")
-    target = data_dir / "leitstand.duckdb"
-    real = load_settings().published_db
-    if os.environ.get("LEITSTAND_BROWSER_FIXTURE") != "1" and real.is_file():
-        shutil.copyfile(real, target)
-    else:
-        write_published_fixture(target)
-    return target
+def published(tmp_path_factory):
+    """The settings of a data dir whose publication and site the browser reads.
 
-
-@pytest.fixture(scope="module")
-def site_url(published_db: Path):
-    """Build the site from `published_db` and serve it on an ephemeral 127.0.0.1 port."""
+    By default a real `leitstand run` with dashboards, on a company generated here with
+    another seed than the shipped sample (exports that are not in the repo): the site is
+    the one the pipeline's last asset built. `LEITSTAND_BROWSER_FIXTURE=1` builds the site
+    from the small generated fixture instead (a fast loop while working on the pages).
+    """
     _require(CHROMIUM.exists(), f"Chromium not installed at {CHROMIUM}")
     _require(
         (DASHBOARDS_DIR / "node_modules" / "playwright-core").is_dir(),
         "dashboards/node_modules missing: run `make setup`",
     )
-    settings = load_settings(data_dir=published_db.parent)
-    build_dashboards(settings)
-    server = make_server(settings, port=0)
+    data_dir = tmp_path_factory.mktemp("data")
+    if os.environ.get("LEITSTAND_BROWSER_FIXTURE") == "1":
+        settings = load_settings(data_dir=data_dir)
+        write_published_fixture(settings.published_db)
+        build_dashboards(settings)
+        return settings
+    from dagster_project.sample import generate
+    from tests.conftest import run_pipeline_in
+
+    sources_dir = tmp_path_factory.mktemp("sources")
+    generate(sources_dir, seed=7)
+    outcome = run_pipeline_in(sources_dir, data_dir, dashboards=True)
+    assert outcome.ok, outcome.report()
+    assert "dashboards" in outcome.materialized
+    return load_settings(sources_dir, data_dir)
+
+
+@pytest.fixture(scope="module")
+def published_db(published) -> Path:
+    return published.published_db
+
+
+@pytest.fixture(scope="module")
+def site_url(published):
+    """Serve the built site on an ephemeral 127.0.0.1 port."""
+    server = make_server(published, port=0)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
