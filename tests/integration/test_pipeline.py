@@ -131,3 +131,38 @@ def test_maturity_by_dimension_matches_the_oracle(pipeline_run, truth):
     assert got.dimension.nunique() == 6
     _assert_same_cells(expected, got, ["wave", "dimension", "org_unit_id"],
                        ["score", "population"], ("month", "suppressed"))
+
+
+def test_administration_shows_a_secondary_suppression(pipeline_run, truth):
+    """Verwaltung has VW-FI (4 people), VW-HR (6) and VW-IT (7): VW-FI is too small, and
+    VW-HR must go too, or VW − VW-IT − VW-HR would give VW-FI away. Checked on the latest
+    month of tool adoption, where all four cells exist."""
+    assert truth.facts["fixed_headcount"] == {"VW-HR": 6, "VW-IT": 7, "VW-FI": 4}
+    from tests.oracle.channels import ChannelMap
+    from tests.oracle.kpis import tool_adoption_rate
+    from tests.oracle.org import OrgTree
+
+    raw = truth.raw_frames()
+    cells = pd.DataFrame(tool_adoption_rate(raw, OrgTree(raw["org_units"]),
+                                            ChannelMap(raw["channels"])))
+    latest = cells[cells.month == cells.month.max()].set_index("org_unit_id")
+    people = latest.people.map(len)
+    # VW-FI is below 5 on its own; VW-HR is not, so hiding it is the secondary suppression
+    assert people["VW-FI"] < 5 <= people["VW-HR"]
+    got = _published(
+        pipeline_run,
+        """
+        select org_unit_id, suppressed, value, numerator, denominator, population
+        from marts.kpi_monthly
+        where kpi_id = 'tool_adoption_rate'
+            and month = (select max(month) from marts.kpi_monthly
+                         where kpi_id = 'tool_adoption_rate')
+            and org_unit_id in ('VW', 'VW-HR', 'VW-IT', 'VW-FI')
+        """,
+    ).set_index("org_unit_id")
+    assert got.suppressed.to_dict() == {"VW": False, "VW-HR": True, "VW-IT": False,
+                                        "VW-FI": True}
+    hidden = got.loc[["VW-HR", "VW-FI"], ["value", "numerator", "denominator", "population"]]
+    assert hidden.isna().all().all()
+    # what is published leaves 0 or at least 5 people unexplained below VW
+    assert got.population["VW"] - got.population["VW-IT"] >= 5
