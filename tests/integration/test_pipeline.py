@@ -166,3 +166,20 @@ def test_administration_shows_a_secondary_suppression(pipeline_run, truth):
     assert hidden.isna().all().all()
     # what is published leaves 0 or at least 5 people unexplained below VW
     assert got.population["VW"] - got.population["VW-IT"] >= 5
+
+
+def test_a_second_run_over_the_same_folder_publishes_the_same_kpis(copied_run):
+    from tests.conftest import run_pipeline_in
+
+    tables = ["marts.kpi_monthly", "marts.kpi_status", "marts.maturity_by_dimension",
+              "dq.quarantine"]
+    before = {t: _published(copied_run, f"select * from {t} order by all") for t in tables}
+    outcome = run_pipeline_in(copied_run.sources_dir, copied_run.data_dir)
+    assert outcome.published, outcome.report()
+    publications = _published(
+        copied_run, "select run_id from meta.publication order by published_at"
+    )
+    assert publications.run_id.tolist() == [copied_run.outcome.run_id, outcome.run_id]
+    for table in tables:
+        after = _published(copied_run, f"select * from {table} order by all")
+        pd.testing.assert_frame_equal(before[table], after, check_exact=True, obj=table)

@@ -30,8 +30,8 @@ rolled_up as (
     select
         reports.month,
         closure.ancestor_id as org_unit_id,
-        sum(reports.earned_value) as numerator,
-        sum(reports.actual_cost) as denominator
+        {{ exact_sum('reports.earned_value') }} as numerator,
+        {{ exact_sum('reports.actual_cost') }} as denominator
     from reports
     inner join closure
         on closure.descendant_id = reports.org_unit_id

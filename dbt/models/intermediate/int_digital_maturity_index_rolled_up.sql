@@ -43,7 +43,7 @@ indexed as (
         wave,
         month,
         org_unit_id,
-        avg(score) as value,
+        {{ exact_avg('score') }} as value,
         sum(answers) as denominator
     from dimensions
     group by 1, 2, 3

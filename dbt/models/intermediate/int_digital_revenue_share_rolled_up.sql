@@ -21,8 +21,8 @@ rolled_up as (
     select
         {{ month_start('orders.order_date') }} as month,
         closure.ancestor_id as org_unit_id,
-        sum(case when orders.is_digital then orders.net_amount else 0 end) as numerator,
-        sum(orders.net_amount) as denominator
+        {{ exact_sum('case when orders.is_digital then orders.net_amount else 0 end') }} as numerator,
+        {{ exact_sum('orders.net_amount') }} as denominator
     from orders
     inner join closure
         on closure.descendant_id = orders.org_unit_id

@@ -23,7 +23,7 @@ select
     answers.month,
     closure.ancestor_id as org_unit_id,
     answers.dimension,
-    avg(answers.score) as score,
+    {{ exact_avg('answers.score') }} as score,
     count(*) as answers,
     count(distinct answers.response_id) as population
 from answers
