@@ -34,7 +34,11 @@ class Outcome:
         return self.published and not self.dashboards_failed
 
     def report(self) -> str:
-        head = "PUBLISHED" if self.published else "BLOCKED — nothing was published; the last publication stays"
+        head = (
+            "PUBLISHED"
+            if self.published
+            else "BLOCKED — nothing was published; the last publication stays"
+        )
         if self.dashboards_failed:
             head += " — but the dashboard build failed; the previous site stays"
         lines = [f"leitstand run {self.run_id}: {head}"]
@@ -55,7 +59,9 @@ def _instance() -> dg.DagsterInstance:
         return dg.DagsterInstance.ephemeral()
 
 
-def run_pipeline(settings: Settings, dashboards: bool = True, instance: dg.DagsterInstance | None = None) -> Outcome:
+def run_pipeline(
+    settings: Settings, dashboards: bool = True, instance: dg.DagsterInstance | None = None
+) -> Outcome:
     """Execute the whole job (optionally without the dashboard build) and collect the outcome."""
     from dagster_project.definitions import defs
     from dagster_project.jobs import PIPELINE_JOB

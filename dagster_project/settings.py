@@ -50,7 +50,9 @@ class Settings:
         os.environ[BUILD_DB_ENV] = str(self.build_db)
 
 
-def load_settings(sources_dir: str | Path | None = None, data_dir: str | Path | None = None) -> Settings:
+def load_settings(
+    sources_dir: str | Path | None = None, data_dir: str | Path | None = None
+) -> Settings:
     """Settings from explicit arguments, else the environment, else the repo defaults."""
     src = Path(sources_dir or os.environ.get(SOURCES_ENV) or REPO_ROOT / "sources")
     data = Path(data_dir or os.environ.get(DATA_ENV) or REPO_ROOT / "data")

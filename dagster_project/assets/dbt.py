@@ -7,9 +7,11 @@ keys the ingest assets already carry, so the graph joins without special cases.
 
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
+import duckdb
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, dbt_assets
 
 from dagster_project.project import dbt_project
@@ -34,8 +36,59 @@ class LeitstandTranslator(DagsterDbtTranslator):
 translator = LeitstandTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 
-@dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=translator)
-def dbt_models(context: dg.AssetExecutionContext, dbt: OfflineDbtCliResource, paths: LeitstandPaths):
-    """`dbt build` (models, seeds and tests) against the run's build database."""
-    paths.settings()  # exports LEITSTAND_BUILD_DB for dbt's profile
-    yield from dbt.cli(["build"], context=context).stream()
+@dbt_assets(
+    manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=translator
+)
+def dbt_models(
+    context: dg.AssetExecutionContext, dbt: OfflineDbtCliResource, paths: LeitstandPaths
+):
+    """`dbt build` (models, seeds and tests) against the run's build database.
+
+    Each materialized model carries its row count. dbt's process holds the build database's
+    write lock until it exits, so the counts are read once the build is over (dagster-dbt's
+    own `fetch_row_counts` would open a second connection meanwhile and fail); the events
+    are passed on after that, the ones of a failed build included.
+    """
+    settings = paths.settings()  # exports LEITSTAND_BUILD_DB for dbt's profile
+    events, failure = [], None
+    try:
+        events.extend(dbt.cli(["build"], context=context).stream())
+    except Exception as exc:  # re-raised below, after the built models are reported
+        failure = exc
+    counts = table_row_counts(settings.build_db)
+    keys_by_output = context.assets_def.keys_by_output_name
+    for event in events:
+        yield with_row_count(event, counts, keys_by_output)
+    if failure is not None:
+        raise failure
+
+
+def table_row_counts(build_db: Path) -> dict[tuple[str, str], int]:
+    """(schema, table) -> rows, for the tables of the build database (views are not run)."""
+    if not build_db.is_file():
+        return {}
+    with duckdb.connect(str(build_db)) as con:
+        tables = con.execute(
+            "select schema_name, table_name from duckdb_tables()"
+            " where database_name = current_database()"
+        ).fetchall()
+        return {
+            (schema, table): con.execute(f'select count(*) from "{schema}"."{table}"').fetchone()[0]
+            for schema, table in tables
+        }
+
+
+def with_row_count(
+    event: Any, counts: Mapping[tuple[str, str], int], keys_by_output: Mapping[str, dg.AssetKey]
+) -> Any:
+    """The event with `dagster/row_count` when it materializes a table whose count is known."""
+    if isinstance(event, dg.Output):
+        key = keys_by_output.get(event.output_name)
+    elif isinstance(event, dg.AssetMaterialization):
+        key = event.asset_key
+    else:
+        return event
+    count = counts.get(tuple(key.path)) if key is not None and len(key.path) == 2 else None
+    if count is None:
+        return event
+    return event.with_metadata({**event.metadata, "dagster/row_count": dg.MetadataValue.int(count)})

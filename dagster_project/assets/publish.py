@@ -15,7 +15,10 @@ def publish_asset(context: dg.AssetExecutionContext, paths: LeitstandPaths) -> d
     """Swap the audited build into `<data>/leitstand.duckdb` (the file readers use)."""
     settings = paths.settings()
     pub = publish(settings, context.run_id)
-    context.log.info(f"published {settings.published_db} ({pub.rows_loaded} rows from {pub.files_loaded} files)")
+    context.log.info(
+        f"published {settings.published_db}"
+        f" ({pub.rows_loaded} rows from {pub.files_loaded} files)"
+    )
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(settings.published_db)),
