@@ -151,7 +151,7 @@ def generate(scale: float, sources: Path, env: dict[str, str], logs: Path) -> tu
 
 
 FLOOR_SCRIPT = r"""
-import sys, pathlib, duckdb
+import re, sys, pathlib, duckdb
 sources, db = pathlib.Path(sys.argv[1]), sys.argv[2]
 con = duckdb.connect(db)
 n = 0
@@ -163,13 +163,20 @@ for path in sorted(p for p in sources.rglob("*") if p.suffix.lower() in (".csv",
     except UnicodeDecodeError:
         encoding = "latin-1"
     first = head.decode(encoding).lstrip("\ufeff").splitlines()[0]
+    if encoding == "latin-1" and re.search(rb"[\x80-\x9f]", path.read_bytes()):
+        # DuckDB reads no Windows-1252 (its Latin-1 rejects € „ “): a UTF-8 copy first
+        copy = pathlib.Path(db).with_suffix(".utf8.csv")
+        with path.open("rb") as src, copy.open("wb") as dst:
+            while chunk := src.read(16 << 20):
+                dst.write(chunk.decode("cp1252", errors="replace").encode("utf-8"))
+        path, encoding = copy, "utf-8"
     delim = max(";,\t|", key=first.count)
     sep = "," if delim == ";" else "."
     n += 1
     con.execute(
         f"create table t{n} as select * from read_csv(?, delim=?, encoding=?, header=true, "
         f"decimal_separator=?, dateformat='%d.%m.%Y', quote='\"', escape='\"', "
-        f"sample_size=20480)", [str(path), delim, encoding, sep])
+        f"sample_size=20480, ignore_errors=true)", [str(path), delim, encoding, sep])
 con.close()
 """
 
