@@ -56,7 +56,8 @@ class BulkFiles:
     files: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
 
     def add(self, source: str, name: str, rows: int) -> None:
-        self.files.setdefault(source, []).append((name, rows))
+        if rows:
+            self.files.setdefault(source, []).append((name, rows))
 
     def rows(self, source: str) -> int:
         return sum(rows for _, rows in self.files.get(source, []))
@@ -124,6 +125,8 @@ def _copy(con: duckdb.DuckDBPyConnection, select: str, path: Path, delimiter: st
     if encoding != "utf-8":
         _transcode(target, path, encoding)
         target.unlink()
+    if not rows:  # a system exports no file for an empty period (at a tiny scale)
+        path.unlink()
     return int(rows)
 
 
