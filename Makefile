@@ -48,6 +48,10 @@ test: setup
 lint: setup
 	$(BIN)/ruff check .
 
+# Benchmark at several scales (minutes; not part of `make test`): bench/README.md
+bench: setup
+	$(BIN)/python -m bench
+
 sample: setup
 	$(BIN)/python -m dagster_project.sample --out sources
 
