@@ -382,11 +382,12 @@ def write_bulk(out_dir: Path | str, seed: int, scale: float) -> BulkFiles:
 def write_daily_orders(out_dir: Path | str, seed: int, scale: float, day: dt.date) -> str:
     """One more ERP export: a day's orders at this scale (the re-run benchmark adds it).
 
-    Rows like those of the bulk month of `day`, all dated `day`, with new ids (`AU-3…`)."""
+    Rows like those of the bulk month of `day`, all dated `day`, with ids above every bulk
+    id (from `AU-5000000000`)."""
     month = dt.datetime(day.year, day.month, 1)
     m = next(i for i, start in enumerate(month_starts()) if start == month)
     select = _order_select(max(scale, 1.0) / 21.0, m)
-    select = select.replace("2000000000 + r", "3000000000 + r").replace(
+    select = select.replace("2000000000 + r", "5000000000 + r").replace(
         "weekday_in(first, last, u(r, 2))", f"date '{day:%Y-%m-%d}'")
     name = f"auftraege_{day:%Y-%m-%d}_tag.csv"
     con = _connect(seed + 1)
