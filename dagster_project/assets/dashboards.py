@@ -36,26 +36,6 @@ QUERY_ERROR_PATTERN = re.compile(
 )
 BUILD_TIMEOUT_SECONDS = 20 * 60
 
-# Tables the pages read that the published contract (kpis.md) does not list yet. When the
-# published file lacks them, the dashboards' copy gets them empty, so the other pages still
-# build and their pages say that nothing was published yet.
-PENDING_TABLES = {
-    "marts.tool_adoption": (
-        "month date, org_unit_id varchar, tool varchar, value double, numerator double,"
-        " denominator double, population integer, suppressed boolean"
-    ),
-    "marts.projects": (
-        "project_id varchar, project_name varchar, org_unit_id varchar, project_type varchar,"
-        " status_date date, budget_eur double, cost_to_date_eur double,"
-        " percent_complete double, cpi double, eac_eur double"
-    ),
-    "marts.milestones": (
-        "project_id varchar, milestone_id varchar, milestone_name varchar, planned_date date,"
-        " actual_date date, status varchar"
-    ),
-}
-
-
 class DashboardBuildError(RuntimeError):
     """The site could not be built; the previous site (if any) is still the one served."""
 
@@ -70,11 +50,10 @@ def site_path(settings: Settings) -> Path:
     return settings.data_dir / "site"
 
 
-def write_dashboards_copy(published_db: Path, target: Path) -> list[str]:
+def write_dashboards_copy(published_db: Path, target: Path) -> None:
     """Copy every table of the published file into `target` in DuckDB 1.4's storage format.
 
-    Returns the pending tables that were missing and created empty. Written to a temp file
-    first, so a reader never sees half a copy.
+    Written to a temp file first, so a reader never sees half a copy.
     """
     if not published_db.is_file():
         raise DashboardBuildError(
@@ -89,21 +68,9 @@ def write_dashboards_copy(published_db: Path, target: Path) -> list[str]:
         con.execute(f"attach '{published_db}' as published (read_only)")
         con.execute(f"attach '{tmp}' as copy (storage_version '{STORAGE_VERSION}')")
         con.execute("copy from database published to copy")
-        present = {
-            f"{schema}.{name}"
-            for schema, name in con.execute(
-                "select schema_name, table_name from duckdb_tables() where database_name = 'copy'"
-            ).fetchall()
-        }
-        missing = [table for table in PENDING_TABLES if table not in present]
-        for table in missing:
-            schema = table.split(".")[0]
-            con.execute(f"create schema if not exists copy.{schema}")
-            con.execute(f"create table copy.{table} ({PENDING_TABLES[table]})")
     finally:
         con.close()
     os.replace(tmp, target)
-    return missing
 
 
 def _evidence_env(copy: Path) -> dict[str, str]:
@@ -189,7 +156,7 @@ def build_dashboards(settings: Settings) -> Path:
     if not (DASHBOARDS_DIR / "node_modules" / "@evidence-dev" / "evidence").is_dir():
         raise DashboardBuildError(
             f"Evidence is not installed in {DASHBOARDS_DIR}: run `make setup` "
-            "(or `npm ci` in dashboards/)."
+            "(or `npm install --no-save` in dashboards/)."
         )
     copy = dashboards_copy_path(settings)
     with _build_lock():

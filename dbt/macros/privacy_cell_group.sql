@@ -7,3 +7,7 @@
 {% macro dimension_cell_group(wave, dimension) -%}
     {{ dbt.concat([wave, "'|'", dimension]) }}
 {%- endmacro %}
+
+{% macro tool_cell_group(tool_key, month) -%}
+    {{ dbt.concat([tool_key, "'|'", dbt.cast(month, api.Column.translate_type('string'))]) }}
+{%- endmacro %}

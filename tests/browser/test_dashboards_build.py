@@ -13,7 +13,6 @@ import duckdb
 import pytest
 
 from dagster_project.assets.dashboards import (
-    PENDING_TABLES,
     DashboardBuildError,
     _swap_in,
     find_query_errors,
@@ -31,19 +30,18 @@ def fixture_db(tmp_path_factory) -> Path:
     return write_published_fixture(tmp_path_factory.mktemp("published") / "leitstand.duckdb")
 
 
-def test_copy_holds_every_published_table_and_adds_missing_pending_ones(fixture_db, tmp_path):
-    source = tmp_path / "published.duckdb"
-    with duckdb.connect(str(source)) as con:
-        con.execute(f"attach '{fixture_db}' as f (read_only)")
-        con.execute("create schema marts")
-        con.execute("create table marts.kpi_status as select * from f.marts.kpi_status")
+def test_copy_holds_every_published_table_with_its_rows(fixture_db, tmp_path):
     copy = tmp_path / "dashboards" / "leitstand_v1.duckdb"
-    missing = write_dashboards_copy(source, copy)
-    assert sorted(missing) == sorted(PENDING_TABLES)
+    write_dashboards_copy(fixture_db, copy)
+    tables = "select schema_name || '.' || table_name from duckdb_tables() order by 1"
+    with duckdb.connect(str(fixture_db), read_only=True) as con:
+        published = {t: con.execute(f"select count(*) from {t}").fetchone()[0]
+                     for (t,) in con.execute(tables).fetchall()}
     with duckdb.connect(str(copy), read_only=True) as con:
-        assert con.execute("select count(*) from marts.kpi_status").fetchone()[0] > 0
-        for table in PENDING_TABLES:
-            assert con.execute(f"select count(*) from {table}").fetchone()[0] == 0
+        copied = {t: con.execute(f"select count(*) from {t}").fetchone()[0]
+                  for (t,) in con.execute(tables).fetchall()}
+    assert copied == published
+    assert {"marts.projects", "marts.milestones", "marts.tool_adoption"} <= set(copied)
 
 
 def test_copy_of_a_missing_publication_says_what_to_do(tmp_path):

@@ -12,11 +12,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.oracle import expected_kpi_monthly, expected_kpi_status, expected_maturity_by_dimension
+from tests.oracle import (
+    expected_kpi_monthly,
+    expected_kpi_status,
+    expected_maturity_by_dimension,
+    expected_tool_adoption,
+)
 
 PUBLISHED_TABLES = {
     "marts.kpi_monthly", "marts.kpi_status", "marts.kpi_definitions",
     "marts.maturity_by_dimension", "marts.org_units", "marts.actions",
+    "marts.tool_adoption", "marts.projects", "marts.milestones",
     "dq.quarantine", "dq.gate_results", "meta.publication",
 }
 MONTHS = pd.date_range("2024-11-01", "2026-10-01", freq="MS")
@@ -183,3 +189,51 @@ def test_a_second_run_over_the_same_folder_publishes_the_same_kpis(copied_run):
     for table in tables:
         after = _published(copied_run, f"select * from {table} order by all")
         pd.testing.assert_frame_equal(before[table], after, check_exact=True, obj=table)
+
+
+def test_tool_adoption_per_tool_matches_the_oracle(pipeline_run, truth):
+    expected = expected_tool_adoption(truth.raw_frames(), min_group_size=None)
+    got = _published(pipeline_run, "select * from marts.tool_adoption")
+    assert got.tool.nunique() >= 3 and got.suppressed.any() and not got.suppressed.all()
+    _assert_same_cells(expected, got, ["month", "org_unit_id", "tool"],
+                       ["value", "numerator", "denominator", "population"], ("suppressed",))
+    # no tool cell is published where the unit's KPI cell is hidden
+    hidden = _published(
+        pipeline_run,
+        "select t.month, t.org_unit_id from marts.tool_adoption as t"
+        " join marts.kpi_monthly as k on k.kpi_id = 'tool_adoption_rate'"
+        " and k.month = t.month and k.org_unit_id = t.org_unit_id"
+        " where k.suppressed and not t.suppressed",
+    )
+    assert hidden.empty
+
+
+def test_projects_and_milestones_as_of_the_latest_report(pipeline_run, truth):
+    raw = truth.raw_frames()
+    reports = raw["projects"].sort_values("status_date").groupby("project_id").tail(1)
+    expected = reports.assign(
+        cpi=lambda f: (f.percent_complete / 100 * f.budget_eur / f.cost_to_date_eur)
+        .where(f.cost_to_date_eur != 0),
+    )
+    expected["eac_eur"] = (expected.budget_eur / expected.cpi).where(expected.cpi != 0)
+    expected = expected[["project_id", "status_date", "budget_eur", "cost_to_date_eur",
+                         "percent_complete", "cpi", "eac_eur", "org_unit_id"]]
+    got = _published(pipeline_run, "select * from marts.projects")
+    _assert_same_cells(expected, got, ["project_id"],
+                       ["budget_eur", "cost_to_date_eur", "percent_complete", "cpi", "eac_eur"],
+                       ("status_date", "org_unit_id"))
+
+    as_of = pd.Timestamp(truth.facts["milestone_as_of"])
+    milestones = raw["project_milestones"]
+    done = milestones.actual_date.notna()
+    expected_status = pd.Series("open", index=milestones.index)
+    expected_status[done & (milestones.actual_date <= milestones.planned_date)] = "done_on_time"
+    expected_status[done & (milestones.actual_date > milestones.planned_date)] = "done_late"
+    expected_status[~done & (milestones.planned_date < as_of)] = "overdue"
+    expected = milestones[["project_id", "milestone_id"]].assign(status=expected_status)
+    got = _published(pipeline_run, "select project_id, milestone_id, status, as_of_date"
+                                   " from marts.milestones")
+    assert (got.as_of_date == as_of).all()
+    assert {"done_on_time", "done_late", "overdue", "open"} == set(got.status)
+    _assert_same_cells(expected, got.drop(columns="as_of_date"), ["project_id", "milestone_id"],
+                       [], ("status",))

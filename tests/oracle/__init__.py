@@ -6,7 +6,10 @@ raw-layer-shaped frames (`dict[str, DataFrame]`, table name -> frame, as
 `Company.raw_frames()` gives them or as read back from a build database).
 """
 
-from .kpis import expected_kpi_monthly, expected_maturity_by_dimension
+from .kpis import expected_kpi_monthly, expected_maturity_by_dimension, expected_tool_adoption
 from .status import expected_kpi_status
 
-__all__ = ["expected_kpi_monthly", "expected_kpi_status", "expected_maturity_by_dimension"]
+__all__ = [
+    "expected_kpi_monthly", "expected_kpi_status", "expected_maturity_by_dimension",
+    "expected_tool_adoption",
+]

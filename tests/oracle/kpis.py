@@ -357,3 +357,38 @@ def expected_maturity_by_dimension(raw: dict[str, pd.DataFrame],
     cells["month"] = cells.month.astype("datetime64[us]")
     columns = ["wave", "month", "org_unit_id", "dimension", "score", "population", "suppressed"]
     return cells[columns].sort_values(["wave", "dimension", "org_unit_id"]).reset_index(drop=True)
+
+
+def expected_tool_adoption(raw: dict[str, pd.DataFrame],
+                           min_group_size: int | None = 5) -> pd.DataFrame:
+    """`marts.tool_adoption`: tool_adoption_rate per tool, the privacy rule per (tool,
+    month), a tool cell hidden from the start where its unit's KPI cell is hidden."""
+    tree = OrgTree(raw["org_units"])
+    k = _min_group_size(raw, min_group_size)
+    kpi = _apply_privacy(pd.DataFrame(tool_adoption_rate(raw, tree, None)), tree, k,
+                         ["kpi_id", "month"])
+    hidden_kpi = {month: set(group.org_unit_id[group.suppressed])
+                  for month, group in kpi.groupby("month")}
+    names = (raw["it_licenses"].assign(tool_key=lambda f: _norm(f.tool),
+                                       tool=lambda f: f.tool.str.strip())
+             .groupby("tool_key").tool.min())
+    rows = []
+    for tool_key, name in names.items():
+        only = dict(raw)
+        only["it_licenses"] = raw["it_licenses"][_norm(raw["it_licenses"].tool) == tool_key]
+        for cell in tool_adoption_rate(only, tree, None):
+            rows.append(cell | {"tool": name, "tool_key": tool_key})
+    cells = pd.DataFrame(rows)
+    cells["population"] = cells.people.map(len)
+    cells["suppressed"] = False
+    for (_, month), group in cells.groupby(["tool_key", "month"]):
+        people = dict(zip(group.org_unit_id, group.people, strict=True))
+        hidden = suppressed_units(people, tree, k, hidden_kpi.get(month, set()))
+        cells.loc[group.index[group.org_unit_id.isin(hidden)], "suppressed"] = True
+    hidden = cells.suppressed
+    cells.loc[hidden, ["value", "numerator", "denominator"]] = np.nan
+    cells["population"] = cells.population.where(~hidden).astype("Int64")
+    cells["month"] = cells.month.astype("datetime64[us]")
+    columns = ["month", "org_unit_id", "tool", "value", "numerator", "denominator",
+               "population", "suppressed"]
+    return cells[columns].sort_values(["month", "org_unit_id", "tool"]).reset_index(drop=True)

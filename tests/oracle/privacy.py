@@ -5,10 +5,13 @@ from __future__ import annotations
 from .org import OrgTree
 
 
-def suppressed_units(people: dict[str, set], tree: OrgTree, min_group_size: int) -> set[str]:
+def suppressed_units(people: dict[str, set], tree: OrgTree, min_group_size: int,
+                     hidden_before: set[str] = frozenset()) -> set[str]:
     """Units to suppress among the cells of one (kpi, month); `people` maps each cell's
-    unit to the set of people (employees or responses) in its denominator."""
-    published = {u for u, persons in people.items() if len(persons) >= min_group_size}
+    unit to the set of people (employees or responses) in its denominator. Units in
+    `hidden_before` start hidden (parts of a cell that was hidden elsewhere)."""
+    published = {u for u, persons in people.items()
+                 if len(persons) >= min_group_size and u not in hidden_before}
     while True:
         order = sorted(published, key=lambda u: (tree.depth(u), u))
         for top in order:

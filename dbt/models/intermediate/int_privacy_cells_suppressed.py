@@ -8,6 +8,10 @@ below P (no published cell in between), the one with the smallest population (ti
 smallest org_unit_id). People belong to exactly one org unit, so r(P) is P's population
 minus the populations of those nearest published cells below it.
 
+A cell that is part of another cell (a tool's adoption inside the unit's tool adoption KPI,
+`within_cell_group`) starts hidden where that cell was hidden, so that the parts cannot be
+added up to it; the rule then runs on the parts as on any group.
+
 Iterative set logic is clearer here than in recursive SQL, hence a Python model.
 """
 
@@ -28,9 +32,16 @@ def nearest_published_ancestor(unit, published, parent_of):
     return None
 
 
-def suppressed_units(population_by_unit, parent_of, depth_of, min_group_size):
-    """Units whose cell the rule suppresses, for one group of cells (one kpi and month)."""
-    published = {unit for unit, people in population_by_unit.items() if people >= min_group_size}
+def suppressed_units(population_by_unit, parent_of, depth_of, min_group_size, hidden_before=()):
+    """Units whose cell the rule suppresses, for one group of cells (one kpi and month).
+
+    `hidden_before`: units whose cell is hidden from the start (see the module docstring).
+    """
+    published = {
+        unit
+        for unit, people in population_by_unit.items()
+        if people >= min_group_size and unit not in hidden_before
+    }
     while True:
         below = {unit: [] for unit in published}
         for unit in published:
@@ -79,11 +90,23 @@ def model(dbt, session):
     depth_of = {row.org_unit_id: int(row.depth) for row in org_units.itertuples()}
 
     rows = []
-    for (table_name, cell_group), group in cells.groupby(["table_name", "cell_group"], sort=True):
+    hidden_by_group = {}
+    # cells that are parts of other cells come last, once the verdicts on the wholes are in
+    cells["is_part"] = cells["within_cell_group"].notna()
+    for (_, table_name, cell_group), group in cells.groupby(
+        ["is_part", "table_name", "cell_group"], sort=True
+    ):
         population_by_unit = {
             row.org_unit_id: int(row.population) for row in group.itertuples()
         }
-        hidden = suppressed_units(population_by_unit, parent_of, depth_of, min_group_size)
+        within = group["within_cell_group"].iloc[0]
+        hidden_before = set()
+        if pd.notna(within):
+            hidden_before = hidden_by_group.get(("kpi_monthly", within), set())
+        hidden = suppressed_units(
+            population_by_unit, parent_of, depth_of, min_group_size, hidden_before
+        )
+        hidden_by_group[(table_name, cell_group)] = hidden
         for unit in sorted(population_by_unit):
             rows.append((table_name, cell_group, unit, unit in hidden))
 
