@@ -16,6 +16,9 @@ import pytest
 
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
+# dbt builds the sample in seconds: a build stuck for minutes is stopped and retried once
+# (see dagster_project.assets.dbt.dbt_watchdog) instead of holding the test run up
+os.environ.setdefault("LEITSTAND_DBT_TIMEOUT_SECONDS", "240")
 
 
 @dataclass
