@@ -39,7 +39,9 @@ def _tables(con: duckdb.DuckDBPyConnection, schema: str) -> list[str]:
     return [r[0] for r in rows]
 
 
-def _publication_row(con: duckdb.DuckDBPyConnection, run_id: str, published_at: datetime) -> Publication:
+def _publication_row(
+    con: duckdb.DuckDBPyConnection, run_id: str, published_at: datetime
+) -> Publication:
     """What this publication is made of, from the ingest registry of the build DB."""
     sources_hash, files_loaded = con.execute(
         "select coalesce(sha256(string_agg(source || '/' || file_name || '=' || file_hash, '\n' "
@@ -49,8 +51,14 @@ def _publication_row(con: duckdb.DuckDBPyConnection, run_id: str, published_at: 
         "select coalesce(sum(rows_loaded), 0), coalesce(sum(rows_quarantined), 0) "
         "from meta.ingest_results"
     ).fetchone()
-    return Publication(run_id, published_at, sources_hash, int(files_loaded), int(rows_loaded),
-                       int(rows_quarantined))
+    return Publication(
+        run_id,
+        published_at,
+        sources_hash,
+        int(files_loaded),
+        int(rows_loaded),
+        int(rows_quarantined),
+    )
 
 
 def publish(settings: Settings, run_id: str, published_at: datetime | None = None) -> Publication:
@@ -66,11 +74,14 @@ def publish(settings: Settings, run_id: str, published_at: datetime | None = Non
             for schema, wanted in PUBLISHED_SCHEMAS.items():
                 con.execute(f"create schema pub.{schema}")
                 for table in wanted or _tables(con, schema):
-                    con.execute(f"create table pub.{schema}.{table} as select * from {schema}.{table}")
+                    con.execute(
+                        f"create table pub.{schema}.{table} as select * from {schema}.{table}"
+                    )
             con.execute("create schema pub.meta")
             con.execute(
                 "create table pub.meta.publication (run_id varchar, published_at timestamp, "
-                "sources_hash varchar, files_loaded bigint, rows_loaded bigint, rows_quarantined bigint)"
+                "sources_hash varchar, files_loaded bigint, rows_loaded bigint, "
+                "rows_quarantined bigint)"
             )
             if target.exists():
                 # the history of publications travels with the file
@@ -79,8 +90,14 @@ def publish(settings: Settings, run_id: str, published_at: datetime | None = Non
                 con.execute("detach prev")
             con.execute(
                 "insert into pub.meta.publication values (?, ?, ?, ?, ?, ?)",
-                [pub.run_id, pub.published_at, pub.sources_hash, pub.files_loaded,
-                 pub.rows_loaded, pub.rows_quarantined],
+                [
+                    pub.run_id,
+                    pub.published_at,
+                    pub.sources_hash,
+                    pub.files_loaded,
+                    pub.rows_loaded,
+                    pub.rows_quarantined,
+                ],
             )
         finally:
             con.execute("detach pub")

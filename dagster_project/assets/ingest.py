@@ -7,9 +7,8 @@ the work; these assets open the build database, record what was loaded in
 anything else runs (DuckDB allows one writer).
 """
 
-
-import duckdb
 import dagster as dg
+import duckdb
 
 from dagster_project.ingest.loader import (
     CONFIG_TABLES,
@@ -45,8 +44,14 @@ def record_results(con: duckdb.DuckDBPyConnection, load_id: str, results: list[L
         con.execute(
             "insert into meta.ingest_results values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                load_id, r.source, r.files_loaded, r.files_read, r.rows_total, r.rows_loaded,
-                r.rows_quarantined, r.duplicates_collapsed,
+                load_id,
+                r.source,
+                r.files_loaded,
+                r.files_read,
+                r.rows_total,
+                r.rows_loaded,
+                r.rows_quarantined,
+                r.duplicates_collapsed,
                 [f"{f}: {c}" for f, c in r.dropped_columns],
             ],
         )
@@ -75,7 +80,9 @@ def _log(context: dg.AssetExecutionContext, r: LoadResult) -> None:
         f"{r.rows_quarantined} quarantined"
     )
     for file_name, header in r.dropped_columns:
-        context.log.info(f"{r.source}: dropped personal identifier column '{header}' of {file_name}")
+        context.log.info(
+            f"{r.source}: dropped personal identifier column '{header}' of {file_name}"
+        )
     for problem in r.rejected_files:
         context.log.error(str(problem))
 
