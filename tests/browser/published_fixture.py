@@ -14,21 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-ORG_UNITS = [
-    ("HAT", "Hagedorn Antriebstechnik GmbH", None),
-    ("VT", "Vertrieb", "HAT"),
-    ("VT-IN", "Vertrieb Inland", "VT"),
-    ("VT-EX", "Vertrieb Export", "VT"),
-    ("VT-SV", "Kundenservice", "VT"),
-    ("PR", "Produktion", "HAT"),
-    ("PR-W1", "Werk Bielefeld", "PR"),
-    ("PR-W2", "Werk Gütersloh", "PR"),
-    ("VW", "Verwaltung", "HAT"),
-    ("VW-HR", "Personal", "VW"),
-    ("VW-IT", "IT", "VW"),
-    ("VW-FI", "Finanzen", "VW"),
-    ("EK", "Einkauf & Logistik", "HAT"),
-]
+from dagster_project.sample.org import ORG_UNITS
 
 # kpi_id, name_de, name_en, unit, direction, source, start value, monthly drift, people-KPI
 KPIS = [
@@ -98,7 +84,7 @@ def _org_units(con) -> None:
 def _kpis(con, rnd: random.Random) -> None:
     con.execute("create table marts.kpi_definitions (kpi_id varchar, name_de varchar,"
                 " name_en varchar, unit varchar, direction varchar, source varchar,"
-                " description varchar)")
+                " description varchar, description_de varchar)")
     con.execute("create table marts.kpi_monthly (kpi_id varchar, month date,"
                 " org_unit_id varchar, value double, numerator double, denominator double,"
                 " population integer, suppressed boolean)")
@@ -108,8 +94,9 @@ def _kpis(con, rnd: random.Random) -> None:
                 " trend_3m double, forecast_at_target_date double, target_date date,"
                 " data_as_of date)")
     for kpi_id, name_de, name_en, unit, direction, source, start, drift, people in KPIS:
-        con.execute("insert into marts.kpi_definitions values (?, ?, ?, ?, ?, ?, ?)",
+        con.execute("insert into marts.kpi_definitions values (?, ?, ?, ?, ?, ?, ?, ?)",
                     [kpi_id, name_de, name_en, unit, direction, source,
+                     f"{name_en}: a KPI from {source}, per month and org unit.",
                      f"{name_de}: Kennzahl aus {source}, je Monat und Organisationseinheit."])
         for unit_id, _, _ in ORG_UNITS:
             offset = rnd.uniform(-0.3, 0.3) * abs(start)

@@ -227,7 +227,7 @@ def test_kpi_page_shows_published_values_and_hides_suppressed_cells(seen, publis
     kpi_id = seen["kpi_id"]
     with duckdb.connect(str(published_db), read_only=True) as con:
         name_de, kpi_unit, description = con.execute(
-            "select name_de, unit, description from marts.kpi_definitions where kpi_id = ?",
+            "select name_de, unit, description_de from marts.kpi_definitions where kpi_id = ?",
             [kpi_id],
         ).fetchone()
         latest = con.execute(

@@ -10,6 +10,8 @@ from collections.abc import Iterable, Mapping
 
 import duckdb
 
+from dagster_project.sample.org import ORG_UNITS
+
 LINEAGE_COLUMNS = {
     "_source": "varchar",
     "_file_name": "varchar",
@@ -137,21 +139,7 @@ RAW_TABLES: dict[str, dict[str, str]] = {
 }
 
 # The sample company's org tree (team brief), the default for hand-built test databases.
-SAMPLE_ORG_UNITS = [
-    ("HAT", "Hagedorn Antriebstechnik GmbH", None),
-    ("VT", "Vertrieb", "HAT"),
-    ("VT-IN", "Vertrieb Inland", "VT"),
-    ("VT-EX", "Vertrieb Export", "VT"),
-    ("VT-SV", "Kundenservice", "VT"),
-    ("PR", "Produktion", "HAT"),
-    ("PR-W1", "Werk Bielefeld", "PR"),
-    ("PR-W2", "Werk Gütersloh", "PR"),
-    ("VW", "Verwaltung", "HAT"),
-    ("VW-HR", "Personal", "VW"),
-    ("VW-IT", "IT", "VW"),
-    ("VW-FI", "Finanzen", "VW"),
-    ("EK", "Einkauf & Logistik", "HAT"),
-]
+SAMPLE_ORG_UNITS = ORG_UNITS
 
 
 def create_raw_layer(

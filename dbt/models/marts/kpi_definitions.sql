@@ -1,4 +1,5 @@
-{#- The KPI catalog as published: names in German and English, unit, good direction. -#}
+{#- The KPI catalog as published: names and definitions in German and English, unit, good
+    direction (kpis.md's columns, plus `description_de` for the German dashboards). -#}
 select
     cast(kpi_id as {{ dbt.type_string() }}) as kpi_id,
     cast(name_de as {{ dbt.type_string() }}) as name_de,
@@ -6,6 +7,7 @@ select
     cast(unit as {{ dbt.type_string() }}) as unit,
     cast(direction as {{ dbt.type_string() }}) as direction,
     cast(source as {{ dbt.type_string() }}) as source,
-    cast(description as {{ dbt.type_string() }}) as description
+    cast(description as {{ dbt.type_string() }}) as description,
+    cast(description_de as {{ dbt.type_string() }}) as description_de
 from {{ ref('kpi_catalog') }}
 order by kpi_id
