@@ -7,6 +7,8 @@ are derived in the comments from the rows below, not read back from the models.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 ORDERS = [
@@ -109,6 +111,9 @@ RAW = {
 def build(dbt_build_on):
     done = dbt_build_on(RAW, dbt_vars={"actions_reference_date": "2025-06-30"})
     assert done.returncode == 0, done.output[-4000:]
+    # the unit tests run here (the pipeline's own build leaves them out): every one passed
+    unit_tests = re.findall(r"\d+ of \d+ (PASS|FAIL|ERROR)\s+\S+::test_", done.output)
+    assert len(unit_tests) >= 30 and set(unit_tests) == {"PASS"}, done.output[-4000:]
     return done
 
 
