@@ -63,7 +63,7 @@ def dbt_models(
     """
     settings = paths.settings()  # exports LEITSTAND_BUILD_DB for dbt's profile
     timeout = float(os.environ.get(DBT_TIMEOUT_ENV, DEFAULT_DBT_TIMEOUT_SECONDS))
-    stacks_file = settings.runs_dir / f"{context.run_id}.dbt-stacks.txt"
+    stacks_file = settings.runs_dir / f"{context.run.run_id}.dbt-stacks.txt"
     for attempt in (1, 2):
         invocation = dbt.cli(PIPELINE_BUILD_ARGS, context=context)
         events, failure = [], None

@@ -97,8 +97,8 @@ def config_tables(context: dg.AssetExecutionContext, paths: LeitstandPaths):
     settings = paths.settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(settings.build_db)) as con:
-        results = load_config(con, settings.sources_dir, context.run_id)
-        record_results(con, context.run_id, results)
+        results = load_config(con, settings.sources_dir, context.run.run_id)
+        record_results(con, context.run.run_id, results)
     for r in results:
         _log(context, r)
         yield dg.MaterializeResult(asset_key=["raw", r.source], metadata=_metadata(r))
@@ -112,8 +112,8 @@ def _source_asset(source: str) -> dg.AssetsDefinition:
     def _ingest(context: dg.AssetExecutionContext, paths: LeitstandPaths) -> dg.MaterializeResult:
         settings = paths.settings()
         with duckdb.connect(str(settings.build_db)) as con:
-            result = load_source(con, source, settings.sources_dir, context.run_id)
-            record_results(con, context.run_id, [result])
+            result = load_source(con, source, settings.sources_dir, context.run.run_id)
+            record_results(con, context.run.run_id, [result])
         _log(context, result)
         return dg.MaterializeResult(metadata=_metadata(result))
 

@@ -14,7 +14,7 @@ MART_KEYS = sorted((k for k in dbt_models.keys if k.path[0] == "marts"), key=str
 def publish_asset(context: dg.AssetExecutionContext, paths: LeitstandPaths) -> dg.MaterializeResult:
     """Swap the audited build into `<data>/leitstand.duckdb` (the file readers use)."""
     settings = paths.settings()
-    pub = publish(settings, context.run_id)
+    pub = publish(settings, context.run.run_id)
     context.log.info(
         f"published {settings.published_db}"
         f" ({pub.rows_loaded} rows from {pub.files_loaded} files)"
