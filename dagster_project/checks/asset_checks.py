@@ -151,9 +151,11 @@ def _multi_check(
         write_run_report(settings.runs_dir, context.op_execution_context.run_id, everything)
         for check_name, results in by_check.items():
             for r in results:
-                if not r.passed:
-                    log = context.log.error if r.severity == ERROR else context.log.warning
-                    log(f"{r.source_or_table} · {r.check_name}: {r.message}")
+                if not r.passed:  # info: the check's evaluation already says it on the CLI
+                    verdict = "failed" if r.severity == ERROR else "warning"
+                    context.log.info(
+                        f"{verdict}: {r.source_or_table} · {r.check_name}: {r.message}"
+                    )
             yield _to_check_result(asset_key, check_name, results)
 
     return _check
