@@ -14,7 +14,7 @@ from datetime import datetime
 
 import duckdb
 
-from dagster_project.settings import Settings
+from dagster_project.settings import Settings, duckdb_config
 
 # schema -> tables published (None: every table of the schema)
 PUBLISHED_SCHEMAS: dict[str, list[str] | None] = {"marts": None, "dq": None}
@@ -67,7 +67,7 @@ def publish(settings: Settings, run_id: str, published_at: datetime | None = Non
     target = settings.published_db
     tmp = target.with_name(f".{target.name}.{run_id}.tmp")
     tmp.unlink(missing_ok=True)
-    with duckdb.connect(str(settings.build_db)) as con:
+    with duckdb.connect(str(settings.build_db), config=duckdb_config()) as con:
         pub = _publication_row(con, run_id, published_at)
         con.execute(f"attach '{tmp}' as pub")
         try:

@@ -19,6 +19,16 @@ SOURCES_ENV = "LEITSTAND_SOURCES_DIR"
 DATA_ENV = "LEITSTAND_DATA_DIR"
 # dbt's profile reads the build database path from this variable (set by `Settings.export`).
 BUILD_DB_ENV = "LEITSTAND_BUILD_DB"
+# How much memory DuckDB may use per connection of the pipeline (and dbt's); beyond it,
+# DuckDB spills to a temp folder beside the build database. Its own default is 80 % of
+# the machine's RAM, which let one ingest of 10 M order rows take 7 GB (bench/README.md).
+MEMORY_LIMIT_ENV = "LEITSTAND_DUCKDB_MEMORY_LIMIT"
+DEFAULT_MEMORY_LIMIT = "2GB"
+
+
+def duckdb_config() -> dict[str, str]:
+    """The `config` for every read-write connection to the build database."""
+    return {"memory_limit": os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT}
 
 
 @dataclass(frozen=True)
@@ -48,6 +58,7 @@ class Settings:
         os.environ[SOURCES_ENV] = str(self.sources_dir)
         os.environ[DATA_ENV] = str(self.data_dir)
         os.environ[BUILD_DB_ENV] = str(self.build_db)
+        os.environ.setdefault(MEMORY_LIMIT_ENV, DEFAULT_MEMORY_LIMIT)
 
 
 def load_settings(

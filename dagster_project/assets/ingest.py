@@ -19,6 +19,7 @@ from dagster_project.ingest.loader import (
     load_source,
 )
 from dagster_project.resources import LeitstandPaths
+from dagster_project.settings import duckdb_config
 
 GROUP = "ingest"
 
@@ -96,7 +97,7 @@ def config_tables(context: dg.AssetExecutionContext, paths: LeitstandPaths):
     """The master data in `sources/config/`: org tree, channel map, targets, catalogs."""
     settings = paths.settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    with duckdb.connect(str(settings.build_db)) as con:
+    with duckdb.connect(str(settings.build_db), config=duckdb_config()) as con:
         results = load_config(con, settings.sources_dir, context.run.run_id)
         record_results(con, context.run.run_id, results)
     for r in results:
@@ -111,7 +112,7 @@ def _source_asset(source: str) -> dg.AssetsDefinition:
     @dg.asset(key=["raw", source], deps=deps, group_name=GROUP, kinds={"duckdb"})
     def _ingest(context: dg.AssetExecutionContext, paths: LeitstandPaths) -> dg.MaterializeResult:
         settings = paths.settings()
-        with duckdb.connect(str(settings.build_db)) as con:
+        with duckdb.connect(str(settings.build_db), config=duckdb_config()) as con:
             result = load_source(con, source, settings.sources_dir, context.run.run_id)
             record_results(con, context.run.run_id, [result])
         _log(context, result)

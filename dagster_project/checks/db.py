@@ -13,14 +13,14 @@ from contextlib import contextmanager
 
 import duckdb
 
-from dagster_project.settings import Settings
+from dagster_project.settings import Settings, duckdb_config
 
 
 @contextmanager
 def build_connection(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open `settings.build_db` read-write for the duration of a `with` block."""
     settings.build_db.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(settings.build_db))
+    con = duckdb.connect(str(settings.build_db), config=duckdb_config())
     try:
         yield con
     finally:
