@@ -4,8 +4,9 @@
 incremental and idempotent: a file whose name and content hash are unchanged is not read
 again; removed or changed files disappear with their rows ("the folder is the truth");
 `raw.<table>` and the table's rows in `dq.quarantine` are rebuilt from the stored per-file
-rows on every call, so references (org units, employee and project ids) are re-evaluated
-against the current master data. Each call is one transaction on the caller's connection.
+rows whenever what they depend on changed, so references (org units, employee and project
+ids) are re-evaluated against the current master data; files that were only added are
+merged in by key instead (store.py). Each call is one transaction on the caller's connection.
 """
 
 from __future__ import annotations
@@ -30,12 +31,14 @@ from dagster_project.ingest.reader import ACCEPTED_SUFFIXES, read_file
 from dagster_project.ingest.sniff import Encoding, UnreadableFile, hash_and_encoding
 from dagster_project.ingest.store import (
     Registered,
+    can_merge,
     count,
     ensure_schemas,
     ensure_store,
     forget_file,
     ident,
     is_current,
+    merge_files,
     rebuild_table,
     register_file,
     registered_files,
@@ -210,6 +213,8 @@ def _load(con: duckdb.DuckDBPyConnection, c: Contract, files: list[Path], folder
     registry = registered_files(con, c.name)
     loaded_at = _now()
     present: set[str] = set()
+    added: list[str] = []      # read this run, not registered before
+    replaced = False           # a registered file read again (changed, or new rules)
     files_read = 0
     for path in files:
         if path.suffix.lower() not in ACCEPTED_SUFFIXES:
@@ -230,19 +235,27 @@ def _load(con: duckdb.DuckDBPyConnection, c: Contract, files: list[Path], folder
                          allow_no_rows=c.is_config and c.name != "org_units")
             present.add(path.name)
             files_read += 1
+            if known:
+                replaced = True
+            else:
+                added.append(path.name)
         except _Rejected as exc:
             problems.append(FileProblem(c.name, path.name, str(exc), folder_label))
 
     def forget_and_rebuild() -> None:
-        for name in registry:
-            if name not in present:
-                forget_file(con, c.name, name)
-                log.info("%s/%s: removed, changed into a rejected file or no longer in the "
-                         "folder: its rows are gone", c.name, name)
+        gone = [name for name in registry if name not in present]
+        for name in gone:
+            forget_file(con, c.name, name)
+            log.info("%s/%s: removed, changed into a rejected file or no longer in the "
+                     "folder: its rows are gone", c.name, name)
         fingerprint = state_fingerprint(con, c, context)
         if is_current(con, c, fingerprint):
             return
-        if c.is_survey:
+        if (added and not gone and not replaced and can_merge(c)
+                and is_current(con, c, state_fingerprint(con, c, context, without=added))):
+            merge_files(con, c, added)
+            log.info("%s: %d new file(s) merged into raw.%s by key", c.name, len(added), c.name)
+        elif c.is_survey:
             rebuild_survey(con, c)
         else:
             rebuild_table(con, c)

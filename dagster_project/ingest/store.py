@@ -4,9 +4,10 @@
   hash, the context it was parsed under, counts, dropped columns).
 - `raw_files.<source>`: the parsed rows of every registered file, good and bad (bad rows
   carry `_problem_*`), so that an unchanged file is never read again.
-- `raw.<source>`: the current state, rebuilt each run from `raw_files.<source>`: rows with
-  a problem or an unresolved reference are quarantined, then the latest file wins per
-  business key. Ordered by file and row, so two runs over one folder give identical tables.
+- `raw.<source>`: the current state, built from `raw_files.<source>`: rows with a problem
+  or an unresolved reference are quarantined, then the latest file wins per business key.
+  Rebuilt whole when files changed or went, or master data changed; when files were only
+  added, their rows are merged in by key (the daily export does not rewrite the table).
 - `dq.quarantine`: every problem row of the current files, replaced per source on each run.
 """
 
@@ -233,37 +234,93 @@ def replace_quarantine(con: duckdb.DuckDBPyConnection, source: str, select_sql: 
     con.execute(f"insert into dq.quarantine {select_sql}")
 
 
-def rebuild_table(con: duckdb.DuckDBPyConnection, c: Contract) -> None:
-    """Rebuild `raw.<source>` and its quarantine from `raw_files.<source>`."""
-    check_references(con, c, f"raw_files.{ident(c.name)}", list(c.fields))
+def _raw_select(c: Contract) -> str:
+    """The columns of `raw.<source>` from `_checked`: org units resolved, lineage last."""
     outputs = []
     for f in c.fields:
         if f.ref == "org_unit":
             outputs.append(f"{ident('__org_' + f.name)} as {ident(f.stored_name)}")
         else:
             outputs.append(ident(f.name))
-    lineage = ", ".join(ident(n) for n, _ in LINEAGE_COLUMNS)
+    return ", ".join(outputs + [ident(n) for n, _ in LINEAGE_COLUMNS])
+
+
+def _latest_per_key(c: Contract) -> str:
+    """`qualify` clause of the rule "the later file wins per business key"."""
     key = ", ".join(ident(k) for k in c.key)
-    con.execute(f"""
-        create or replace table raw.{ident(c.name)} as
-        select {", ".join(outputs)}, {lineage}
-        from _checked
-        where _q_reason is null
-        qualify row_number() over (
-            partition by {key} order by _file_name desc, _row_number desc) = 1
-        order by _file_name, _row_number
-    """)
-    replace_quarantine(con, c.name, f"""
+    return (f"qualify row_number() over (partition by {key} "
+            f"order by _file_name desc, _row_number desc) = 1")
+
+
+def _quarantine_select(c: Contract) -> str:
+    return f"""
         select {sql_str(c.name)}, _file_name, _row_number, _q_column, _q_reason, _q_value
         from _checked where _q_reason is not null order by _file_name, _row_number
+    """
+
+
+def rebuild_table(con: duckdb.DuckDBPyConnection, c: Contract) -> None:
+    """Rebuild `raw.<source>` and its quarantine from `raw_files.<source>`."""
+    check_references(con, c, f"raw_files.{ident(c.name)}", list(c.fields))
+    con.execute(f"""
+        create or replace table raw.{ident(c.name)} as
+        select {_raw_select(c)}
+        from _checked
+        where _q_reason is null
+        {_latest_per_key(c)}
+        order by _file_name, _row_number
     """)
+    replace_quarantine(con, c.name, _quarantine_select(c))
     con.execute("drop table _checked")
 
 
-def state_fingerprint(con: duckdb.DuckDBPyConnection, c: Contract, context: str) -> str:
+def can_merge(c: Contract) -> bool:
+    """Whether `merge_files` applies: the key is stored as read (no org unit resolved)."""
+    return not c.is_survey and all(f.ref != "org_unit" for f in c.fields if f.name in c.key)
+
+
+def merge_files(con: duckdb.DuckDBPyConnection, c: Contract, file_names: list[str]) -> None:
+    """Add the rows of newly registered files to `raw.<source>` and its quarantine.
+
+    Gives the table `rebuild_table` would give (same rows; new rows last rather than in file
+    order) when nothing but these files changed since the last build — the caller proves
+    that with `state_fingerprint`. Only the new rows are checked and only the keys they hold
+    are looked up in the table, so a daily export costs its own size, not the table's.
+    """
+    names = "[" + ", ".join(sql_str(n) for n in file_names) + "]"
+    table = f"raw.{ident(c.name)}"
+    check_references(
+        con, c,
+        f"(select * from raw_files.{ident(c.name)} where list_contains({names}, _file_name))",
+        list(c.fields),
+    )
+    key_match = " and ".join(f"t.{ident(k)} = n.{ident(k)}" for k in c.key)
+    con.execute(f"""
+        create or replace temp table _new as
+        select {_raw_select(c)} from _checked where _q_reason is null
+        {_latest_per_key(c)}
+    """)
+    con.execute(f"""
+        create or replace temp table _winners as
+        select * from (
+            select t.* from {table} t semi join _new n on {key_match}
+            union all
+            select * from _new
+        ) {_latest_per_key(c)}
+        order by _file_name, _row_number
+    """)
+    con.execute(f"delete from {table} t using _new n where {key_match}")
+    con.execute(f"insert into {table} select * from _winners")
+    con.execute(f"insert into dq.quarantine {_quarantine_select(c)}")
+    con.execute("drop table _checked; drop table _new; drop table _winners")
+
+
+def state_fingerprint(con: duckdb.DuckDBPyConnection, c: Contract, context: str,
+                      without: list[str] | None = None) -> str:
     """What `raw.<source>` is a function of: its files, the rules, the tables it refers to.
 
     When this is unchanged since the last rebuild, rebuilding would give the same table.
+    `without`: files of this source left out — the state before they were added.
     """
     inputs = [c.name]
     for f in c.fields:
@@ -273,7 +330,8 @@ def state_fingerprint(con: duckdb.DuckDBPyConnection, c: Contract, context: str)
             inputs.append(f.ref)
     rows = con.execute(
         "select source, file_name, file_hash, context_hash from meta.loaded_files "
-        "where list_contains(?, source) order by source, file_name", [sorted(set(inputs))]
+        "where list_contains(?, source) and not (source = ? and list_contains(?, file_name)) "
+        "order by source, file_name", [sorted(set(inputs)), c.name, without or []]
     ).fetchall()
     text = context + "|" + "|".join(":".join(r) for r in rows)
     return hashlib.sha256(text.encode()).hexdigest()

@@ -13,7 +13,7 @@ from dagster_project.checks.results import ERROR, WARN, blocked
 from dagster_project.settings import EXPECTATIONS_DIR
 
 from .conftest import TODAY
-from .tables import erp_orders, good_order, org_units
+from .tables import create_raw, erp_orders, good_order, org_units
 
 ERP_SUITE = EXPECTATIONS_DIR / "raw.erp_orders.json"
 
@@ -52,6 +52,50 @@ def test_unknown_org_unit_and_duplicate_key_block(con):
     assert "'VT-XX'" in failed["column_values_to_be_in_set(org_unit_id)"].message
     assert "config/org_units.csv" in failed["column_values_to_be_in_set(org_unit_id)"].message
     assert "'A-1'" in failed["column_values_to_be_unique(order_id)"].message
+
+
+def test_key_rules_count_against_the_table_and_name_the_rows(con):
+    """Key rules validate only the suspect rows, yet read like a check of the whole table."""
+    org_units(con)
+    erp_orders(con, [good_order("A-1"), good_order("A-2"), good_order("A-1"),
+                     good_order("A-3"), good_order(None)])
+    failed = _failed(run_suite(con, ERP_SUITE, today=TODAY))
+    unique = failed["column_values_to_be_unique(order_id)"]
+    assert unique.blocks and unique.observed.startswith("2 of 5 rows")
+    assert "'A-1' (orders_2026-10-31.csv row 2)" in unique.message
+    assert "orders_2026-10-31.csv row 4" in unique.message
+    not_null = failed["column_values_to_not_be_null(order_id)"]
+    assert not_null.blocks and not_null.observed.startswith("1 of 5 rows")
+    assert "orders_2026-10-31.csv row 6" in not_null.message
+
+
+def test_repeated_compound_key_of_usage_rows_blocks(con):
+    org_units(con)
+    usage = {"employee_id": "varchar", "tool": "varchar", "activity_date": "date",
+             "events": "bigint"}
+    day = dt.date(2026, 10, 5)
+    create_raw(con, "it_usage", usage, [("E1", "Teams", day, 3), ("E1", "SAP", day, 1),
+                                        ("E1", "Teams", day, 4)], "nutzung_2026-10.csv")
+    failed = _failed(run_suite(con, EXPECTATIONS_DIR / "raw.it_usage.json", today=TODAY))
+    unique = failed["compound_columns_to_be_unique(employee_id, tool, activity_date)"]
+    assert unique.blocks and unique.observed.startswith("2 of 3 rows")
+    assert "nutzung_2026-10.csv row 2" in unique.message
+    assert set(failed) == {"compound_columns_to_be_unique(employee_id, tool, activity_date)"}
+
+
+def test_mostly_on_suspect_rows_is_refused(tmp_path):
+    from dagster_project.checks.suites import SuiteFileError, load_suite
+
+    path = tmp_path / "raw.x.json"
+    path.write_text(json.dumps({
+        "name": "raw.x",
+        "expectations": [{"type": "expect_column_values_to_be_unique",
+                          "kwargs": {"column": "a", "mostly": 0.9},
+                          "meta": {"batch": "keys"}}],
+        "meta": {"leitstand": {"profiles": {"keys": "select a from raw.x"},
+                               "suspect_rows": ["keys"]}}}))
+    with pytest.raises(SuiteFileError, match="raw.x.json.*'mostly'"):
+        load_suite(path)
 
 
 def test_confirmation_before_order_is_named_with_both_dates(con):
@@ -114,7 +158,8 @@ def test_only_the_checked_columns_are_fetched(con, monkeypatch):
     [(table, columns)] = fetched
     assert table == "raw.erp_orders"
     assert "internal_note" not in columns and "_file_name" not in columns
-    assert {"order_id", "order_date", "net_amount", "org_unit_id"} <= set(columns)
+    assert {"order_date", "net_amount", "org_unit_id"} <= set(columns)
+    assert "order_id" not in columns  # its key rules read only the suspect rows, in SQL
 
 
 def test_suite_with_unknown_batch_is_rejected_with_file_name(con, tmp_path):
