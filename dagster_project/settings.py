@@ -49,6 +49,12 @@ class Settings:
         return self.data_dir / "leitstand.duckdb"
 
     @property
+    def dbt_target_dir(self) -> Path:
+        """dbt's target folder for this data dir: the last build's artifacts and the parse
+        state dbt reuses next time (one folder, overwritten by each run)."""
+        return self.data_dir / "dbt"
+
+    @property
     def runs_dir(self) -> Path:
         """Run reports (JSON), one per run, also for blocked runs."""
         return self.data_dir / "runs"

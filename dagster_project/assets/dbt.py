@@ -17,6 +17,7 @@ import dagster as dg
 import duckdb
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, dbt_assets
 
+from dagster_project.checks.dbt_results import stamp_run
 from dagster_project.project import dbt_project
 from dagster_project.resources import LeitstandPaths, OfflineDbtCliResource
 
@@ -64,8 +65,13 @@ def dbt_models(
     settings = paths.settings()  # exports LEITSTAND_BUILD_DB for dbt's profile
     timeout = float(os.environ.get(DBT_TIMEOUT_ENV, DEFAULT_DBT_TIMEOUT_SECONDS))
     stacks_file = settings.runs_dir / f"{context.run.run_id}.dbt-stacks.txt"
+    # One target folder per data dir (not dagster-dbt's new folder per run, 7 MB each that
+    # nobody removes): dbt's parse state there matches this data dir's profile, so from the
+    # second run on dbt parses only what changed.
+    target = settings.dbt_target_dir
+    stamp_run(target, context.run.run_id)
     for attempt in (1, 2):
-        invocation = dbt.cli(PIPELINE_BUILD_ARGS, context=context)
+        invocation = dbt.cli(PIPELINE_BUILD_ARGS, context=context, target_path=target)
         events, failure = [], None
         with dbt_watchdog(invocation.process, timeout, stacks_file) as timed_out:
             try:

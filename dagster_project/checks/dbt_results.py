@@ -2,8 +2,8 @@
 
 dagster-dbt shows dbt tests as asset checks in Dagster, but a failing test makes the dbt
 step fail, and then no check of ours runs after it. This reads what dbt wrote for the run
-(`run_results.json` and `manifest.json` in the run's target folder, which dagster-dbt
-names `<op>-<run_id[:7]>-<hash>`) and turns each data test and unit test into a
+(`run_results.json` and `manifest.json` in the data dir's dbt target folder, stamped with
+the run's id, see `assets/dbt.py`) and turns each data test and unit test into a
 `GateResult` on the table it tests.
 """
 
@@ -12,18 +12,27 @@ from pathlib import Path
 from typing import Any
 
 from dagster_project.checks.results import ERROR, WARN, GateResult
-from dagster_project.settings import DBT_PROJECT_DIR
 
 FAILED = {"fail", "error"}
 MAX_MESSAGE = 400
 
 
-def find_run_target(run_id: str, target_dir: Path = DBT_PROJECT_DIR / "target") -> Path | None:
-    """The target folder dagster-dbt used for this run, if dbt ran (newest if several)."""
-    candidates = [
-        p for p in target_dir.glob(f"*-{run_id[:7]}-*") if (p / "run_results.json").exists()
-    ]
-    return max(candidates, key=lambda p: p.stat().st_mtime) if candidates else None
+RUN_STAMP = "dagster_run_id"
+
+
+def stamp_run(target_dir: Path, run_id: str) -> None:
+    """Mark `target_dir` as this run's before dbt starts; results of earlier runs go."""
+    target_dir.mkdir(parents=True, exist_ok=True)
+    (target_dir / "run_results.json").unlink(missing_ok=True)
+    (target_dir / RUN_STAMP).write_text(run_id, encoding="utf-8")
+
+
+def find_run_target(run_id: str, target_dir: Path) -> Path | None:
+    """`target_dir` when dbt wrote its results there in this run, else None."""
+    stamp = target_dir / RUN_STAMP
+    if not (target_dir / "run_results.json").exists() or not stamp.exists():
+        return None
+    return target_dir if stamp.read_text(encoding="utf-8").strip() == run_id else None
 
 
 def _tested_table(unique_id: str, manifest: dict[str, Any]) -> str:
@@ -92,9 +101,7 @@ def dbt_test_results(run_results: dict[str, Any], manifest: dict[str, Any]) -> l
     return out
 
 
-def dbt_results_for_run(
-    run_id: str, target_dir: Path = DBT_PROJECT_DIR / "target"
-) -> list[GateResult]:
+def dbt_results_for_run(run_id: str, target_dir: Path) -> list[GateResult]:
     """The dbt tests of a run as gate results; empty when dbt did not run."""
     folder = find_run_target(run_id, target_dir)
     if folder is None:

@@ -51,7 +51,7 @@ def record_dbt_results(settings: Settings, run_id: str) -> list[GateResult]:
     A failing dbt test fails the dbt step, so nothing of the gate runs after it inside the
     run; this is called once the run is over and the build database is free again.
     """
-    results = dbt_results_for_run(run_id)
+    results = dbt_results_for_run(run_id, settings.dbt_target_dir)
     if not results:
         return []
     try:

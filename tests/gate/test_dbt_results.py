@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from dagster_project.checks.dbt_results import dbt_results_for_run, find_run_target
+from dagster_project.checks.dbt_results import dbt_results_for_run, find_run_target, stamp_run
 from dagster_project.checks.store import read_run_report
 from dagster_project.checks.summary import record_dbt_results
 from dagster_project.settings import load_settings
@@ -31,11 +31,12 @@ RUN_RESULTS = {"results": [
 
 
 def _target(tmp_path, run_id=RUN_ID):
-    folder = tmp_path / "target" / f"dbt_models-{run_id[:7]}-0a1b2c3"
-    folder.mkdir(parents=True)
+    """The data dir's dbt folder as a run leaves it: stamped first, then dbt's results."""
+    folder = tmp_path / "data" / "dbt"
+    stamp_run(folder, run_id)
     (folder / "run_results.json").write_text(json.dumps(RUN_RESULTS))
     (folder / "manifest.json").write_text(json.dumps(MANIFEST))
-    return tmp_path / "target"
+    return folder
 
 
 def test_failed_dbt_test_is_an_error_on_the_tested_table(tmp_path):
@@ -54,16 +55,20 @@ def test_other_runs_targets_are_not_read(tmp_path):
     assert dbt_results_for_run(RUN_ID, target) == []
 
 
-def test_record_dbt_results_writes_report_and_build_db(tmp_path, monkeypatch):
+def test_a_run_where_dbt_did_not_finish_reads_no_earlier_results(tmp_path):
+    target = _target(tmp_path, "fffffff0-1111")
+    stamp_run(target, RUN_ID)  # this run's dbt step started, dbt wrote nothing
+    assert find_run_target(RUN_ID, target) is None
+    assert (target / "manifest.json").exists()  # dbt's parse state stays for the next run
+
+
+def test_record_dbt_results_writes_report_and_build_db(tmp_path):
     import duckdb
 
     from dagster_project.checks import summary
 
-    target = _target(tmp_path)
-    monkeypatch.setattr(summary, "dbt_results_for_run",
-                        lambda run_id: dbt_results_for_run(run_id, target))
     settings = load_settings(tmp_path / "sources", tmp_path / "data")
-    settings.data_dir.mkdir()
+    assert _target(tmp_path) == settings.dbt_target_dir
     assert len(record_dbt_results(settings, RUN_ID)) == 2
     assert {r.check_name for r in read_run_report(settings.runs_dir, RUN_ID)} == {
         "dbt:unique_kpi_monthly_cell", "dbt:test_shares"}

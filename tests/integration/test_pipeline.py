@@ -237,3 +237,16 @@ def test_projects_and_milestones_as_of_the_latest_report(pipeline_run, truth):
     assert {"done_on_time", "done_late", "overdue", "open"} == set(got.status)
     _assert_same_cells(expected, got.drop(columns="as_of_date"), ["project_id", "milestone_id"],
                        [], ("status",))
+
+
+def test_dbt_keeps_its_artifacts_in_the_data_dir(pipeline_run):
+    """One dbt folder per data dir, overwritten by each run: nothing piles up per run in
+    the repo's `dbt/target/` (dagster-dbt's default is a new 7 MB folder per run)."""
+    from dagster_project.settings import DBT_PROJECT_DIR
+
+    run_id = pipeline_run.outcome.run_id
+    target = pipeline_run.data_dir / "dbt"
+    assert (target / "dagster_run_id").read_text(encoding="utf-8") == run_id
+    assert (target / "run_results.json").is_file()
+    assert (target / "partial_parse.msgpack").is_file()  # what the next run parses from
+    assert not list((DBT_PROJECT_DIR / "target").glob(f"*-{run_id[:7]}-*"))
