@@ -69,6 +69,41 @@ def test_key_rules_count_against_the_table_and_name_the_rows(con):
     assert "orders_2026-10-31.csv row 6" in not_null.message
 
 
+def test_rules_checked_a_chunk_at_a_time_give_the_verdict_of_the_whole_table(con, monkeypatch):
+    """Tables above `CHUNK_ROWS` are checked in chunks (bounded memory): the same results,
+    messages and example rows as one pass over the whole table."""
+    org_units(con)
+    rows = [good_order(f"A-{i}") for i in range(8)]
+    rows[1] = good_order("A-1", net_amount=-5.0)
+    rows[4] = good_order("A-4", org_unit_id="VT-XX", order_date=dt.date(2027, 1, 3),
+                         confirmed_date=None)
+    rows[6] = good_order("A-6", net_amount=-7.0, status="weg")
+    rows[7] = good_order("A-2")
+    erp_orders(con, rows)
+    whole = run_suite(con, ERP_SUITE, today=TODAY)
+    checked_rows = []
+    real_validate = gx_runner._validate
+
+    def spy(frame, expectations, parameters):
+        checked_rows.append(len(frame))
+        return real_validate(frame, expectations, parameters)
+
+    monkeypatch.setattr(gx_runner, "_validate", spy)
+    monkeypatch.setattr(gx_runner, "CHUNK_ROWS", 3)
+    chunked = run_suite(con, ERP_SUITE, today=TODAY)
+    assert chunked == whole
+    # row rules in chunks of 3, 3, 2; the row count (whole table) and the key rows apart
+    assert sorted(checked_rows) == [2, 2, 3, 3, 8]
+    failed = _failed(chunked)
+    negative = failed["net_amount_not_negative"]
+    assert negative.observed.startswith("2 of 8 rows")
+    assert "row 3)" in negative.message and "row 8)" in negative.message
+    assert set(failed) == {
+        "net_amount_not_negative", "column_values_to_be_in_set(org_unit_id)",
+        "column_values_to_be_between(order_date)", "column_values_to_be_in_set(status)",
+        "column_values_to_be_unique(order_id)"}
+
+
 def test_repeated_compound_key_of_usage_rows_blocks(con):
     org_units(con)
     usage = {"employee_id": "varchar", "tool": "varchar", "activity_date": "date",
