@@ -294,7 +294,8 @@ def merge_files(con: duckdb.DuckDBPyConnection, c: Contract, file_names: list[st
         f"(select * from raw_files.{ident(c.name)} where list_contains({names}, _file_name))",
         list(c.fields),
     )
-    key_match = " and ".join(f"t.{ident(k)} = n.{ident(k)}" for k in c.key)
+    # NULLs match as in the rebuild's `partition by` (a key field may be optional)
+    key_match = " and ".join(f"t.{ident(k)} is not distinct from n.{ident(k)}" for k in c.key)
     con.execute(f"""
         create or replace temp table _new as
         select {_raw_select(c)} from _checked where _q_reason is null
