@@ -1,7 +1,7 @@
 """Reading a gate suite file: a Great Expectations 1.x suite plus a few Leitstand hints.
 
 A suite file in `expectations/` is plain GX suite JSON (`name`, `expectations`, `meta`), so
-it can be reviewed, diffed and loaded by GX itself. Leitstand reads three optional hints:
+it can be reviewed, diffed and loaded by GX itself. Leitstand reads these optional hints:
 
 - suite `meta.leitstand.profiles`: named SQL queries whose (small) results are validated
   instead of the table, for rules that span rows (e.g. "every KPI has a root row in its
