@@ -7,7 +7,8 @@ are fetched (via Arrow), plus DuckDB's `rowid`, which locates failing rows after
 span rows validate a small SQL-computed profile instead of the table; key rules on the big
 tables validate only the rows whose key is empty or repeated (`suspect_rows`, suites.py).
 Rules that judge each row on its own are validated a chunk of rows at a time on tables
-larger than one chunk, so the gate's memory stays bounded however large a table grows.
+larger than one chunk, so the gate's memory stays bounded however large a table grows; on
+a re-run, a raw table's rules are validated only where it changed since (memo.py).
 """
 
 from __future__ import annotations
@@ -26,8 +27,11 @@ import pyarrow as pa
 
 from dagster_project.checks.db import one_row, quote, table_columns
 from dagster_project.checks.describe import describe, show
+from dagster_project.checks.memo import Memo, Remembered
 from dagster_project.checks.results import ERROR, WARN, GateResult
 from dagster_project.checks.suites import TABLE_BATCH, Expectation, Suite, load_suite
+
+log = logging.getLogger("leitstand.gate")
 
 ROWID = "__leitstand_rowid"
 LINEAGE_LOCATION = ("_file_name", "_row_number")
@@ -38,22 +42,6 @@ FIX_MART = "the dbt model that builds this table produced it: check the model an
 # copies of what it checks: validating 10 M order rows at once took 3.7 GB, so tables
 # above this size are checked in chunks (bench/README.md).
 CHUNK_ROWS = 2_000_000
-# Expectation types whose verdict on a row does not depend on any other row: their results
-# over chunks add up to the result over the table (without `mostly`, which is a share).
-ROW_WISE = frozenset(
-    {
-        "expect_column_values_to_not_be_null",
-        "expect_column_values_to_be_null",
-        "expect_column_values_to_be_between",
-        "expect_column_values_to_be_in_set",
-        "expect_column_values_to_not_be_in_set",
-        "expect_column_values_to_match_regex",
-        "expect_column_values_to_not_match_regex",
-        "expect_column_pair_values_a_to_be_greater_than_b",
-        "expect_column_pair_values_to_be_equal",
-        "expect_column_pair_values_to_be_in_set",
-    }
-)
 
 
 def _gx_severity(config: dict[str, Any]) -> str:
@@ -121,14 +109,14 @@ def _temporal_bounds(config: dict[str, Any], frame: pd.DataFrame) -> dict[str, A
 
 
 def _table_relation(
-    con: duckdb.DuckDBPyConnection, table: str, columns: list[str]
+    con: duckdb.DuckDBPyConnection, table: str, columns: list[str], where: str = "true"
 ) -> duckdb.DuckDBPyRelation:
     """Only the wanted columns (and the rowid, where the table has one)."""
     select = ", ".join(quote(c) for c in columns) or "1 as __leitstand_empty"
     try:
-        return con.sql(f"select rowid as {ROWID}, {select} from {table}")
+        return con.sql(f"select rowid as {ROWID}, {select} from {table} where {where}")
     except duckdb.Error:  # a view has no rowid
-        return con.sql(f"select {select} from {table}")
+        return con.sql(f"select {select} from {table} where {where}")
 
 
 def _fetch_table(con: duckdb.DuckDBPyConnection, table: str, columns: list[str]) -> Any:
@@ -137,16 +125,17 @@ def _fetch_table(con: duckdb.DuckDBPyConnection, table: str, columns: list[str])
 
 
 def _fetch_chunks(
-    con: duckdb.DuckDBPyConnection, table: str, columns: list[str]
+    con: duckdb.DuckDBPyConnection, table: str, columns: list[str], where: str = "true"
 ) -> Iterator[pd.DataFrame]:
-    """The wanted columns, `CHUNK_ROWS` rows at a time, in one scan of the table.
+    """The wanted columns of the rows `where` holds, `CHUNK_ROWS` rows at a time, in one
+    scan of the table.
 
     Streamed through a cursor of its own: the caller's connection stays free to look up
     where failing rows come from while the scan is open.
     """
     cursor = con.cursor()
     try:
-        reader = _table_relation(cursor, table, columns).to_arrow_reader(CHUNK_ROWS)
+        reader = _table_relation(cursor, table, columns, where).to_arrow_reader(CHUNK_ROWS)
         pending: list[pa.RecordBatch] = []  # DuckDB hands a table's rows out per row group
         for batch in reader:
             pending.append(batch)
@@ -240,10 +229,12 @@ def _run_batch(
     expectations: list[Expectation],
     table_cols: list[str],
     today: dt.date,
+    memo: Memo | None,
 ) -> list[GateResult]:
     results: list[GateResult] = []
-    runnable: list[Expectation] = []
+    runnable = list(expectations)
     if batch == TABLE_BATCH:
+        runnable = []
         for e in expectations:
             missing = [c for c in e.columns() if c not in table_cols]
             if missing:
@@ -258,27 +249,6 @@ def _run_batch(
                 )
             else:
                 runnable.append(e)
-        frame = None  # fetched below: whole, or a chunk at a time
-        location_cols = suite.example_columns
-        if location_cols is None and all(c in table_cols for c in LINEAGE_LOCATION):
-            location_cols = list(LINEAGE_LOCATION)
-    else:
-        runnable = list(expectations)
-        try:
-            frame = to_frame(con.sql(suite.profiles[batch]))
-        except duckdb.Error as e:
-            first = str(e).splitlines()[0]
-            return [
-                _failed(
-                    suite,
-                    x,
-                    f"{suite.table}: profile {batch!r} of {suite.path.name} failed: {first}",
-                )
-                for x in expectations
-            ]
-        location_cols = [c for c in (suite.example_columns or []) if c in frame.columns]
-        if batch in suite.suspect_rows and all(c in frame.columns for c in LINEAGE_LOCATION):
-            location_cols = list(LINEAGE_LOCATION)
     if not runnable:
         return results
     wanted = set().union(*(e.parameters() for e in runnable))
@@ -295,29 +265,35 @@ def _run_batch(
             for e in runnable
         ]
     table_rows = one_row(con, f"select count(*) from {suite.table}")[0]
-    if batch == TABLE_BATCH and table_rows > CHUNK_ROWS:
-        row_wise = [e for e in runnable if _row_wise(e)]
-        whole = [e for e in runnable if not _row_wise(e)]
-        outcomes = (
-            _chunked_outcomes(
-                con,
-                suite.table,
-                _columns(row_wise, table_cols),
-                row_wise,
-                parameters,
-                location_cols,
-            )
-            if row_wise
-            else {}
+    kept: dict[int, Remembered] = {}
+    carried: dict[tuple[str, ...], list[Expectation]] = {}  # files to check → rules
+    for e in runnable if memo else []:
+        earlier = memo.kept(suite, e, parameters)
+        files = None if earlier else memo.carried_files(suite, e, parameters)
+        if earlier:
+            kept[e.index] = earlier
+        elif files is not None:
+            carried.setdefault(files, []).append(e)
+    carried_indices = {e.index for es in carried.values() for e in es}
+    to_check = [e for e in runnable if e.index not in kept and e.index not in carried_indices]
+    outcomes = (
+        _checked_outcomes(con, suite, batch, to_check, table_cols, table_rows, parameters)
+        if to_check
+        else {}
+    )
+    for files, rules in carried.items():
+        outcomes |= _carried_outcomes(con, suite, files, rules, table_cols, table_rows, parameters)
+    if memo:
+        memo.tally(
+            len(kept), len(carried_indices), len(to_check), {f for fs in carried for f in fs}
         )
-        if whole:
-            frame = _fetch_table(con, suite.table, _columns(whole, table_cols))
-            outcomes |= _outcomes(con, suite.table, frame, whole, parameters, location_cols)
-    else:
-        if frame is None:
-            frame = _fetch_table(con, suite.table, _columns(runnable, table_cols))
-        outcomes = _outcomes(con, suite.table, frame, runnable, parameters, location_cols)
     for e in runnable:
+        if e.index in kept:
+            earlier = kept[e.index]
+            results.append(earlier.result)
+            if memo:
+                memo.remember(suite, e, parameters, earlier.result, 0 if earlier.clean else None)
+            continue
         outcome = outcomes[e.index]
         if outcome.error:
             results.append(_failed(suite, e, f"{suite.table}: {outcome.error}"))
@@ -334,18 +310,110 @@ def _run_batch(
             _default_fix(suite.table),
             parameters,
         )
-        results.append(
-            GateResult(
-                e.check_name,
-                suite.table,
-                _gx_severity(e.config),
-                outcome.success,
-                observed,
-                threshold,
-                message,
-            )
+        gate_result = GateResult(
+            e.check_name,
+            suite.table,
+            _gx_severity(e.config),
+            outcome.success,
+            observed,
+            threshold,
+            message,
         )
+        results.append(gate_result)
+        if memo:
+            unexpected = result.get("unexpected_count") if "unexpected_count" in result else None
+            memo.remember(suite, e, parameters, gate_result, unexpected)
     return results
+
+
+def _location_columns(suite: Suite, batch: str, columns: list[str]) -> list[str] | None:
+    """Columns that say where a failing row is: lineage for table rows, else the suite's."""
+    if batch == TABLE_BATCH:
+        if suite.example_columns is None and all(c in columns for c in LINEAGE_LOCATION):
+            return list(LINEAGE_LOCATION)
+        return suite.example_columns
+    if batch in suite.suspect_rows and all(c in columns for c in LINEAGE_LOCATION):
+        return list(LINEAGE_LOCATION)
+    return [c for c in (suite.example_columns or []) if c in columns]
+
+
+def _checked_outcomes(
+    con: duckdb.DuckDBPyConnection,
+    suite: Suite,
+    batch: str,
+    expectations: list[Expectation],
+    table_cols: list[str],
+    table_rows: int,
+    parameters: dict[str, Any],
+) -> dict[int, _Outcome]:
+    """Validate the rules on their batch: the profile, or the table (in chunks if large)."""
+    if batch != TABLE_BATCH:
+        try:
+            frame = to_frame(con.sql(suite.profiles[batch]))
+        except duckdb.Error as e:
+            first = str(e).splitlines()[0]
+            error = f"profile {batch!r} of {suite.path.name} failed: {first}"
+            return {x.index: _Outcome(False, error=error) for x in expectations}
+        location_cols = _location_columns(suite, batch, list(frame.columns))
+        return _outcomes(con, suite.table, frame, expectations, parameters, location_cols)
+    location_cols = _location_columns(suite, batch, table_cols)
+    if table_rows <= CHUNK_ROWS:
+        frame = _fetch_table(con, suite.table, _columns(expectations, table_cols))
+        return _outcomes(con, suite.table, frame, expectations, parameters, location_cols)
+    row_wise = [e for e in expectations if e.row_wise]
+    whole = [e for e in expectations if not e.row_wise]
+    outcomes = (
+        _chunked_outcomes(
+            con,
+            suite.table,
+            _columns(row_wise, table_cols),
+            row_wise,
+            parameters,
+            location_cols,
+        )
+        if row_wise
+        else {}
+    )
+    if whole:
+        frame = _fetch_table(con, suite.table, _columns(whole, table_cols))
+        outcomes |= _outcomes(con, suite.table, frame, whole, parameters, location_cols)
+    return outcomes
+
+
+def _carried_outcomes(
+    con: duckdb.DuckDBPyConnection,
+    suite: Suite,
+    files: tuple[str, ...],
+    expectations: list[Expectation],
+    table_cols: list[str],
+    table_rows: int,
+    parameters: dict[str, Any],
+) -> dict[int, _Outcome]:
+    """Rules whose other rows passed last time (memo.py), validated on the rows of `files`
+    only; counted against the whole table, as a validation of the table would count."""
+    if not files:
+        parts = {e.index: _Outcome(True, {"unexpected_count": 0}) for e in expectations}
+    else:
+        where = "_file_name in (" + ", ".join(_literal(f) for f in files) + ")"
+        parts = _chunked_outcomes(
+            con,
+            suite.table,
+            _columns(expectations, table_cols),
+            expectations,
+            parameters,
+            _location_columns(suite, TABLE_BATCH, table_cols),
+            where,
+        )
+    for outcome in parts.values():
+        if not outcome.error:
+            outcome.result.setdefault("unexpected_count", 0)  # no rows left in those files
+            outcome.result["element_count"] = table_rows
+            outcome.result.pop("missing_count", None)  # known for the new rows only
+    return parts
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 @dataclass
@@ -356,10 +424,6 @@ class _Outcome:
     result: dict[str, Any] = field(default_factory=dict)
     locations: dict[int, str] = field(default_factory=dict)  # index in result → where
     error: str | None = None  # GX could not evaluate it
-
-
-def _row_wise(e: Expectation) -> bool:
-    return e.type in ROW_WISE and e.kwargs.get("mostly") is None
 
 
 def _columns(expectations: list[Expectation], table_cols: list[str]) -> list[str]:
@@ -411,10 +475,12 @@ def _chunked_outcomes(
     expectations: list[Expectation],
     parameters: dict[str, Any],
     location_cols: list[str] | None,
+    where: str = "true",
 ) -> dict[int, _Outcome]:
-    """Row-wise expectations over the table a chunk at a time, added up per expectation."""
+    """Row-wise expectations over the table (or the rows `where` holds) a chunk at a time,
+    added up per expectation."""
     parts: dict[int, list[_Outcome]] = {e.index: [] for e in expectations}
-    for frame in _fetch_chunks(con, table, columns):
+    for frame in _fetch_chunks(con, table, columns, where):
         for index, outcome in _outcomes(
             con, table, frame, expectations, parameters, location_cols
         ).items():
@@ -467,12 +533,17 @@ def _added_up(parts: list[_Outcome]) -> _Outcome:
 
 
 def run_suite(
-    con: duckdb.DuckDBPyConnection, suite_path: str | Path, today: dt.date | None = None
+    con: duckdb.DuckDBPyConnection,
+    suite_path: str | Path,
+    today: dt.date | None = None,
+    remember: bool = True,
 ) -> list[GateResult]:
     """Validate the table named by the suite file; one `GateResult` per expectation.
 
     A missing table is itself a failed (error) result, so a gate never passes by accident
-    because an upstream step produced nothing.
+    because an upstream step produced nothing. On a raw table whose ingest state is
+    recorded, what did not change since the last validation is not validated again
+    (memo.py); `remember=False` validates everything and leaves the memory alone.
     """
     suite = load_suite(suite_path)
     today = today or dt.date.today()
@@ -490,8 +561,12 @@ def run_suite(
                 f"check it. Fix: look at the step that builds it (ingest or dbt) in this run's log",
             )
         ]
+    memo = Memo.open(con, suite.table, today) if remember else None
     results: list[GateResult] = []
     for batch, expectations in suite.batches().items():
-        results += _run_batch(con, suite, batch, expectations, table_cols, today)
+        results += _run_batch(con, suite, batch, expectations, table_cols, today, memo)
+    if memo:
+        memo.save(con)
+        log.info("%s: %s", suite.table, memo.summary())
     order = {e.check_name: e.index for e in suite.expectations}
     return sorted(results, key=lambda r: order.get(r.check_name, -1))

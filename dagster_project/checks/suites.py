@@ -33,6 +33,22 @@ TABLE_BATCH = "table"
 COLUMN_KWARGS = ("column", "column_A", "column_B")
 COLUMN_LIST_KWARGS = ("column_list",)
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# Expectation types whose verdict on a row does not depend on any other row: their results
+# over parts of a table add up to the result over the table (without `mostly`, a share).
+ROW_WISE = frozenset(
+    {
+        "expect_column_values_to_not_be_null",
+        "expect_column_values_to_be_null",
+        "expect_column_values_to_be_between",
+        "expect_column_values_to_be_in_set",
+        "expect_column_values_to_not_be_in_set",
+        "expect_column_values_to_match_regex",
+        "expect_column_values_to_not_match_regex",
+        "expect_column_pair_values_a_to_be_greater_than_b",
+        "expect_column_pair_values_to_be_equal",
+        "expect_column_pair_values_to_be_in_set",
+    }
+)
 
 
 class SuiteFileError(ValueError):
@@ -58,6 +74,11 @@ class Expectation:
     @property
     def kwargs(self) -> dict[str, Any]:
         return self.config.get("kwargs", {})
+
+    @property
+    def row_wise(self) -> bool:
+        """Judges each row on its own (results over parts of a table add up)."""
+        return self.type in ROW_WISE and self.kwargs.get("mostly") is None
 
     def columns(self) -> list[str]:
         """Columns this expectation reads, including those of its row condition."""

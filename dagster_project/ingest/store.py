@@ -9,6 +9,8 @@
   Rebuilt whole when files changed or went, or master data changed; when files were only
   added, their rows are merged in by key (the daily export does not rewrite the table).
 - `dq.quarantine`: every problem row of the current files, replaced per source on each run.
+- `meta.raw_state`: the state fingerprint `raw.<source>` was built from (and, after a
+  merge, the state before it and the files merged in).
 """
 
 from __future__ import annotations
@@ -53,6 +55,8 @@ create table if not exists meta.loaded_files (
     delimiter varchar
 );
 create table if not exists meta.raw_state (source varchar, fingerprint varchar);
+alter table meta.raw_state add column if not exists merged_from varchar;
+alter table meta.raw_state add column if not exists merged_files varchar[];
 """
 
 
@@ -347,9 +351,13 @@ def is_current(con: duckdb.DuckDBPyConnection, c: Contract, fingerprint: str) ->
     return bool(exists) and stored == [(fingerprint,)]
 
 
-def remember_state(con: duckdb.DuckDBPyConnection, c: Contract, fingerprint: str) -> None:
+def remember_state(con: duckdb.DuckDBPyConnection, c: Contract, fingerprint: str,
+                   merged_from: str | None = None, merged_files: list[str] | None = None) -> None:
+    """Record what `raw.<source>` was built from; after a merge also the state before it and
+    the files merged in, so the gate can check only their rows (checks/memo.py)."""
     con.execute("delete from meta.raw_state where source = ?", [c.name])
-    con.execute("insert into meta.raw_state values (?, ?)", [c.name, fingerprint])
+    con.execute("insert into meta.raw_state (source, fingerprint, merged_from, merged_files) "
+                "values (?, ?, ?, ?)", [c.name, fingerprint, merged_from, merged_files])
 
 
 def count(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> int:

@@ -164,6 +164,11 @@ def raw_state(con) -> dict[str, list[tuple]]:
     return out
 
 
+def recorded_state(con, source: str) -> tuple:
+    return con.execute("select fingerprint, merged_from, merged_files from meta.raw_state "
+                       "where source = ?", [source]).fetchall()[0]
+
+
 def test_added_files_are_merged_by_key_into_the_table_a_rebuild_gives(con, sources, tmp_path,
                                                                       caplog):
     """A daily export is merged in (not the whole table rebuilt), with the same outcome:
@@ -178,6 +183,8 @@ def test_added_files_are_merged_by_key_into_the_table_a_rebuild_gives(con, sourc
     write_usage(sources, "nutzung_2025-01.csv", [
         ["E1", "CRM", "02.01.2025", "3"], ["E1", "ERP", "02.01.2025", "1"]])
     load_all(con, sources, "run-1")
+    first_state = recorded_state(con, "erp_orders")
+    assert first_state[1:] == (None, None)  # built from all files, nothing merged
     # the daily exports: A2 corrected, A5 new, a bad and a conflicting row; an older
     # re-export of A3 (sorts first: the existing file keeps A3); usage corrected and new
     write_orders(sources, "auftraege_2025-02-01_tag.csv", [
@@ -195,6 +202,10 @@ def test_added_files_are_merged_by_key_into_the_table_a_rebuild_gives(con, sourc
     assert "erp_orders: 2 new file(s) merged into raw.erp_orders by key" in caplog.text
     assert "it_usage: 1 new file(s) merged into raw.it_usage by key" in caplog.text
     assert results["erp_orders"].files_read == 2
+    # what the gate needs to check only the merged rows: the state before, and the files
+    fingerprint, merged_from, merged_files = recorded_state(con, "erp_orders")
+    assert fingerprint != first_state[0] and merged_from == first_state[0]
+    assert sorted(merged_files) == ["auftraege_2024-12.csv", "auftraege_2025-02-01_tag.csv"]
     assert table(con, "erp_orders", "order_id, net_amount, status, _file_name",
                  order="order_id") == [
         ("A1", 100.0, "invoiced", "auftraege_2025-01.csv"),
@@ -216,3 +227,7 @@ def test_added_files_are_merged_by_key_into_the_table_a_rebuild_gives(con, sourc
     load_all(fresh, sources, "run-1")
     assert raw_state(con) == raw_state(fresh)
     fresh.close()
+    # a file gone: rebuilt from all files again, no merge on record
+    (sources / "erp_orders" / "auftraege_2024-12.csv").unlink()
+    load_all(con, sources, "run-3")
+    assert recorded_state(con, "erp_orders")[1:] == (None, None)
