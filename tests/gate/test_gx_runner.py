@@ -104,6 +104,23 @@ def test_rules_checked_a_chunk_at_a_time_give_the_verdict_of_the_whole_table(con
         "column_values_to_be_unique(order_id)"}
 
 
+def test_the_row_count_of_a_large_table_is_checked_without_copying_it(con, monkeypatch):
+    org_units(con)
+    erp_orders(con, [good_order(f"A-{i}") for i in range(8)])
+    frames = []
+    real_validate = gx_runner._validate
+
+    def spy(frame, expectations, parameters):
+        frames.append((len(frame), list(frame.columns), [e.check_name for e in expectations]))
+        return real_validate(frame, expectations, parameters)
+
+    monkeypatch.setattr(gx_runner, "_validate", spy)
+    monkeypatch.setattr(gx_runner, "CHUNK_ROWS", 3)
+    results = {r.check_name: r for r in run_suite(con, ERP_SUITE, today=TODAY)}
+    assert (8, [], ["has_rows"]) in frames
+    assert results["has_rows"].passed and results["has_rows"].observed == "8"
+
+
 def test_repeated_compound_key_of_usage_rows_blocks(con):
     org_units(con)
     usage = {"employee_id": "varchar", "tool": "varchar", "activity_date": "date",
