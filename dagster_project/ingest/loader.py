@@ -1,8 +1,9 @@
 """Load the sources folder into the raw layer: the interface the Dagster assets call.
 
 `load_config` reads `sources/config/*`, `load_source` one source folder. Both are
-incremental and idempotent: a file whose name and content hash are unchanged is not read
-again; removed or changed files disappear with their rows ("the folder is the truth");
+incremental and idempotent: a file whose name, size and modification time are unchanged
+is not read again (not even hashed), nor one that hashes to the content already loaded;
+removed or changed files disappear with their rows ("the folder is the truth");
 `raw.<table>` and the table's rows in `dq.quarantine` are rebuilt from the stored per-file
 rows whenever what they depend on changed, so references (org units, employee and project
 ids) are re-evaluated against the current master data; files that were only added are
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,6 +44,7 @@ from dagster_project.ingest.store import (
     rebuild_table,
     register_file,
     registered_files,
+    remember_file_stat,
     remember_state,
     state_fingerprint,
     store_parsed,
@@ -140,8 +143,8 @@ def _file_convention(delimiter: str, language: str) -> str:
 
 
 def _ingest_file(con: duckdb.DuckDBPyConnection, c: Contract, path: Path, file_hash: str,
-                 encoding: Encoding, context: str, load_id: str, loaded_at: dt.datetime,
-                 allow_no_rows: bool) -> Registered:
+                 encoding: Encoding, stat: os.stat_result, context: str, load_id: str,
+                 loaded_at: dt.datetime, allow_no_rows: bool) -> Registered:
     """Read, parse and store one file; raise `_Rejected` for a file-level problem.
 
     Reading and parsing happen outside a transaction (a failed read must not abort one);
@@ -177,7 +180,8 @@ def _ingest_file(con: duckdb.DuckDBPyConnection, c: Contract, path: Path, file_h
             outcome = build_parsed(con, c, match.columns, len(read.headers), convention)
             rows, duplicates = outcome.rows, outcome.duplicates_collapsed
         dropped = [h for _, h in match.personal]
-        entry = Registered(path.name, file_hash, context, rows, skipped, duplicates, dropped)
+        entry = Registered(path.name, file_hash, context, rows, skipped, duplicates, dropped,
+                           stat.st_size, stat.st_mtime_ns)
 
         def replace_file() -> None:
             forget_file(con, c.name, path.name)
@@ -225,13 +229,18 @@ def _load(con: duckdb.DuckDBPyConnection, c: Contract, files: list[Path], folder
                                         f"{kind} — accepted: {accepted} (move it elsewhere)",
                                         folder_label))
             continue
-        file_hash, encoding = hash_and_encoding(path)
+        stat = path.stat()  # before hashing: a file changed meanwhile is hashed next time
         known = registry.get(path.name)
+        if known and known.unchanged(stat, context):
+            present.add(path.name)
+            continue
+        file_hash, encoding = hash_and_encoding(path)
         if known and known.file_hash == file_hash and known.context_hash == context:
+            remember_file_stat(con, c.name, path.name, stat)
             present.add(path.name)
             continue
         try:
-            _ingest_file(con, c, path, file_hash, encoding, context, load_id, loaded_at,
+            _ingest_file(con, c, path, file_hash, encoding, stat, context, load_id, loaded_at,
                          allow_no_rows=c.is_config and c.name != "org_units")
             present.add(path.name)
             files_read += 1

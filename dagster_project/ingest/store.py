@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 from dataclasses import dataclass
 
 import duckdb
@@ -54,6 +55,8 @@ create table if not exists meta.loaded_files (
     duplicates_collapsed bigint, dropped_columns varchar[], encoding varchar,
     delimiter varchar
 );
+alter table meta.loaded_files add column if not exists file_size bigint;
+alter table meta.loaded_files add column if not exists file_mtime_ns bigint;
 create table if not exists meta.raw_state (source varchar, fingerprint varchar);
 alter table meta.raw_state add column if not exists merged_from varchar;
 alter table meta.raw_state add column if not exists merged_files varchar[];
@@ -79,25 +82,46 @@ class Registered:
     rows_skipped: int
     duplicates_collapsed: int
     dropped_columns: list[str]
+    file_size: int | None = None  # as the file was when it was hashed (None: not known)
+    file_mtime_ns: int | None = None
+
+    def unchanged(self, stat: os.stat_result, context: str) -> bool:
+        """The file has the size and modification time it had when it was read, and the
+        rules are the same: it is not read again (not even hashed), as git and rsync decide."""
+        return (self.context_hash == context and self.file_size == stat.st_size
+                and self.file_mtime_ns == stat.st_mtime_ns)
 
 
 def registered_files(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, Registered]:
     rows = con.execute(
         "select file_name, file_hash, context_hash, rows, rows_skipped, duplicates_collapsed,"
-        " dropped_columns from meta.loaded_files where source = ? order by file_name",
+        " dropped_columns, file_size, file_mtime_ns from meta.loaded_files where source = ? "
+        "order by file_name",
         [source],
     ).fetchall()
-    return {r[0]: Registered(r[0], r[1], r[2], r[3], r[4], r[5], list(r[6] or [])) for r in rows}
+    return {r[0]: Registered(r[0], r[1], r[2], r[3], r[4], r[5], list(r[6] or []), r[7], r[8])
+            for r in rows}
 
 
 def register_file(con: duckdb.DuckDBPyConnection, source: str, entry: Registered, load_id: str,
                   loaded_at: dt.datetime, encoding: str, delimiter: str) -> None:
     con.execute(
-        "insert into meta.loaded_files values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "insert into meta.loaded_files (source, file_name, file_hash, context_hash, load_id, "
+        "loaded_at, rows, rows_skipped, duplicates_collapsed, dropped_columns, encoding, "
+        "delimiter, file_size, file_mtime_ns) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [source, entry.file_name, entry.file_hash, entry.context_hash, load_id, loaded_at,
          entry.rows, entry.rows_skipped, entry.duplicates_collapsed, entry.dropped_columns,
-         encoding, delimiter],
+         encoding, delimiter, entry.file_size, entry.file_mtime_ns],
     )
+
+
+def remember_file_stat(con: duckdb.DuckDBPyConnection, source: str, file_name: str,
+                       stat: os.stat_result) -> None:
+    """A registered file hashed again with the same content (e.g. copied anew): note its
+    size and modification time, so the next run need not hash it."""
+    con.execute("update meta.loaded_files set file_size = ?, file_mtime_ns = ? "
+                "where source = ? and file_name = ?",
+                [stat.st_size, stat.st_mtime_ns, source, file_name])
 
 
 def forget_file(con: duckdb.DuckDBPyConnection, source: str, file_name: str) -> None:

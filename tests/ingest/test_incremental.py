@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
+from dagster_project.ingest import loader
 from dagster_project.ingest.loader import SOURCES, load_config, load_source
 
 from .conftest import quarantine, table, write_delimited
@@ -47,6 +49,40 @@ def test_second_run_reads_nothing_and_changes_nothing(con, sources):
     assert [(r.source, r.rows_loaded, r.rows_quarantined, r.duplicates_collapsed)
             for r in second] == [(r.source, r.rows_loaded, r.rows_quarantined,
                                   r.duplicates_collapsed) for r in first]
+
+
+def test_a_file_with_unchanged_size_and_time_is_not_even_hashed(con, sources, monkeypatch):
+    """Hashing 1 GB of unchanged exports took ~2 s per run: size and modification time
+    decide first; a changed time leads to the hash, a changed hash to reading the file."""
+    path = write_hr(sources, "hr.csv", [["E1", "EK", "Einkauf", "01.01.2020", ""]])
+    hashed: list[str] = []
+    real_hash = loader.hash_and_encoding
+
+    def spy(p):
+        hashed.append(p.name)
+        return real_hash(p)
+
+    monkeypatch.setattr(loader, "hash_and_encoding", spy)
+    assert load_source(con, "hr_employees", sources, "run-1").files_read == 1
+    assert hashed == ["hr.csv"]
+    hashed.clear()
+    assert load_source(con, "hr_employees", sources, "run-2").files_read == 0
+    assert hashed == []
+    # copied anew (same bytes, new time): hashed, not read; the new time is remembered
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 5_000_000_000))
+    assert load_source(con, "hr_employees", sources, "run-3").files_read == 0
+    assert hashed == ["hr.csv"]
+    hashed.clear()
+    assert load_source(con, "hr_employees", sources, "run-4").files_read == 0
+    assert hashed == []
+    # new content of the same size at a new time: read again
+    write_hr(sources, "hr.csv", [["E1", "PR", "Einkauf", "01.01.2020", ""]])
+    assert path.stat().st_size == stat.st_size
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 9_000_000_000))
+    assert load_source(con, "hr_employees", sources, "run-5").files_read == 1
+    assert con.execute("select employee_id, org_unit from raw_files.hr_employees").fetchall() \
+        == [("E1", "PR")]
 
 
 def test_a_new_later_file_wins_per_key_and_lineage_says_which(con, sources):
