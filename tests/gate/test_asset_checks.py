@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 import dagster as dg
 import duckdb
@@ -120,3 +121,17 @@ def test_a_rule_that_crashes_is_a_failed_result_not_a_pass():
     [warning] = _run_rule(broken, None, None, dg.AssetKey(["raw", "erp_orders"]), "freshness",
                           blocking=False)
     assert not warning.passed and not warning.blocks
+
+
+def test_checks_share_steps_without_cutting_any_step_in_pieces():
+    """A blocking check makes what is downstream of its asset wait for it; checks sharing a
+    step must not make that step wait for itself, or Dagster cuts it (and dbt) in pieces."""
+    from dagster_project.definitions import defs
+    from dagster_project.jobs import PIPELINE_JOB
+
+    nodes = sorted(n.name for n in defs.resolve_job_def(PIPELINE_JOB).graph.nodes)
+    assert not [n for n in nodes if re.search(r"_\d+$", n)], nodes
+    assert nodes.count("dbt_models") == 1
+    gate_steps = [n for n in nodes if n.startswith("gate_")]
+    assert {"gate_config", "gate_raw", "gate_raw_hr_employees"} <= set(gate_steps)
+    assert "gate_raw_erp_orders" not in gate_steps  # shares gate_raw
