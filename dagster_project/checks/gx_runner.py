@@ -270,15 +270,7 @@ def _run_batch(
             for e in runnable
         ]
     table_rows = one_row(con, f"select count(*) from {suite.table}")[0]
-    kept: dict[int, Remembered] = {}
-    carried: dict[tuple[str, ...], list[Expectation]] = {}  # files to check → rules
-    for e in runnable if memo else []:
-        earlier = memo.kept(suite, e, parameters)
-        files = None if earlier else memo.carried_files(suite, e, parameters)
-        if earlier:
-            kept[e.index] = earlier
-        elif files is not None:
-            carried.setdefault(files, []).append(e)
+    kept, carried = _recalled(memo, suite, runnable, parameters) if memo else ({}, {})
     carried_indices = {e.index for es in carried.values() for e in es}
     to_check = [e for e in runnable if e.index not in kept and e.index not in carried_indices]
     outcomes = (
@@ -329,6 +321,23 @@ def _run_batch(
             unexpected = result.get("unexpected_count") if "unexpected_count" in result else None
             memo.remember(suite, e, parameters, gate_result, unexpected)
     return results
+
+
+def _recalled(
+    memo: Memo, suite: Suite, rules: list[Expectation], parameters: dict[str, Any]
+) -> tuple[dict[int, Remembered], dict[tuple[str, ...], list[Expectation]]]:
+    """What the memory spares (memo.py): rules that keep their last verdict (by index),
+    and rules to check on the rows of merged files only (by those files)."""
+    kept: dict[int, Remembered] = {}
+    carried: dict[tuple[str, ...], list[Expectation]] = {}
+    for e in rules:
+        earlier = memo.kept(suite, e, parameters)
+        files = None if earlier else memo.carried_files(suite, e, parameters)
+        if earlier:
+            kept[e.index] = earlier
+        elif files is not None:
+            carried.setdefault(files, []).append(e)
+    return kept, carried
 
 
 def _location_columns(suite: Suite, batch: str, columns: list[str]) -> list[str] | None:
