@@ -78,6 +78,7 @@ def dbt_models(
                 events.extend(invocation.stream())
             except Exception as exc:  # re-raised below, after the built models are reported
                 failure = exc
+                stop_unread(invocation.process)
             invocation.process.wait()  # dbt's output ends a moment before its lock is released
         if not timed_out.is_set():
             break
@@ -99,6 +100,19 @@ def dbt_models(
         yield with_row_count(event, counts, keys_by_output)
     if failure is not None:
         raise failure
+
+
+def stop_unread(process: Any) -> None:
+    """Stop a dbt process whose output is no longer read.
+
+    When turning dbt's events into Dagster's fails (e.g. dbt builds a model that the
+    manifest Dagster loaded does not know: a model added without `make setup`), nobody
+    reads dbt's output any more; dbt fills the pipe and waits, and so would the run, for
+    ever. This was the "dbt hang under Dagster" seen a few times: the failure is what the
+    run must report, right away.
+    """
+    if process.poll() is None:
+        process.kill()
 
 
 @contextmanager

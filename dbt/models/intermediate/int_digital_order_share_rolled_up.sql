@@ -4,7 +4,7 @@ with
 
 orders as (
 
-    select * from {{ ref('stg_erp_orders__orders') }}
+    select * from {{ ref('int_orders_counted') }}
     where not is_cancelled
 
 ),
@@ -18,10 +18,10 @@ closure as (
 rolled_up as (
 
     select
-        {{ month_start('orders.order_date') }} as month,
+        orders.order_month as month,
         closure.ancestor_id as org_unit_id,
-        sum(case when orders.is_digital then 1 else 0 end) as numerator,
-        count(*) as denominator
+        sum(case when orders.is_digital then orders.orders else 0 end) as numerator,
+        sum(orders.orders) as denominator
     from orders
     inner join closure
         on closure.descendant_id = orders.org_unit_id

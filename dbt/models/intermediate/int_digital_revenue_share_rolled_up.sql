@@ -5,7 +5,7 @@ with
 
 orders as (
 
-    select * from {{ ref('stg_erp_orders__orders') }}
+    select * from {{ ref('int_orders_counted') }}
     where not is_cancelled
 
 ),
@@ -19,7 +19,7 @@ closure as (
 rolled_up as (
 
     select
-        {{ month_start('orders.order_date') }} as month,
+        orders.order_month as month,
         closure.ancestor_id as org_unit_id,
         {{ exact_sum('case when orders.is_digital then orders.net_amount else 0 end') }} as numerator,
         {{ exact_sum('orders.net_amount') }} as denominator

@@ -5,17 +5,13 @@ with
 
 all_orders as (
 
-    select * from {{ ref('stg_erp_orders__orders') }}
+    select * from {{ ref('int_orders_counted') }}
 
 ),
 
 orders as (
 
-    select
-        customer_id,
-        org_unit_id,
-        {{ month_start('order_date') }} as order_month
-    from all_orders
+    select * from all_orders
     where not is_cancelled
 
 ),
@@ -23,8 +19,8 @@ orders as (
 bounds as (
 
     select
-        {{ month_start('min(order_date)') }} as first_month,
-        {{ month_start('max(order_date)') }} as last_month
+        min(order_month) as first_month,
+        max(order_month) as last_month
     from all_orders
 
 ),
@@ -52,7 +48,7 @@ customer_months as (
         closure.ancestor_id as org_unit_id,
         orders.customer_id,
         orders.order_month,
-        count(*) as orders_in_month
+        sum(orders.orders) as orders_in_month
     from orders
     inner join closure
         on closure.descendant_id = orders.org_unit_id

@@ -1,0 +1,16 @@
+{#- ERP orders counted per org unit, order month, customer, channel kind and cancellation:
+    the one scan of the order lines that the digital order share, the digital revenue share
+    and the repeat customer rate roll up from (each of them scanned all orders before: three
+    passes over 10 M rows). Amounts summed exactly (decimal), so the roll-ups that add these
+    sums again get the same value as summing the orders. -#}
+{{ config(materialized='table') }}
+select
+    org_unit_id,
+    {{ month_start('order_date') }} as order_month,
+    customer_id,
+    is_digital,
+    is_cancelled,
+    count(*) as orders,
+    {{ exact_sum('net_amount') }} as net_amount
+from {{ ref('stg_erp_orders__orders') }}
+group by 1, 2, 3, 4, 5
