@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import os
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
-# dbt builds the sample in seconds: a build stuck for minutes is stopped and retried once
+# dbt builds the sample in seconds: a build stuck for minutes is stopped and fails its run
 # (see dagster_project.assets.dbt.dbt_watchdog) instead of holding the test run up
 os.environ.setdefault("LEITSTAND_DBT_TIMEOUT_SECONDS", "240")
 
@@ -26,14 +26,19 @@ class PipelineRun:
     sources_dir: Path
     data_dir: Path
     outcome: object  # dagster_project.runner.Outcome
+    events: list = field(default_factory=list)  # the run's Dagster event log entries
 
     @property
     def published_db(self) -> Path:
         return self.data_dir / "leitstand.duckdb"
 
 
-def run_pipeline_in(sources_dir: Path, data_dir: Path, dashboards: bool = False):
-    """A real run on an ephemeral Dagster instance; returns the runner's Outcome."""
+def run_pipeline_in(sources_dir: Path, data_dir: Path, dashboards: bool = False,
+                    events: list | None = None):
+    """A real run on an ephemeral Dagster instance; returns the runner's Outcome.
+
+    `events`, when given, receives the run's event log entries (the instance is gone after).
+    """
     import dagster as dg
 
     from dagster_project.runner import run_pipeline
@@ -41,7 +46,10 @@ def run_pipeline_in(sources_dir: Path, data_dir: Path, dashboards: bool = False)
 
     settings = load_settings(sources_dir, data_dir)
     with dg.DagsterInstance.ephemeral() as instance:
-        return run_pipeline(settings, dashboards=dashboards, instance=instance)
+        outcome = run_pipeline(settings, dashboards=dashboards, instance=instance)
+        if events is not None:
+            events.extend(instance.all_logs(outcome.run_id))
+        return outcome
 
 
 @pytest.fixture(scope="session")
@@ -58,8 +66,9 @@ def sample_company(tmp_path_factory):
 def pipeline_run(sample_company, tmp_path_factory) -> PipelineRun:
     sources_dir, _ = sample_company
     data_dir = tmp_path_factory.mktemp("data")
-    outcome = run_pipeline_in(sources_dir, data_dir)
-    return PipelineRun(sources_dir, data_dir, outcome)
+    events: list = []
+    outcome = run_pipeline_in(sources_dir, data_dir, events=events)
+    return PipelineRun(sources_dir, data_dir, outcome, events)
 
 
 @pytest.fixture

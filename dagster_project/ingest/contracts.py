@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import yaml
@@ -71,10 +71,13 @@ class Contract:
         return [f for f in self.fields if f.required]
 
 
+@lru_cache(maxsize=8192)
 def normalise_header(text: str) -> str:
     """Header text reduced to what matters: case, umlaut spelling and separators ignored.
 
     `Bestätigungsdatum`, `BESTAETIGUNGSDATUM` and ` bestätigungs-datum ` are one header.
+    (Remembered: the same few hundred headers and aliases are compared for every file and
+    every candidate header row; 200 k calls took ~0.5 s of a run on the sample.)
     """
     t = text.replace("\ufeff", "").strip().casefold()
     for a, b in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss")):
@@ -159,11 +162,17 @@ def boolean_spellings() -> dict[bool, list[str]]:
 
 def is_personal_identifier(header: str) -> bool:
     """Whether a header that is not a contract field names a direct personal identifier."""
-    rules = _document()["personal_identifiers"]
+    exact, contains = _personal_identifier_rules()
     h = normalise_header(header)
-    if h in {normalise_header(x) for x in rules["exact"]}:
-        return True
-    return any(normalise_header(x) in h for x in rules["contains"])
+    return h in exact or any(part in h for part in contains)
+
+
+@cache
+def _personal_identifier_rules() -> tuple[frozenset[str], tuple[str, ...]]:
+    """The normalised headers that are identifiers, and the parts that make one."""
+    rules = _document()["personal_identifiers"]
+    return (frozenset(normalise_header(x) for x in rules["exact"]),
+            tuple(normalise_header(x) for x in rules["contains"]))
 
 
 @dataclass

@@ -250,3 +250,26 @@ def test_dbt_keeps_its_artifacts_in_the_data_dir(pipeline_run):
     assert (target / "run_results.json").is_file()
     assert (target / "partial_parse.msgpack").is_file()  # what the next run parses from
     assert not list((DBT_PROJECT_DIR / "target").glob(f"*-{run_id[:7]}-*"))
+
+
+def test_dbt_events_reach_dagster_while_dbt_builds_and_tables_carry_row_counts(pipeline_run):
+    """A view's materialization is stored while dbt goes on building (it used to wait for
+    the end of the build); a table's waits for the end and carries the table's row count."""
+    import datetime as dt
+    import json
+
+    stored = {
+        e.dagster_event.asset_key.to_user_string(): e for e in pipeline_run.events
+        if e.dagster_event and e.dagster_event.event_type_value == "ASSET_MATERIALIZATION"
+    }
+    results = json.loads((pipeline_run.data_dir / "dbt" / "run_results.json").read_text())
+    dbt_done = max(
+        dt.datetime.fromisoformat(t["completed_at"].replace("Z", "+00:00")).timestamp()
+        for r in results["results"] for t in r["timing"] if t["name"] == "execute"
+    )
+    assert stored["staging/stg_it_usage__activity"].timestamp < dbt_done
+    table = stored["marts/kpi_monthly"]
+    assert table.timestamp > dbt_done
+    with duckdb.connect(str(pipeline_run.data_dir / "build.duckdb"), read_only=True) as con:
+        rows = con.execute("select count(*) from marts.kpi_monthly").fetchone()[0]
+    assert table.dagster_event.materialization.metadata["dagster/row_count"].value == rows > 0
