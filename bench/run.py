@@ -44,13 +44,8 @@ DEFAULT_SCALES = [1, 50, 200, 480]
 DAILY_EXPORT_DAY = dt.date(2026, 10, 30)
 TABLE_START = "<!-- bench:table:start -->"
 TABLE_END = "<!-- bench:table:end -->"
-DAGSTER_YAML = """telemetry:
-  enabled: false
-storage:
-  sqlite:
-    base_dir:
-      env: DAGSTER_HOME
-"""
+# The instance configuration users run on (its storage is part of what a run costs).
+DAGSTER_YAML = REPO_ROOT / ".dagster_home" / "dagster.yaml"
 
 
 @dataclass
@@ -250,7 +245,7 @@ def bench_scale(scale: float, work: Path, keep: bool) -> ScaleResult:
         shutil.rmtree(folder, ignore_errors=True)
     for folder in (logs, dagster_home):
         folder.mkdir(parents=True, exist_ok=True)
-    (dagster_home / "dagster.yaml").write_text(DAGSTER_YAML)
+    shutil.copy(DAGSTER_YAML, dagster_home / "dagster.yaml")
     # PYTHONPATH: the package of this checkout (the bench may run in an exported copy)
     env = dict(os.environ, PYTHONPATH=str(REPO_ROOT), DO_NOT_TRACK="1",
                DAGSTER_DISABLE_TELEMETRY="1",
