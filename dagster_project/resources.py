@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.metadata
 import shutil
 import sys
+from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
 
@@ -34,7 +35,7 @@ class LeitstandPaths(dg.ConfigurableResource):
 
 
 class OfflineDbtCliResource(DbtCliResource):
-    """dbt CLI resource that never asks the network for dbt's version.
+    """dbt CLI resource that never asks the network for dbt's version (and loads no adapter).
 
     dagster-dbt learns the dbt version by running `dbt --version`, and that command asks the
     package index for the latest release on every call. The installed package knows its
@@ -44,6 +45,16 @@ class OfflineDbtCliResource(DbtCliResource):
     @cached_property
     def _cli_version(self) -> version.Version:
         return version.parse(importlib.metadata.version("dbt-core"))
+
+    def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> None:
+        """No dbt adapter in this process.
+
+        dagster-dbt loads dbt's profile, project and adapter here before every `dbt build`
+        (~1 s) for the sole use of `fetch_row_counts` and `fetch_column_metadata`, which this
+        project cannot use: dbt's process holds the DuckDB file's lock throughout the build
+        (the row counts are read after it, see `assets/dbt.py`).
+        """
+        return None
 
 
 def dbt_executable() -> str:
