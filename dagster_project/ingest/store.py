@@ -288,18 +288,35 @@ def _quarantine_select(c: Contract) -> str:
 
 
 def rebuild_table(con: duckdb.DuckDBPyConnection, c: Contract) -> None:
-    """Rebuild `raw.<source>` and its quarantine from `raw_files.<source>`."""
+    """Rebuild `raw.<source>` and its quarantine from `raw_files.<source>`.
+
+    "The later file wins per key" is decided only among the rows whose key repeats (found
+    by a grouping; a few dozen of 10 M order lines): the window over every key cost ~6 s
+    of a 15 s rebuild at that size. The result, row order included, is the same.
+    """
     check_references(con, c, f"raw_files.{ident(c.name)}", list(c.fields))
+    key = ", ".join(ident(k) for k in c.key)
+    # NULLs match as in the window's `partition by` (a key field may be optional)
+    same_key = " and ".join(f"r.{ident(k)} is not distinct from t.{ident(k)}" for k in c.key)
+    con.execute(f"""
+        create or replace temp table _repeated as
+        select {key} from _checked where _q_reason is null group by all having count(*) > 1
+    """)
     con.execute(f"""
         create or replace table raw.{ident(c.name)} as
-        select {_raw_select(c)}
-        from _checked
-        where _q_reason is null
-        {_latest_per_key(c)}
+        select {_raw_select(c)} from (
+            select t.* from _checked t anti join _repeated r on {same_key}
+            where t._q_reason is null
+            union all
+            select * from (
+                select t.* from _checked t semi join _repeated r on {same_key}
+                where t._q_reason is null
+            ) {_latest_per_key(c)}
+        )
         order by _file_name, _row_number
     """)
     replace_quarantine(con, c.name, _quarantine_select(c))
-    con.execute("drop table _checked")
+    con.execute("drop table _checked; drop table _repeated")
 
 
 def can_merge(c: Contract) -> bool:

@@ -267,3 +267,34 @@ def test_added_files_are_merged_by_key_into_the_table_a_rebuild_gives(con, sourc
     (sources / "erp_orders" / "auftraege_2024-12.csv").unlink()
     load_all(con, sources, "run-3")
     assert recorded_state(con, "erp_orders")[1:] == (None, None)
+
+
+def test_a_rebuild_decides_the_winner_among_repeated_keys_only_with_the_same_result(con,
+                                                                                     sources):
+    """The rebuild resolves "the later file wins" only for keys that repeat; the table is
+    the one a window over every key gives, row order (file, row) included."""
+    write_hr(sources, "hr.csv", [["E1", "EK", "Einkauf", "01.01.2020", ""],
+                                 ["E2", "EK", "Einkauf", "01.01.2020", ""]])
+    days = [f"{d:02d}.01.2025" for d in range(1, 29)]
+    write_usage(sources, "nutzung_2025-01-a.csv",
+                [["E1", "CRM", d, str(i)] for i, d in enumerate(days)])
+    write_usage(sources, "nutzung_2025-01-b.csv",  # repeats E1/CRM on the 5th..9th
+                [["E2", "ERP", d, "1"] for d in days[:10]]
+                + [["E1", "CRM", d, "100"] for d in days[4:9]])
+    write_usage(sources, "nutzung_2025-01-c.csv",  # and the 7th once more; E2/ERP on the 2nd
+                [["E1", "CRM", days[6], "700"], ["E2", "ERP", days[1], "7"],
+                 ["E2", "CRM", days[0], "3"]])
+    load_all(con, sources, "run-1")
+    got = con.execute("select employee_id, tool, activity_date, events, _file_name, "
+                      "_row_number from raw.it_usage").fetchall()
+    reference = con.execute("""
+        select employee_id, tool, activity_date, events, _file_name, _row_number
+        from raw_files.it_usage where _problem_column is null
+        qualify row_number() over (partition by employee_id, tool, activity_date
+                                   order by _file_name desc, _row_number desc) = 1
+        order by _file_name, _row_number""").fetchall()
+    assert got == reference
+    assert len(got) == 28 + 10 + 1  # each key once (E1/CRM, E2/ERP, E2/CRM days)
+    events = {(e, t, str(d)): n for e, t, d, n, _, _ in got}
+    assert events[("E1", "CRM", "2025-01-07")] == 700 and events[("E1", "CRM", "2025-01-05")] == 100
+    assert events[("E2", "ERP", "2025-01-02")] == 7 and events[("E1", "CRM", "2025-01-01")] == 0
