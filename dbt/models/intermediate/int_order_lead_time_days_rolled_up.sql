@@ -1,6 +1,10 @@
 {#- order_lead_time_days (kpis.md): median days from order to confirmation over the orders
     not cancelled with a confirmed_date, per order month and org subtree (an even count
-    gives the mean of the two middle values). numerator NULL, denominator = orders. -#}
+    gives the mean of the two middle values). numerator NULL, denominator = orders.
+    A table: the median holds every order's lead time per cell; computed inside the KPI
+    union next to the other roll-ups it made DuckDB spill under the run's memory cap (the
+    union took 3.4-4.5 s at 10 M orders, 1.6 s with this computed first). -#}
+{{ config(materialized='table') }}
 with
 
 orders as (
