@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import dagster as dg
 
+from dagster_project.dbt_parse import start_parse, wait_for_parse
 from dagster_project.progress import root_cause
 from dagster_project.settings import Settings
 
@@ -63,18 +64,23 @@ def run_pipeline(
     settings: Settings, dashboards: bool = True, instance: dg.DagsterInstance | None = None
 ) -> Outcome:
     """Execute the whole job (optionally without the dashboard build) and collect the outcome."""
-    from dagster_project.definitions import defs
-    from dagster_project.jobs import PIPELINE_JOB
-
     settings.export()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    job = defs.resolve_job_def(PIPELINE_JOB)
-    selection = None
-    if not dashboards:
-        selection = [k for k in defs.resolve_all_asset_keys() if k != DASHBOARDS_KEY]
-    result = job.execute_in_process(
-        instance=instance or _instance(), raise_on_error=False, asset_selection=selection
-    )
+    # a new data dir: dbt parses on the other core while this process imports and ingests
+    start_parse(settings)
+    try:
+        from dagster_project.definitions import defs
+        from dagster_project.jobs import PIPELINE_JOB
+
+        job = defs.resolve_job_def(PIPELINE_JOB)
+        selection = None
+        if not dashboards:
+            selection = [k for k in defs.resolve_all_asset_keys() if k != DASHBOARDS_KEY]
+        result = job.execute_in_process(
+            instance=instance or _instance(), raise_on_error=False, asset_selection=selection
+        )
+    finally:  # a run that ended before its dbt step leaves no dbt process behind
+        wait_for_parse(settings.dbt_target_dir)
     materialized = {e.asset_key for e in result.get_asset_materialization_events()}
     outcome = Outcome(run_id=result.run_id, published=PUBLISH_KEY in materialized)
     outcome.materialized = sorted(k.to_user_string() for k in materialized)

@@ -19,6 +19,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, dbt_
 from dagster_dbt.metadata_set import DbtMetadataSet
 
 from dagster_project.checks.dbt_results import stamp_run
+from dagster_project.dbt_parse import wait_for_parse
 from dagster_project.project import dbt_project
 from dagster_project.resources import LeitstandPaths, OfflineDbtCliResource
 
@@ -73,6 +74,7 @@ def dbt_models(
     # nobody removes): dbt's parse state there matches this data dir's profile, so from the
     # second run on dbt parses only what changed.
     target = settings.dbt_target_dir
+    wait_for_parse(target)  # started with the run in a new data dir (`dbt_parse.py`)
     stamp_run(target, context.run.run_id)
     keys_by_output = context.assets_def.keys_by_output_name
     later = held_keys(context.assets_def)

@@ -252,6 +252,27 @@ def test_dbt_keeps_its_artifacts_in_the_data_dir(pipeline_run):
     assert not list((DBT_PROJECT_DIR / "target").glob(f"*-{run_id[:7]}-*"))
 
 
+def test_the_first_run_in_a_new_data_dir_builds_on_a_parse_done_beside_the_ingest(pipeline_run):
+    """dbt's parse state from `make setup` does not fit a new data dir (the profile holds
+    the database path); the run parses beside the ingest, so `dbt build` finds it ready."""
+    import json
+
+    invocations: dict[str, list[dict]] = {}
+    for line in (pipeline_run.data_dir / "dbt" / "dbt.log").read_text().splitlines():
+        event = json.loads(line)  # both dbt invocations of this run log JSON lines
+        invocations.setdefault(event["info"]["invocation_id"], []).append(event)
+    commands = {
+        next(e["data"]["args"]["invocation_command"].split()[1]  # dbt <command> …
+             for e in events if e["info"]["name"] == "MainReportArgs"):
+        {e["info"]["name"] for e in events}
+        for events in invocations.values()
+    }
+    assert set(commands) == {"parse", "build"}
+    assert "UnableToPartialParse" in commands["parse"]  # no state yet: the whole project
+    assert "UnableToPartialParse" not in commands["build"]
+    assert "PartialParsingEnabled" in commands["build"]
+
+
 def test_dbt_events_reach_dagster_while_dbt_builds_and_tables_carry_row_counts(pipeline_run):
     """A view's materialization is stored while dbt goes on building (it used to wait for
     the end of the build); a table's waits for the end and carries the table's row count."""
