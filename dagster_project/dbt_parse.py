@@ -56,11 +56,22 @@ def start_parse(settings: Settings) -> bool:
     return True
 
 
+# A parse takes ~3-5 s; one still going after this long is stuck, and `dbt build` can
+# parse for itself.
+PARSE_TIMEOUT_SECONDS = 300
+
+
 def wait_for_parse(target: Path) -> None:
     """Let the parse started for `target` finish (nothing to wait for if none was started).
 
-    Two dbt processes must not write one target folder at once; a parse takes a few seconds.
+    Two dbt processes must not write one target folder at once.
     """
     process = _running.pop(target, None)
-    if process is not None:
+    if process is None:
+        return
+    try:
+        process.wait(timeout=PARSE_TIMEOUT_SECONDS)
+    except subprocess.TimeoutExpired:
+        process.kill()
         process.wait()
+        (target / PARSE_STATE_FILE).unlink(missing_ok=True)  # it may be half written
