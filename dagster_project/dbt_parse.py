@@ -21,6 +21,9 @@ from pathlib import Path
 from dagster_project.settings import DBT_PROJECT_DIR, Settings
 
 PARSE_STATE_FILE = "partial_parse.msgpack"
+# A parse takes ~3-5 s; one still going after this long is stuck, and `dbt build` can
+# parse for itself.
+PARSE_TIMEOUT_SECONDS = 300
 
 # target folder -> the parse running for it (one process per `leitstand run`, at most one)
 _running: dict[Path, subprocess.Popen] = {}
@@ -54,11 +57,6 @@ def start_parse(settings: Settings) -> bool:
         env=os.environ.copy(),
     )
     return True
-
-
-# A parse takes ~3-5 s; one still going after this long is stuck, and `dbt build` can
-# parse for itself.
-PARSE_TIMEOUT_SECONDS = 300
 
 
 def wait_for_parse(target: Path) -> None:

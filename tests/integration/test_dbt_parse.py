@@ -1,7 +1,8 @@
 """The parse `leitstand run` starts beside the ingest (dagster_project/dbt_parse.py).
 
 That a new data dir's first run builds on it is shown on the session's real run
-(test_pipeline.py); here: where parse state exists, no parse is started.
+(test_pipeline.py); here: where parse state exists, no parse is started, and a parse that
+does not end is stopped.
 """
 
 from __future__ import annotations
