@@ -273,6 +273,15 @@ def _raw_select(c: Contract) -> str:
     return ", ".join(outputs + [ident(n) for n, _ in LINEAGE_COLUMNS])
 
 
+def _same_key(c: Contract, left: str, right: str) -> str:
+    """Join condition: the rows of aliases `left` and `right` have the same business key.
+
+    NULLs match, as in the `partition by` of `_latest_per_key` (a key field may be optional).
+    """
+    return " and ".join(f"{left}.{ident(k)} is not distinct from {right}.{ident(k)}"
+                        for k in c.key)
+
+
 def _latest_per_key(c: Contract) -> str:
     """`qualify` clause of the rule "the later file wins per business key"."""
     key = ", ".join(ident(k) for k in c.key)
@@ -296,8 +305,7 @@ def rebuild_table(con: duckdb.DuckDBPyConnection, c: Contract) -> None:
     """
     check_references(con, c, f"raw_files.{ident(c.name)}", list(c.fields))
     key = ", ".join(ident(k) for k in c.key)
-    # NULLs match as in the window's `partition by` (a key field may be optional)
-    same_key = " and ".join(f"r.{ident(k)} is not distinct from t.{ident(k)}" for k in c.key)
+    same_key = _same_key(c, "r", "t")
     con.execute(f"""
         create or replace temp table _repeated as
         select {key} from _checked where _q_reason is null group by all having count(*) > 1
@@ -339,8 +347,7 @@ def merge_files(con: duckdb.DuckDBPyConnection, c: Contract, file_names: list[st
         f"(select * from raw_files.{ident(c.name)} where list_contains({names}, _file_name))",
         list(c.fields),
     )
-    # NULLs match as in the rebuild's `partition by` (a key field may be optional)
-    key_match = " and ".join(f"t.{ident(k)} is not distinct from n.{ident(k)}" for k in c.key)
+    key_match = _same_key(c, "t", "n")
     con.execute(f"""
         create or replace temp table _new as
         select {_raw_select(c)} from _checked where _q_reason is null
