@@ -9,7 +9,8 @@ This storage keeps one engine per database file it writes: the run's own file
 (`history/runs/<run id>.db`) and the cross-run index (`history/runs/index.db`), at most
 `KEPT_SHARDS` of them, the least recently used given up first (a long-running `dagster dev`
 reads many runs). Everything else — files, tables, migrations, the run and schedule
-storage — is Dagster's own, so the same `.dagster_home/history/` serves either class.
+storage — is Dagster's own, so the same `.dagster_home/history/` serves either class. Its
+connections also commit without waiting for the disk (see `_commit_without_sync`).
 
 Configured in `.dagster_home/dagster.yaml` (`storage: custom:`); this relies on Dagster's
 storage internals, pinned to one Dagster version in `pyproject.toml`.
@@ -35,11 +36,23 @@ from dagster._core.storage.sqlite_storage import (
     _schedule_directory,
 )
 from dagster._serdes import ConfigurableClassData
+from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
 # The run being written and the index are the two that matter; a few more spare the UI
 # rebuilding engines while someone clicks between runs.
 KEPT_SHARDS = 8
+
+
+def _commit_without_sync(dbapi_connection, _record) -> None:
+    """Commit an event without waiting for the disk (`synchronous=NORMAL`).
+
+    Dagster's files are in WAL mode, where this keeps every file consistent; only the last
+    events before a power cut may be missing afterwards. The run history is a log of what
+    the pipeline did, not the data it publishes (that is DuckDB's, written with its own
+    guarantees). Waiting for the disk at each of a run's ~750 events cost ~0.6 s per run.
+    """
+    dbapi_connection.execute("pragma synchronous = normal")
 
 
 class KeptConnectionsEventLogStorage(SqliteEventLogStorage):
@@ -66,6 +79,7 @@ class KeptConnectionsEventLogStorage(SqliteEventLogStorage):
                 self.conn_string_for_shard(shard),
                 connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
             )
+            event.listen(engine, "connect", _commit_without_sync)
         self._engines[shard] = engine  # the most recently used last
         while len(self._engines) > KEPT_SHARDS:
             _, oldest = self._engines.popitem(last=False)

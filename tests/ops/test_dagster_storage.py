@@ -48,6 +48,10 @@ def test_runs_are_stored_in_dagsters_own_files_by_kept_connections(dagster_home)
             run_ids.append(result.run_id)
         # one engine per database file written, the oldest runs' given up
         assert "index" in storage._engines and len(storage._engines) <= KEPT_SHARDS
+        # commits do not wait for the disk, which is safe only in WAL mode
+        with storage._engines["index"].connect() as conn:
+            assert conn.exec_driver_sql("pragma journal_mode").scalar() == "wal"
+            assert conn.exec_driver_sql("pragma synchronous").scalar() == 1  # NORMAL
         ours = _stored(instance, run_ids)
         latest = instance.get_latest_materialization_event(dg.AssetKey("total"))
         checks = instance.event_log_storage.get_asset_check_execution_history(
