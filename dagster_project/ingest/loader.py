@@ -14,49 +14,38 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
+from dagster_project.ingest.batch import FileBatch, Rejected
 from dagster_project.ingest.contracts import (
     Contract,
     all_contracts,
     contract,
     contracts_hash,
     contracts_markdown,
-    match_headers,
 )
-from dagster_project.ingest.parse import build_parsed
-from dagster_project.ingest.reader import ACCEPTED_SUFFIXES, read_file
-from dagster_project.ingest.sniff import Encoding, UnreadableFile, hash_and_encoding
+from dagster_project.ingest.reader import ACCEPTED_SUFFIXES
+from dagster_project.ingest.sniff import hash_and_encoding
 from dagster_project.ingest.store import (
-    Registered,
     can_merge,
     count,
     ensure_schemas,
     ensure_store,
-    forget_file,
+    forget_files,
     ident,
     is_current,
     merge_files,
     rebuild_table,
-    register_file,
     registered_files,
     remember_file_stat,
     remember_state,
     state_fingerprint,
-    store_parsed,
+    transaction,
 )
-from dagster_project.ingest.survey import (
-    build_survey_parsed,
-    catalog_hash,
-    question_catalog,
-    question_columns,
-    rebuild_survey,
-    skip_incomplete,
-)
+from dagster_project.ingest.survey import catalog_hash, question_catalog, rebuild_survey
 from dagster_project.ingest.values import install_macros
 
 __all__ = [
@@ -122,87 +111,8 @@ class LoadResult:
     rejected_files: list[FileProblem] = field(default_factory=list)
 
 
-class _Rejected(Exception):
-    """A file-level problem: the file is not loaded, the message says why."""
-
-
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
-
-
-def _missing_message(missing) -> str:
-    return "; ".join(
-        f"required column '{f.name}' missing — accepted headers: {', '.join(f.headers)}"
-        for f in missing
-    )
-
-
-def _file_convention(delimiter: str, language: str) -> str:
-    """Decimal separator a file uses by convention: `;` or German headers mean comma."""
-    return "," if delimiter == ";" or language == "de" else "."
-
-
-def _ingest_file(con: duckdb.DuckDBPyConnection, c: Contract, path: Path, file_hash: str,
-                 encoding: Encoding, stat: os.stat_result, context: str, load_id: str,
-                 loaded_at: dt.datetime, allow_no_rows: bool) -> Registered:
-    """Read, parse and store one file; raise `_Rejected` for a file-level problem.
-
-    Reading and parsing happen outside a transaction (a failed read must not abort one);
-    replacing the file's stored rows and its registry entry is one transaction.
-    """
-    try:
-        read = read_file(con, path, encoding, c)
-    except UnreadableFile as exc:
-        raise _Rejected(str(exc)) from exc
-    try:
-        match = match_headers(c, read.headers)
-        if match.missing:
-            raise _Rejected(_missing_message(match.missing))
-        if read.rows == 0 and not allow_no_rows:
-            raise _Rejected("the file has a header but no data rows — export it with data "
-                            "or remove it from the folder")
-        convention = _file_convention(read.delimiter, match.language)
-        skipped = 0
-        ignored = [h for _, h in match.ignored]
-        if c.is_survey:
-            catalog = question_catalog(con)
-            questions = question_columns(read.headers, catalog, set(match.columns.values()))
-            if not questions:
-                raise _Rejected(
-                    "no answer columns: no header is a question_id of "
-                    "config/survey_questions.csv (e.g. 'Q01' or 'Q01 [question text]')")
-            ignored = [read.headers[i] for i, _ in match.ignored if i not in questions]
-            skipped = skip_incomplete(con, f"c{match.columns['submitted_at']}")
-            rows, duplicates = build_survey_parsed(
-                con, c, match.columns, len(read.headers), questions, convention)
-            rows += skipped
-        else:
-            outcome = build_parsed(con, c, match.columns, len(read.headers), convention)
-            rows, duplicates = outcome.rows, outcome.duplicates_collapsed
-        dropped = [h for _, h in match.personal]
-        entry = Registered(path.name, file_hash, context, rows, skipped, duplicates, dropped,
-                           stat.st_size, stat.st_mtime_ns)
-
-        def replace_file() -> None:
-            forget_file(con, c.name, path.name)
-            store_parsed(con, c, path.name, file_hash, load_id, loaded_at)
-            register_file(con, c.name, entry, load_id, loaded_at, read.encoding, read.delimiter)
-
-        _transaction(con, replace_file)
-    finally:
-        con.execute("drop table if exists _in; drop table if exists _parsed")
-    delimiter = {"\t": "tab", "": "-"}.get(read.delimiter, read.delimiter)
-    log.info("%s/%s: read %d rows (%s, delimiter %s, decimal %s)%s%s", c.name, path.name, rows,
-             read.encoding, delimiter, convention,
-             f", {skipped} incomplete responses skipped" if skipped else "",
-             f", {duplicates} exact duplicate rows collapsed" if duplicates else "")
-    if dropped:
-        log.warning("%s/%s: dropped personal identifier columns: %s", c.name, path.name,
-                    ", ".join(dropped))
-    if ignored:
-        log.info("%s/%s: ignored columns not in the contract: %s", c.name, path.name,
-                 ", ".join(ignored))
-    return entry
 
 
 def _load(con: duckdb.DuckDBPyConnection, c: Contract, files: list[Path], folder_label: str,
@@ -215,7 +125,7 @@ def _load(con: duckdb.DuckDBPyConnection, c: Contract, files: list[Path], folder
     if c.is_survey:
         context += ":" + catalog_hash(question_catalog(con))
     registry = registered_files(con, c.name)
-    loaded_at = _now()
+    batch = FileBatch(con, c, context, load_id, _now())
     present: set[str] = set()
     added: list[str] = []      # read this run, not registered before
     replaced = False           # a registered file read again (changed, or new rules)
@@ -240,21 +150,22 @@ def _load(con: duckdb.DuckDBPyConnection, c: Contract, files: list[Path], folder
             present.add(path.name)
             continue
         try:
-            _ingest_file(con, c, path, file_hash, encoding, stat, context, load_id, loaded_at,
-                         allow_no_rows=c.is_config and c.name != "org_units")
+            batch.add(path, file_hash, encoding, stat,
+                      allow_no_rows=c.is_config and c.name != "org_units")
             present.add(path.name)
             files_read += 1
             if known:
                 replaced = True
             else:
                 added.append(path.name)
-        except _Rejected as exc:
+        except Rejected as exc:
             problems.append(FileProblem(c.name, path.name, str(exc), folder_label))
+    batch.flush()
 
     def forget_and_rebuild() -> None:
         gone = [name for name in registry if name not in present]
         for name in gone:
-            forget_file(con, c.name, name)
+            forget_files(con, c.name, [name])
             log.info("%s/%s: removed, changed into a rejected file or no longer in the "
                      "folder: its rows are gone", c.name, name)
         fingerprint = state_fingerprint(con, c, context)
@@ -273,7 +184,7 @@ def _load(con: duckdb.DuckDBPyConnection, c: Contract, files: list[Path], folder
             rebuild_table(con, c)
         remember_state(con, c, fingerprint)
 
-    _transaction(con, forget_and_rebuild)
+    transaction(con, forget_and_rebuild)
     if c.name == "org_units":
         problems.extend(_check_org_tree(con, folder_label))
     registry = registered_files(con, c.name)
@@ -307,17 +218,6 @@ def _check_org_tree(con: duckdb.DuckDBPyConnection, folder_label: str) -> list[F
         f"{len(roots)}: {found}; give every other unit its parent",
         folder_label,
     )]
-
-
-def _transaction(con: duckdb.DuckDBPyConnection, work) -> None:
-    """Run `work` as one transaction: all of it is written, or none of it."""
-    con.begin()
-    try:
-        work()
-    except BaseException:
-        con.rollback()
-        raise
-    con.commit()
 
 
 def _visible_files(folder: Path) -> list[Path]:

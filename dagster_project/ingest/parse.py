@@ -1,12 +1,15 @@
-"""Turn the text cells of one file (`_in`) into typed contract rows with their problems.
+"""Turn the text cells of export files into typed contract rows with their problems.
 
-Everything here is generated SQL over temp tables, so each value is parsed exactly once,
-inside DuckDB, in two layers: `_cells` (each cell's text trimmed and emptied once; numbers
-also cleaned once) and `_typed` (typed values and the first problem of each row). The
-result, temp table `_parsed`, holds per data row the typed canonical fields plus
-`_problem_column`, `_problem_reason`, `_problem_value` (NULL for a good row). Referential
-problems (org units, employee and project ids) are not decided here: they depend on other
-tables and are re-evaluated on every run when the raw table is rebuilt (see `store.py`).
+Each file's cells (`_read`, see reader.py) are first staged into `_staged` under a file
+number (`_file`), one column per contract field; the staged files are then parsed
+together. Everything here is generated SQL over temp tables, so each value is parsed
+exactly once, inside DuckDB, in two layers: `_cells` (each cell's text trimmed and emptied
+once; numbers also cleaned once) and `_typed` (typed values and the first problem of each
+row). The result, temp table `_parsed`, holds per data row its `_file`, the typed
+canonical fields plus `_problem_column`, `_problem_reason`, `_problem_value` (NULL for a
+good row). Referential problems (org units, employee and project ids) are not decided
+here: they depend on other tables and are re-evaluated on every run when the raw table is
+rebuilt (see `store.py`).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from dataclasses import dataclass
 import duckdb
 
 from dagster_project.ingest.contracts import Contract, Field
+from dagster_project.ingest.reader import ROW_NUMBER
 from dagster_project.ingest.values import decide_convention, sql_array, sql_list, sql_str
 
 SQL_TYPES = {
@@ -50,20 +54,27 @@ def _number_text(f: Field) -> str:
 
 
 def column_conventions(con: duckdb.DuckDBPyConnection, columns: dict[str, str],
-                       file_convention: str, table: str = "_cells") -> dict[str, str]:
-    """Decimal separator per numeric column, decided from all of its values in one scan.
+                       file_conventions: dict[int, str],
+                       table: str = "_cells") -> dict[int, dict[str, str]]:
+    """Decimal separator per file and numeric column, decided from all of its values.
 
-    `columns` maps a field name to the column of `table` holding its cleaned number text.
+    `columns` maps a field name to the column of `table` holding its cleaned number text;
+    `file_conventions` gives each file (`_file` in `table`) its fallback. One scan in all.
     """
     if not columns:
-        return {}
+        return {file: {} for file in file_conventions}
     parts = []
     for col in columns.values():
         parts.append(f"count_if(lt_number_style({col}) = ',')")
         parts.append(f"count_if(lt_number_style({col}) = '.')")
-    counts = con.execute(f"select {', '.join(parts)} from {table}").fetchall()[0]
-    return {name: decide_convention(counts[2 * i], counts[2 * i + 1], file_convention)
-            for i, name in enumerate(columns)}
+    votes = {row[0]: row[1:] for row in con.execute(
+        f"select _file, {', '.join(parts)} from {table} group by _file").fetchall()}
+    decided = {}
+    for file, convention in file_conventions.items():
+        counts = votes.get(file) or (0,) * (2 * len(columns))
+        decided[file] = {name: decide_convention(counts[2 * i], counts[2 * i + 1], convention)
+                         for i, name in enumerate(columns)}
+    return decided
 
 
 def typed_expr(f: Field, conv: str) -> str:
@@ -177,29 +188,81 @@ def _problem_cases(c: Contract, conv: dict[str, str]) -> tuple[str, str, str]:
     return case(0), case(2), case(3)
 
 
-def build_parsed(con: duckdb.DuckDBPyConnection, c: Contract, columns: dict[str, int],
-                 n_cells: int, file_convention: str) -> ParseOutcome:
-    """Create temp table `_parsed` from `_in` for contract `c` (duplicates handled)."""
-    cell = {f.name: f"c{columns[f.name]}" for f in c.fields if f.name in columns}
-    numeric = [f for f in c.fields if f.type in ("decimal", "int")]
-    trimmed = ", ".join(f"lt_trim({col}) as {ident('r__' + name)}" for name, col in cell.items())
-    texts = ", ".join(
-        f"lt_blank({ident('r__' + f.name)}) as {_text(f)}" if f.name in cell
-        else f"cast(null as varchar) as {_text(f)}"
+def _staged(f: Field) -> str:
+    """The `_staged` column with a field's cell as read."""
+    return ident("s__" + f.name)
+
+
+def stage_cells(con: duckdb.DuckDBPyConnection, c: Contract, columns: dict[str, int],
+                n_cells: int, file: int, first: bool, table: str = "_read",
+                row_number: str = ROW_NUMBER) -> None:
+    """Add the data rows of one file (`table`, see reader.py) to temp table `_staged`.
+
+    The file is numbered `file`; its cells go into one column per contract field (NULL for
+    a field the file lacks), so that files with different headers can be parsed together
+    (`parse_cells`): the statements that type cells cost ~10–15 ms each to plan whatever
+    the rows, so a source of many small daily exports pays that once rather than per file.
+    `first`: start `_staged` afresh.
+    """
+    cells = ", ".join(
+        f"c{columns[f.name]} as {_staged(f)}" if f.name in columns
+        else f"cast(null as varchar) as {_staged(f)}"
         for f in c.fields
     )
     # A row whose cells are all empty (`;;;;` as Excel writes formatted empty rows) is no
-    # data row. (Tested on the raw cells: a filter on the parsed texts would parse twice.)
+    # data row. (Tested on the cells as read: a filter on the parsed texts would parse twice.)
     any_cell = "coalesce(" + ", ".join(f"c{i}" for i in range(n_cells)) + ", _overflow)"
+    select = (f"select cast({int(file)} as integer) as _file, {row_number} as _row_number, "
+              f"_overflow, {cells} from {table} where {any_cell} is not null")
+    if first:
+        con.execute(f"create or replace temp table _staged as {select}")
+    else:
+        con.execute(f"insert into _staged {select}")
+
+
+def _stage_to_cells(con: duckdb.DuckDBPyConnection, c: Contract) -> None:
+    """`_cells` from `_staged`: each cell trimmed and emptied once, numbers cleaned once."""
+    numeric = [f for f in c.fields if f.type in ("decimal", "int")]
+    trimmed = ", ".join(f"lt_trim({_staged(f)}) as {ident('r__' + f.name)}" for f in c.fields)
+    texts = ", ".join(f"lt_blank({ident('r__' + f.name)}) as {_text(f)}" for f in c.fields)
     numbers = "".join(f", lt_number_text({_text(f)}) as {_number_text(f)}" for f in numeric)
     con.execute(f"""
         create or replace temp table _cells as
-        with trimmed as (
-            select _row_number, _overflow, {trimmed} from _in where {any_cell} is not null
-        ), texts as (select _row_number, _overflow, {texts} from trimmed)
+        with trimmed as (select _file, _row_number, _overflow, {trimmed} from _staged),
+        texts as (select _file, _row_number, _overflow, {texts} from trimmed)
         select *{numbers} from texts
     """)
-    conv = column_conventions(con, {f.name: _number_text(f) for f in numeric}, file_convention)
+    con.execute("drop table _staged")
+
+
+def parse_cells(con: duckdb.DuckDBPyConnection, c: Contract,
+                file_conventions: dict[int, str]) -> dict[int, ParseOutcome]:
+    """Create temp table `_parsed` from `_staged` (duplicates handled per file).
+
+    `file_conventions`: each staged file's decimal convention by default. `_parsed` keeps
+    `_file`; the outcome is per file.
+    """
+    _stage_to_cells(con, c)
+    numeric = [f for f in c.fields if f.type in ("decimal", "int")]
+    conventions = column_conventions(con, {f.name: _number_text(f) for f in numeric},
+                                     file_conventions)
+    # One typing statement per distinct set of column conventions (usually one for all).
+    by_convention: dict[tuple, list[int]] = {}
+    for file, conv in conventions.items():
+        by_convention.setdefault(tuple(sorted(conv.items())), []).append(file)
+    for i, (conv_items, files) in enumerate(by_convention.items()):
+        where = "" if len(by_convention) == 1 else f"where _file in ({', '.join(map(str, files))})"
+        select = _typed_select(c, dict(conv_items), where)
+        if i == 0:
+            con.execute(f"create or replace temp table _typed as {select}")
+        else:
+            con.execute(f"insert into _typed {select}")
+    con.execute("drop table _cells")
+    return _resolve_duplicates(con, c, list(file_conventions))
+
+
+def _typed_select(c: Contract, conv: dict[str, str], where: str) -> str:
+    """SELECT of the typed rows of `_cells` (filtered by `where`) with their first problem."""
     values = ", ".join(
         f"coalesce({typed_expr(f, conv.get(f.name, '.'))}, "
         f"case when {_text(f)} is null then {_default_sql(f)} end) as {ident(f.name)}"
@@ -217,29 +280,34 @@ def build_parsed(con: duckdb.DuckDBPyConnection, c: Contract, columns: dict[str,
         f"as {ident(f.name)}"
         for f in c.fields
     )
-    con.execute(f"""
-        create or replace temp table _typed as
-        with typed as (select *, {values} from _cells),
+    return f"""
+        with typed as (select *, {values} from _cells {where}),
         checked as (
-            select _row_number, {field_cols},
+            select _file, _row_number, {field_cols},
                    {col_case} as _problem_column,
                    {reason_case} as _problem_reason,
                    lt_redact({value_case}) as _problem_value
             from typed
         )
-        select _row_number, {kept_cols}, _problem_column, _problem_reason, _problem_value
+        select _file, _row_number, {kept_cols}, _problem_column, _problem_reason, _problem_value
         from checked
-    """)
-    con.execute("drop table _cells")
-    return _resolve_duplicates(con, c)
+    """
 
 
-def _resolve_duplicates(con: duckdb.DuckDBPyConnection, c: Contract) -> ParseOutcome:
+def build_parsed(con: duckdb.DuckDBPyConnection, c: Contract, columns: dict[str, int],
+                 n_cells: int, file_convention: str) -> ParseOutcome:
+    """Create temp table `_parsed` from `_in`, one file on its own (as file 0)."""
+    stage_cells(con, c, columns, n_cells, 0, first=True, table="_in", row_number="_row_number")
+    return parse_cells(con, c, {0: file_convention})[0]
+
+
+def _resolve_duplicates(con: duckdb.DuckDBPyConnection, c: Contract,
+                        files: list[int]) -> dict[int, ParseOutcome]:
     """Collapse exact duplicate rows; quarantine every row of a key with differing values.
 
-    Only keys that occur more than once in the file are looked at closely.
+    Both within one file. Only keys that occur more than once in a file are looked at closely.
     """
-    key = ", ".join(ident(k) for k in c.key)
+    key = ", ".join(["_file"] + [ident(k) for k in c.key])
     record = "struct_pack(" + ", ".join(
         f"{ident(f.name)} := {ident(f.name)}" for f in c.fields) + ")"
     key_text = " || ' / ' || ".join(f"cast({ident(k)} as varchar)" for k in c.key)
@@ -248,11 +316,11 @@ def _resolve_duplicates(con: duckdb.DuckDBPyConnection, c: Contract) -> ParseOut
         select {key} from _typed where _problem_column is null
         group by {key} having count(*) > 1
     """)
-    total = con.execute("select count(*) from _typed").fetchall()[0][0]
+    totals = dict(con.execute("select _file, count(*) from _typed group by _file").fetchall())
     if not con.execute("select count(*) from _dupkeys").fetchall()[0][0]:
         con.execute("drop table _dupkeys")
         con.execute("alter table _typed rename to _parsed")
-        return ParseOutcome(rows=total, duplicates_collapsed=0)
+        return {f: ParseOutcome(rows=totals.get(f, 0), duplicates_collapsed=0) for f in files}
     con.execute(f"""
         create or replace temp table _parsed as
         with repeated as (
@@ -275,7 +343,9 @@ def _resolve_duplicates(con: duckdb.DuckDBPyConnection, c: Contract) -> ParseOut
                  case when _versions > 1 then {key_text} end as _problem_value)
         from repeated where _versions > 1 or _copy = 1
     """)
-    kept = con.execute("select count(*) from _parsed").fetchall()[0][0]
+    kept = dict(con.execute("select _file, count(*) from _parsed group by _file").fetchall())
     con.execute("drop table _typed")
     con.execute("drop table _dupkeys")
-    return ParseOutcome(rows=total, duplicates_collapsed=total - kept)
+    return {f: ParseOutcome(rows=totals.get(f, 0),
+                            duplicates_collapsed=totals.get(f, 0) - kept.get(f, 0))
+            for f in files}

@@ -1,11 +1,13 @@
-"""Read one export file into a temporary DuckDB table of text cells (`_in`).
+"""Read one export file into a temporary DuckDB table of text cells (`_read`).
 
-`_in` has `_row_number` (the data row number: 1 is the first row after the header, as the
-sample generator and a person counting rows in Excel below the header see it), one VARCHAR
-column per header cell (`c0`, `c1`, ...) and `_overflow` (text found beyond the header's
-last column, which makes the row suspect). It is a TEMP table: it lives only in this
-connection's memory and never reaches the database file — that is what keeps dropped
-personal columns out of every stored file.
+`_read` holds the file's data rows in file order, one VARCHAR column per header cell (`c0`,
+`c1`, ...) and `_overflow` (text found beyond the header's last column, which makes the
+row suspect). `ROW_NUMBER` gives a row its data row number (1 is the first row after the
+header, as the sample generator and a person counting rows in Excel below the header see
+it); `number_rows` copies `_read` into `_in` with that number as `_row_number`, for the
+parsers that work on one file. These are TEMP tables: they live only in this connection's
+memory and never reach the database file — that is what keeps dropped personal columns
+out of every stored file.
 
 Delimited files are read by DuckDB's own CSV reader; Python only detects the layout and,
 where DuckDB cannot decode the bytes itself (Windows-1252 € „ “ –, UTF-16), writes a UTF-8
@@ -50,7 +52,7 @@ class ReadFile:
 
 def read_file(con: duckdb.DuckDBPyConnection, path: Path, encoding: Encoding,
               c: Contract) -> ReadFile:
-    """Fill temp table `_in` from `path`; raise UnreadableFile with a readable reason."""
+    """Fill temp table `_read` from `path`; raise UnreadableFile with a readable reason."""
     suffix = path.suffix.lower()
     if suffix in XLSX_SUFFIXES:
         return _read_xlsx(con, path, c)
@@ -86,7 +88,8 @@ def _read_delimited(con: duckdb.DuckDBPyConnection, path: Path, encoding: Encodi
         personal = _personal_columns(c, layout.headers)
         keep = ", ".join(f"cast(null as varchar) as c{i}" if i in personal else f"c{i}"
                          for i in range(n))
-        fast = (f"select {keep} from read_csv({_q(str(source))}, {common}, "
+        fast = (f"select {keep}, cast(null as varchar) as _overflow "
+                f"from read_csv({_q(str(source))}, {common}, "
                 f"columns={_columns_literal(n, False)})")
         # Ragged rows (too few or too many fields) need the sequential, lenient reader; an
         # extra column catches text beyond the header so such rows can be quarantined.
@@ -94,15 +97,14 @@ def _read_delimited(con: duckdb.DuckDBPyConnection, path: Path, encoding: Encodi
                    f"columns={_columns_literal(n, True)}, null_padding=true, "
                    f"strict_mode=false, parallel=false)")
         try:
-            con.execute(f"create or replace temp table _scan as {fast}")
-            con.execute("alter table _scan add column _overflow varchar")
+            con.execute(f"create or replace temp table _read as {fast}")
         except duckdb.Error:
             try:
-                con.execute(f"create or replace temp table _scan as {lenient}")
+                con.execute(f"create or replace temp table _read as {lenient}")
             except duckdb.Error as exc:
                 raise UnreadableFile(f"not readable as a delimited file: {_first_line(exc)}") \
                     from exc
-    rows = _number_rows(con)
+    rows = con.execute("select count(*) from _read").fetchall()[0][0]
     return ReadFile(layout.headers, rows, encoding.name, layout.delimiter)
 
 
@@ -110,16 +112,16 @@ def _personal_columns(c: Contract, headers: list[str]) -> set[int]:
     return {i for i, _ in match_headers(c, headers).personal}
 
 
-def _number_rows(con: duckdb.DuckDBPyConnection) -> int:
-    """Give each scanned row its data row number (insertion order is file order)."""
-    # Row ids of one bulk insert are consecutive in file order; inside a transaction they
-    # start at a large offset, hence the subtraction.
-    con.execute(
-        "create or replace temp table _in as "
-        "select rowid - (select min(rowid) from _scan) + 1 as _row_number, * from _scan"
-    )
-    con.execute("drop table _scan")
-    return con.execute("select count(*) from _in").fetchall()[0][0]
+# The data row number of a `_read` row. Row ids of one bulk insert are consecutive in file
+# order; inside a transaction they start at a large offset, hence the subtraction.
+ROW_NUMBER = "rowid - (select min(rowid) from _read) + 1"
+
+
+def number_rows(con: duckdb.DuckDBPyConnection) -> None:
+    """Replace `_read` by `_in`: the same rows with their data row number, `_row_number`."""
+    con.execute(f"create or replace temp table _in as select {ROW_NUMBER} as _row_number, * "
+                f"from _read")
+    con.execute("drop table _read")
 
 
 def _q(text: str) -> str:
@@ -191,7 +193,7 @@ def _read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, c: Contract) -> ReadF
     n = len(headers)
     data = rows[header_index + 1:]
     personal = _personal_columns(c, headers)
-    columns = {"_row_number": pa.array(range(1, len(data) + 1), pa.int64())}
+    columns = {"_n": pa.array(range(len(data)), pa.int64())}
     for i in range(n):
         cells = [None] * len(data) if i in personal else [
             r[i] if i < len(r) else None for r in data]
@@ -203,7 +205,8 @@ def _read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, c: Contract) -> ReadF
     table = pa.table(columns)
     con.register("_xlsx_rows", table)
     try:
-        con.execute("create or replace temp table _in as select * from _xlsx_rows")
+        con.execute("create or replace temp table _read as "
+                    "select * exclude (_n) from _xlsx_rows order by _n")
     finally:
         con.unregister("_xlsx_rows")
     return ReadFile(headers, len(data), "xlsx", "")

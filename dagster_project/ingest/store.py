@@ -124,11 +124,12 @@ def remember_file_stat(con: duckdb.DuckDBPyConnection, source: str, file_name: s
                 [stat.st_size, stat.st_mtime_ns, source, file_name])
 
 
-def forget_file(con: duckdb.DuckDBPyConnection, source: str, file_name: str) -> None:
-    """Remove a file and its rows (it was removed from the folder, changed or rejected)."""
-    con.execute(f"delete from raw_files.{ident(source)} where _file_name = ?", [file_name])
-    con.execute("delete from meta.loaded_files where source = ? and file_name = ?",
-                [source, file_name])
+def forget_files(con: duckdb.DuckDBPyConnection, source: str, file_names: list[str]) -> None:
+    """Remove files and their rows (removed from the folder, changed or rejected)."""
+    con.execute(f"delete from raw_files.{ident(source)} where list_contains(?, _file_name)",
+                [file_names])
+    con.execute("delete from meta.loaded_files where source = ? and list_contains(?, file_name)",
+                [source, file_names])
 
 
 def store_columns(c: Contract) -> list[tuple[str, str]]:
@@ -160,14 +161,20 @@ def ensure_store(con: duckdb.DuckDBPyConnection, c: Contract) -> None:
         con.execute(f"create table raw_files.{ident(c.name)} ({cols})")
 
 
-def store_parsed(con: duckdb.DuckDBPyConnection, c: Contract, file_name: str, file_hash: str,
+def store_parsed(con: duckdb.DuckDBPyConnection, c: Contract, files: dict[int, tuple[str, str]],
                  load_id: str, loaded_at: dt.datetime) -> None:
-    """Append temp table `_parsed` (one file's rows) with lineage to `raw_files.<source>`."""
+    """Append temp table `_parsed` with lineage to `raw_files.<source>`.
+
+    `files`: file number (`_parsed._file`) → (file name, content hash).
+    """
+    names = " ".join(f"when {int(n)} then {sql_str(name)}" for n, (name, _) in files.items())
+    hashes = " ".join(f"when {int(n)} then {sql_str(h)}" for n, (_, h) in files.items())
     con.execute(
         f"insert into raw_files.{ident(c.name)} by name "
-        f"select *, ? as _source, ? as _file_name, ? as _file_hash, ? as _load_id, "
-        f"cast(? as timestamp) as _loaded_at from _parsed order by _row_number",
-        [c.name, file_name, file_hash, load_id, loaded_at],
+        f"select * exclude (_file), ? as _source, case _file {names} end as _file_name, "
+        f"case _file {hashes} end as _file_hash, ? as _load_id, "
+        f"cast(? as timestamp) as _loaded_at from _parsed order by _file, _row_number",
+        [c.name, load_id, loaded_at],
     )
 
 
@@ -406,6 +413,17 @@ def remember_state(con: duckdb.DuckDBPyConnection, c: Contract, fingerprint: str
     con.execute("delete from meta.raw_state where source = ?", [c.name])
     con.execute("insert into meta.raw_state (source, fingerprint, merged_from, merged_files) "
                 "values (?, ?, ?, ?)", [c.name, fingerprint, merged_from, merged_files])
+
+
+def transaction(con: duckdb.DuckDBPyConnection, work) -> None:
+    """Run `work` as one transaction: all of it is written, or none of it."""
+    con.begin()
+    try:
+        work()
+    except BaseException:
+        con.rollback()
+        raise
+    con.commit()
 
 
 def count(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> int:

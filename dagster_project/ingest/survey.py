@@ -114,14 +114,14 @@ def build_survey_parsed(con: duckdb.DuckDBPyConnection, c: Contract, columns: di
                     "quarter(p.submitted_at))")
     con.execute(f"""
         create or replace temp table _survey_long as
-        select p._row_number, p.response_id, p.submitted_at, p.org_unit,
+        select p._file, p._row_number, p.response_id, p.submitted_at, p.org_unit,
                {wave_default} as wave, cast(null as varchar) as question_id,
                cast(null as double) as answer,
                p._problem_column, p._problem_reason, p._problem_value
         from _parsed p
         union all
-        select p._row_number, p.response_id, p.submitted_at, p.org_unit, {wave_default},
-               a.question_id,
+        select p._file, p._row_number, p.response_id, p.submitted_at, p.org_unit,
+               {wave_default}, a.question_id,
                case when a.answer between a.low and a.high then a.answer end,
                case when a.answer is null or not (a.answer between a.low and a.high)
                     then a.question_id end,
