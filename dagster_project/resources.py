@@ -10,7 +10,7 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 from packaging import version
 
-from dagster_project.dbt_parse import dbt_executable
+from dagster_project.dbt_warm import dbt_executable
 from dagster_project.project import dbt_project
 from dagster_project.settings import Settings, load_settings
 

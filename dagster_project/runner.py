@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import dagster as dg
 
-from dagster_project.dbt_parse import start_parse, wait_for_parse
+from dagster_project import dbt_warm
 from dagster_project.progress import root_cause
 from dagster_project.settings import Settings
 
@@ -66,8 +66,8 @@ def run_pipeline(
     """Execute the whole job (optionally without the dashboard build) and collect the outcome."""
     settings.export()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    # a new data dir: dbt parses on the other core while this process imports and ingests
-    start_parse(settings)
+    # dbt starts and parses on the other core while this process imports and ingests
+    dbt_warm.start(settings)
     try:
         from dagster_project.definitions import defs
         from dagster_project.jobs import PIPELINE_JOB
@@ -80,7 +80,7 @@ def run_pipeline(
             instance=instance or _instance(), raise_on_error=False, asset_selection=selection
         )
     finally:  # a run that ended before its dbt step leaves no dbt process behind
-        wait_for_parse(settings.dbt_target_dir)
+        dbt_warm.stop(settings.dbt_target_dir)
     materialized = {e.asset_key for e in result.get_asset_materialization_events()}
     outcome = Outcome(run_id=result.run_id, published=PUBLISH_KEY in materialized)
     outcome.materialized = sorted(k.to_user_string() for k in materialized)

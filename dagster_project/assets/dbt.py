@@ -19,7 +19,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, dbt_
 from dagster_dbt.metadata_set import DbtMetadataSet
 
 from dagster_project.checks.dbt_results import stamp_run
-from dagster_project.dbt_parse import wait_for_parse
+from dagster_project.dbt_warm import warm_executable
 from dagster_project.project import dbt_project
 from dagster_project.resources import LeitstandPaths, OfflineDbtCliResource
 
@@ -74,7 +74,10 @@ def dbt_models(
     # nobody removes): dbt's parse state there matches this data dir's profile, so from the
     # second run on dbt parses only what changed.
     target = settings.dbt_target_dir
-    wait_for_parse(target)  # started with the run in a new data dir (`dbt_parse.py`)
+    # dbt started with the run and parsed meanwhile (`dbt_warm.py`), if this is `leitstand run`
+    executable = warm_executable(target)
+    if executable is not None:
+        dbt = dbt.model_copy(update={"dbt_executable": executable})
     stamp_run(target, context.run.run_id)
     keys_by_output = context.assets_def.keys_by_output_name
     later = held_keys(context.assets_def)

@@ -36,15 +36,16 @@ def split_name(table: str) -> tuple[str, str]:
 
 
 def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
-    """Column names of `schema.table` in order; empty when the table does not exist."""
+    """Column names of `schema.table` (or view) in order; empty when it does not exist.
+
+    From binding a query that is never run: ~0.2 ms, where `information_schema.columns`
+    took ~2.5 ms (it lists every column of the database), ~130 times per gate.
+    """
     schema, name = split_name(table)
-    rows = con.execute(
-        "select column_name from information_schema.columns "
-        "where table_catalog = current_database() and table_schema = ? and table_name = ? "
-        "order by ordinal_position",
-        [schema, name],
-    ).fetchall()
-    return [r[0] for r in rows]
+    try:
+        return list(con.sql(f"select * from {quote(schema)}.{quote(name)}").columns)
+    except duckdb.CatalogException:
+        return []
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:

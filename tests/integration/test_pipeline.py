@@ -252,9 +252,10 @@ def test_dbt_keeps_its_artifacts_in_the_data_dir(pipeline_run):
     assert not list((DBT_PROJECT_DIR / "target").glob(f"*-{run_id[:7]}-*"))
 
 
-def test_the_first_run_in_a_new_data_dir_builds_on_a_parse_done_beside_the_ingest(pipeline_run):
+def test_the_first_run_builds_in_the_dbt_process_that_parsed_beside_the_ingest(pipeline_run):
     """dbt's parse state from `make setup` does not fit a new data dir (the profile holds
-    the database path); the run parses beside the ingest, so `dbt build` finds it ready."""
+    the database path); a dbt process started with the run parses beside the ingest, and
+    `dbt build` runs in it on the manifest it parsed (dbt_warm.py)."""
     import json
 
     invocations: dict[str, list[dict]] = {}
@@ -264,13 +265,16 @@ def test_the_first_run_in_a_new_data_dir_builds_on_a_parse_done_beside_the_inges
     commands = {
         next(e["data"]["args"]["invocation_command"].split()[1]  # dbt <command> …
              for e in events if e["info"]["name"] == "MainReportArgs"):
-        {e["info"]["name"] for e in events}
+        ({e["info"]["name"] for e in events}, {e["info"]["pid"] for e in events})
         for events in invocations.values()
     }
     assert set(commands) == {"parse", "build"}
-    assert "UnableToPartialParse" in commands["parse"]  # no state yet: the whole project
-    assert "UnableToPartialParse" not in commands["build"]
-    assert "PartialParsingEnabled" in commands["build"]
+    (parse_events, parse_pids), (build_events, build_pids) = commands["parse"], commands["build"]
+    assert "UnableToPartialParse" in parse_events  # no state yet: the whole project
+    assert build_pids == parse_pids  # one process
+    # the build neither parsed nor even looked at the parse state: it had the manifest
+    assert not {"UnableToPartialParse", "PartialParsingEnabled"} & build_events
+    assert "ArtifactWritten" in build_events and "EndOfRunSummary" in build_events
 
 
 def test_dbt_events_reach_dagster_while_dbt_builds_and_tables_carry_row_counts(pipeline_run):

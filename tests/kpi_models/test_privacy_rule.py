@@ -100,10 +100,10 @@ def ancestors(unit):
 
 @pytest.mark.parametrize("configured", [[2], [None], [1, 7]])
 def test_min_group_size_refuses_values_below_three_or_unreadable(configured):
-    import pandas as pd
-
-    frame = pd.DataFrame(
-        {"min_group_size": configured, "configured_value": ["x"] * len(configured)}
-    )
     with pytest.raises(ValueError, match="min_group_size"):
-        RULE.resolved_min_group_size(frame)
+        RULE.resolved_min_group_size([(value, "x") for value in configured])
+
+
+def test_min_group_size_of_three_and_more_is_taken():
+    assert RULE.resolved_min_group_size([(3, "3")]) == 3
+    assert RULE.resolved_min_group_size([(7, None)]) == 7

@@ -1,0 +1,250 @@
+"""A dbt process started with the run, which has parsed the project when the dbt step comes.
+
+Before `dbt build` builds anything it spends ~2-3 s starting: importing dbt and its adapter
+(~1.3 s) and loading the project's parse state (~0.8 s; in a new data dir a full parse,
+~2.3 s, since dbt's parse state fits only the profile, which holds the build database's
+path). None of that needs the build database, which the ingest and the gate hold until the
+dbt step. So `leitstand run` starts a dbt process when the run begins (`start`): it imports
+dbt and parses the project into the data dir's target folder on the second core while the
+run imports, ingests and audits on the first, and then waits.
+
+dagster-dbt starts dbt as a process of its own and reads its output. The dbt step therefore
+gets a small executable in dbt's place (`warm_executable`, see `dbt_relay.py`) that hands
+`dbt build`'s arguments, environment and folder to the waiting process over a socket in a
+private folder and relays what it prints and its exit code; the waiting process builds
+with the manifest it parsed (dbt's programmatic `dbtRunner(manifest=...)`). A relay that
+ends (stopped, killed by the watchdog) interrupts the build; the run's end stops a
+process the run did not use. When there is no waiting process (a run from `dagster dev`),
+or it did not get ready, the step starts dbt as usual.
+
+`python -m dagster_project.dbt_warm` is the waiting process (`serve`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from dagster_project.settings import DBT_PROJECT_DIR, Settings
+
+PARSE_STATE_FILE = "partial_parse.msgpack"
+# Starting and parsing take ~2-5 s; a process not ready after this long is stuck, and the
+# dbt step starts dbt as usual.
+PARSE_TIMEOUT_SECONDS = 300
+# An interrupted build is given this long to stop before its process is ended.
+STOP_GRACE_SECONDS = 10
+RELAY = Path(__file__).with_name("dbt_relay.py")
+LOG_FILE = "dbt-warm.log"  # the waiting process's own output, in the target folder
+
+
+def dbt_executable() -> str:
+    """dbt of this environment: `.venv/bin/leitstand` and `.venv/bin/pytest` run without the
+    venv on PATH, so look next to the running Python before asking PATH."""
+    beside = Path(sys.executable).with_name("dbt")
+    return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
+
+
+@dataclass
+class _Waiting:
+    process: subprocess.Popen
+    ready: int       # read end of the pipe the process writes "ready" to
+    folder: Path     # private folder: the socket and the relay executable
+
+
+# target folder -> the dbt process waiting for it (one per `leitstand run`)
+_waiting: dict[Path, _Waiting] = {}
+
+
+def start(settings: Settings) -> None:
+    """Start a dbt process that parses the project into the data dir's target folder.
+
+    Expects `settings.export()` to have run (dbt's profile reads the build database path
+    from the environment).
+    """
+    target = settings.dbt_target_dir
+    if target in _waiting:
+        return
+    target.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix="leitstand-dbt-"))  # only this user may connect
+    sock = folder / "socket"
+    relay = folder / "dbt"
+    relay.write_text(
+        "#!/bin/sh\n"
+        f"exec {shlex.quote(sys.executable)} -S -P {shlex.quote(str(RELAY))} "
+        f"{shlex.quote(str(sock))} \"$@\"\n",
+        encoding="utf-8",
+    )
+    relay.chmod(0o700)
+    ready_read, ready_write = os.pipe()
+    with (target / LOG_FILE).open("wb") as log:
+        process = subprocess.Popen(
+            # it ends with os._exit (at once, whatever dbt left running), so multiprocessing's
+            # resource tracker would warn about the semaphores dbt did not release
+            [sys.executable, "-P", "-W", "ignore:resource_tracker:UserWarning",
+             "-m", "dagster_project.dbt_warm", str(sock), str(target), str(ready_write)],
+            stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT,
+            pass_fds=(ready_write,),
+        )
+    os.close(ready_write)
+    _waiting[target] = _Waiting(process, ready_read, folder)
+
+
+def warm_executable(target: Path) -> str | None:
+    """The executable that hands a dbt command to the process waiting for `target`.
+
+    Waits until that process has parsed. None when no process was started for `target`, or
+    it ended or got stuck before it was ready: then dbt is to be started as usual (after a
+    stuck or failed parse, without the parse state it may have half written).
+    """
+    waiting = _waiting.get(target)
+    if waiting is None:
+        return None
+    readable, _, _ = select.select([waiting.ready], [], [], PARSE_TIMEOUT_SECONDS)
+    if readable and os.read(waiting.ready, 1) == b"R":
+        return str(waiting.folder / "dbt")
+    stop(target)
+    (target / PARSE_STATE_FILE).unlink(missing_ok=True)
+    return None
+
+
+def stop(target: Path) -> None:
+    """End the process started for `target` (if any); a build it runs is interrupted first.
+
+    Called at the end of every run: a run that ended before its dbt step leaves no dbt
+    process behind.
+    """
+    waiting = _waiting.pop(target, None)
+    if waiting is None:
+        return
+    try:
+        waiting.process.stdin.close()  # the process ends when its stdin does
+        waiting.process.wait(timeout=STOP_GRACE_SECONDS + 5)
+    except subprocess.TimeoutExpired:
+        waiting.process.kill()
+        waiting.process.wait()
+    finally:
+        os.close(waiting.ready)
+        shutil.rmtree(waiting.folder, ignore_errors=True)
+
+
+# --- the waiting process ----------------------------------------------------------------
+
+
+class _Server:
+    """Parse, then run the one dbt command a relay brings; end when stdin or the relay does."""
+
+    def __init__(self, sock: str, target: Path, ready_fd: int) -> None:
+        self.target, self.ready_fd = target, ready_fd
+        self.building = False
+        self.finished = threading.Event()
+        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.listener.bind(sock)
+        self.listener.listen(1)
+
+    def run(self) -> None:
+        threading.Thread(target=self._end_with, args=(sys.stdin.buffer.read,),
+                         daemon=True).start()
+        from dbt.cli.exceptions import DbtUsageException
+        from dbt.cli.main import dbtRunner
+
+        parse = [
+            "parse", "--quiet",
+            "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+            "--target-path", str(self.target), "--log-path", str(self.target),
+            "--log-format-file", "json",
+        ]
+        sys.argv = ["dbt", *parse]  # dbt logs this as the command it ran
+        parsed = dbtRunner().invoke(parse)
+        manifest = parsed.result if parsed.success else None
+        os.write(self.ready_fd, b"R")
+        os.close(self.ready_fd)
+
+        conn, _ = self.listener.accept()
+        self.listener.close()
+        request = json.loads(conn.makefile("rb").readline())
+        if not self._same_project(request["env"]):
+            manifest = None  # parsed for another project or target folder: dbt parses again
+        os.environ.clear()
+        os.environ.update(request["env"])
+        os.chdir(request["cwd"])
+        self.building = True
+        threading.Thread(target=self._end_with, args=(lambda: conn.recv(1),),
+                         daemon=True).start()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.dup2(conn.fileno(), 1)  # dbt writes its events to stdout: the relay reads them
+        os.dup2(conn.fileno(), 2)
+        sys.argv = ["dbt", *request["args"]]
+        try:
+            result = dbtRunner(manifest=manifest).invoke(request["args"])
+            code = 0 if result.success else 1 if result.exception is None else 2
+            if isinstance(result.exception, DbtUsageException):
+                print(f"Error: {result.exception}")  # the CLI's click would say it
+        except BaseException:  # interrupted
+            code = 2
+        _release_database()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        self.finished.set()
+        try:
+            conn.sendall(b"\0" + str(code).encode())
+        except OSError:
+            pass  # the relay is gone
+        os._exit(0)
+
+    def _same_project(self, env: dict[str, str]) -> bool:
+        def same(a: str | None, b: Path) -> bool:
+            return a is not None and Path(a).resolve() == b.resolve()
+
+        return (same(env.get("DBT_PROJECT_DIR"), DBT_PROJECT_DIR)
+                and same(env.get("DBT_PROFILES_DIR"), DBT_PROJECT_DIR)
+                and same(env.get("DBT_TARGET_PATH"), self.target))
+
+    def _end_with(self, read) -> None:
+        """Wait until `read` reports the other side gone, then end: a build is interrupted
+        (dbt cancels its queries) and given `STOP_GRACE_SECONDS`, otherwise exit at once."""
+        try:
+            while read():
+                pass
+        except OSError:
+            pass
+        if self.finished.is_set():
+            return
+        if not self.building:
+            os._exit(0)
+        os.kill(os.getpid(), signal.SIGINT)
+        if not self.finished.wait(STOP_GRACE_SECONDS):
+            os._exit(1)
+
+
+def _release_database() -> None:
+    """Close dbt-duckdb's DuckDB connection before the relay reports the end.
+
+    It stays open after a programmatic invocation (the CLI's closes with its process), and
+    the dbt step opens the build database as soon as the relay has ended.
+    """
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    environment = DuckDBConnectionManager._ENV
+    if environment is not None:
+        environment.close()
+
+
+def serve(argv: list[str]) -> None:
+    sock, target, ready_fd = argv
+    _Server(sock, Path(target), int(ready_fd)).run()
+
+
+if __name__ == "__main__":
+    serve(sys.argv[1:])
