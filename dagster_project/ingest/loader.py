@@ -164,8 +164,8 @@ def _load(con: duckdb.DuckDBPyConnection, c: Contract, files: list[Path], folder
 
     def forget_and_rebuild() -> None:
         gone = [name for name in registry if name not in present]
+        forget_files(con, c.name, gone)
         for name in gone:
-            forget_files(con, c.name, [name])
             log.info("%s/%s: removed, changed into a rejected file or no longer in the "
                      "folder: its rows are gone", c.name, name)
         fingerprint = state_fingerprint(con, c, context)

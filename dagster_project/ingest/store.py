@@ -126,6 +126,8 @@ def remember_file_stat(con: duckdb.DuckDBPyConnection, source: str, file_name: s
 
 def forget_files(con: duckdb.DuckDBPyConnection, source: str, file_names: list[str]) -> None:
     """Remove files and their rows (removed from the folder, changed or rejected)."""
+    if not file_names:
+        return
     con.execute(f"delete from raw_files.{ident(source)} where list_contains(?, _file_name)",
                 [file_names])
     con.execute("delete from meta.loaded_files where source = ? and list_contains(?, file_name)",
