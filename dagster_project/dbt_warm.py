@@ -23,6 +23,7 @@ or it did not get ready, the step starts dbt as usual.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import select
 import shlex
@@ -45,6 +46,7 @@ PARSE_TIMEOUT_SECONDS = 300
 # An interrupted build is given this long to stop before its process is ended.
 STOP_GRACE_SECONDS = 10
 RELAY = Path(__file__).with_name("dbt_relay.py")
+log = logging.getLogger("leitstand.dbt")
 LOG_FILE = "dbt-warm.log"  # the waiting process's own output, in the target folder
 
 
@@ -75,6 +77,13 @@ def start(settings: Settings) -> None:
     target = settings.dbt_target_dir
     if target in _waiting:
         return
+    try:
+        _waiting[target] = _start(target)
+    except OSError as exc:  # a convenience, never the reason a run fails
+        log.warning("dbt not started ahead of its step (%s): the dbt step starts it", exc)
+
+
+def _start(target: Path) -> _Waiting:
     target.mkdir(parents=True, exist_ok=True)
     folder = Path(tempfile.mkdtemp(prefix="leitstand-dbt-"))  # only this user may connect
     sock = folder / "socket"
@@ -87,17 +96,23 @@ def start(settings: Settings) -> None:
     )
     relay.chmod(0o700)
     ready_read, ready_write = os.pipe()
-    with (target / LOG_FILE).open("wb") as log:
-        process = subprocess.Popen(
-            # it ends with os._exit (at once, whatever dbt left running), so multiprocessing's
-            # resource tracker would warn about the semaphores dbt did not release
-            [sys.executable, "-P", "-W", "ignore:resource_tracker:UserWarning",
-             "-m", "dagster_project.dbt_warm", str(sock), str(target), str(ready_write)],
-            stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT,
-            pass_fds=(ready_write,),
-        )
-    os.close(ready_write)
-    _waiting[target] = _Waiting(process, ready_read, folder)
+    try:
+        with (target / LOG_FILE).open("wb") as output:
+            process = subprocess.Popen(
+                # it ends with os._exit (at once, whatever dbt left running), so
+                # multiprocessing's resource tracker would warn about dbt's semaphores
+                [sys.executable, "-P", "-W", "ignore:resource_tracker:UserWarning",
+                 "-m", "dagster_project.dbt_warm", str(sock), str(target), str(ready_write)],
+                stdin=subprocess.PIPE, stdout=output, stderr=subprocess.STDOUT,
+                pass_fds=(ready_write,),
+            )
+    except OSError:
+        os.close(ready_read)
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    finally:
+        os.close(ready_write)
+    return _Waiting(process, ready_read, folder)
 
 
 def warm_executable(target: Path) -> str | None:

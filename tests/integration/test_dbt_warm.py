@@ -119,3 +119,19 @@ def test_a_dbt_process_that_ends_before_it_is_ready_leaves_dbt_to_start_as_usual
     monkeypatch.setitem(dbt_warm._waiting, target, dbt_warm._Waiting(ended, ready_read, folder))
     assert dbt_warm.warm_executable(target) is None
     assert target not in dbt_warm._waiting and not folder.exists()
+
+
+def test_a_dbt_process_that_cannot_be_started_leaves_dbt_to_start_as_usual(settings, tmp_path,
+                                                                          monkeypatch, caplog):
+    def cannot_start(*args, **kwargs):
+        raise OSError("Resource temporarily unavailable")
+
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setattr(dbt_warm.tempfile, "tempdir", str(temp))
+    monkeypatch.setattr(dbt_warm.subprocess, "Popen", cannot_start)
+    dbt_warm.start(settings)  # the run goes on
+    assert settings.dbt_target_dir not in dbt_warm._waiting
+    assert dbt_warm.warm_executable(settings.dbt_target_dir) is None
+    assert "dbt not started ahead of its step" in caplog.text
+    assert not list(temp.iterdir())  # its private folder removed
