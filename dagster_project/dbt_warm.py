@@ -50,13 +50,6 @@ log = logging.getLogger("leitstand.dbt")
 LOG_FILE = "dbt-warm.log"  # the waiting process's own output, in the target folder
 
 
-def dbt_executable() -> str:
-    """dbt of this environment: `.venv/bin/leitstand` and `.venv/bin/pytest` run without the
-    venv on PATH, so look next to the running Python before asking PATH."""
-    beside = Path(sys.executable).with_name("dbt")
-    return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
-
-
 @dataclass
 class _Waiting:
     process: subprocess.Popen

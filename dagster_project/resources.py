@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import importlib.metadata
+import shutil
+import sys
 from collections.abc import Sequence
 from functools import cached_property
+from pathlib import Path
 
 import dagster as dg
 from dagster_dbt import DbtCliResource
 from packaging import version
 
-from dagster_project.dbt_warm import dbt_executable
 from dagster_project.project import dbt_project
 from dagster_project.settings import Settings, load_settings
 
@@ -53,6 +55,13 @@ class OfflineDbtCliResource(DbtCliResource):
         (the row counts are read after it, see `assets/dbt.py`).
         """
         return None
+
+
+def dbt_executable() -> str:
+    """dbt of this environment: `.venv/bin/leitstand` and `.venv/bin/pytest` run without the
+    venv on PATH, so look next to the running Python before asking PATH."""
+    beside = Path(sys.executable).with_name("dbt")
+    return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
 
 
 def build_resources() -> dict[str, object]:

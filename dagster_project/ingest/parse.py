@@ -54,12 +54,11 @@ def _number_text(f: Field) -> str:
 
 
 def column_conventions(con: duckdb.DuckDBPyConnection, columns: dict[str, str],
-                       file_conventions: dict[int, str],
-                       table: str = "_cells") -> dict[int, dict[str, str]]:
+                       file_conventions: dict[int, str]) -> dict[int, dict[str, str]]:
     """Decimal separator per file and numeric column, decided from all of its values.
 
-    `columns` maps a field name to the column of `table` holding its cleaned number text;
-    `file_conventions` gives each file (`_file` in `table`) its fallback. One scan in all.
+    `columns` maps a field name to the `_cells` column holding its cleaned number text;
+    `file_conventions` gives each file (`_file`) its fallback. One scan in all.
     """
     if not columns:
         return {file: {} for file in file_conventions}
@@ -68,7 +67,7 @@ def column_conventions(con: duckdb.DuckDBPyConnection, columns: dict[str, str],
         parts.append(f"count_if(lt_number_style({col}) = ',')")
         parts.append(f"count_if(lt_number_style({col}) = '.')")
     votes = {row[0]: row[1:] for row in con.execute(
-        f"select _file, {', '.join(parts)} from {table} group by _file").fetchall()}
+        f"select _file, {', '.join(parts)} from _cells group by _file").fetchall()}
     decided = {}
     for file, convention in file_conventions.items():
         counts = votes.get(file) or (0,) * (2 * len(columns))
@@ -188,6 +187,10 @@ def _problem_cases(c: Contract, conv: dict[str, str]) -> tuple[str, str, str]:
     return case(0), case(2), case(3)
 
 
+def _numeric(c: Contract) -> list[Field]:
+    return [f for f in c.fields if f.type in ("decimal", "int")]
+
+
 def _staged(f: Field) -> str:
     """The `_staged` column with a field's cell as read."""
     return ident("s__" + f.name)
@@ -222,10 +225,10 @@ def stage_cells(con: duckdb.DuckDBPyConnection, c: Contract, columns: dict[str, 
 
 def _stage_to_cells(con: duckdb.DuckDBPyConnection, c: Contract) -> None:
     """`_cells` from `_staged`: each cell trimmed and emptied once, numbers cleaned once."""
-    numeric = [f for f in c.fields if f.type in ("decimal", "int")]
     trimmed = ", ".join(f"lt_trim({_staged(f)}) as {ident('r__' + f.name)}" for f in c.fields)
     texts = ", ".join(f"lt_blank({ident('r__' + f.name)}) as {_text(f)}" for f in c.fields)
-    numbers = "".join(f", lt_number_text({_text(f)}) as {_number_text(f)}" for f in numeric)
+    numbers = "".join(f", lt_number_text({_text(f)}) as {_number_text(f)}"
+                      for f in _numeric(c))
     con.execute(f"""
         create or replace temp table _cells as
         with trimmed as (select _file, _row_number, _overflow, {trimmed} from _staged),
@@ -243,8 +246,7 @@ def parse_cells(con: duckdb.DuckDBPyConnection, c: Contract,
     `_file`; the outcome is per file.
     """
     _stage_to_cells(con, c)
-    numeric = [f for f in c.fields if f.type in ("decimal", "int")]
-    conventions = column_conventions(con, {f.name: _number_text(f) for f in numeric},
+    conventions = column_conventions(con, {f.name: _number_text(f) for f in _numeric(c)},
                                      file_conventions)
     # One typing statement per distinct set of column conventions (usually one for all).
     by_convention: dict[tuple, list[int]] = {}
