@@ -9,7 +9,9 @@
 from __future__ import annotations
 
 import argparse
+import atexit
 import contextlib
+import logging
 import os
 import sys
 
@@ -119,5 +121,33 @@ def main(argv: list[str] | None = None) -> int:
     return args.func(args)
 
 
+def program() -> None:
+    """The `leitstand` command (and `python -m dagster_project.cli`): `main`, then exit.
+
+    The process ends without Python's teardown: once the work is done and every exit
+    handler has run, freeing the ~5,000 modules Dagster, dbt and Great Expectations import
+    one by one took ~2 s of a 20 s sample run (measured), for nothing. Everything a command
+    opens it closes itself (DuckDB connections in `with` blocks; Dagster's SQLite files are
+    committed), the handlers registered after this one run first (atexit runs last in,
+    first out), and streams and log handlers are flushed before the end.
+    """
+    status: list[int] = [1]  # an uncaught exception ends the process with 1, as Python's would
+    atexit.register(_end_without_teardown, status)
+    try:
+        status[0] = main()
+    except SystemExit as exc:  # argparse's usage errors; its message is printed as usual
+        status[0] = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+        raise
+    sys.exit(status[0])
+
+
+def _end_without_teardown(status: list[int]) -> None:
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(status[0])
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    program()
