@@ -138,7 +138,7 @@ class FileBatch:
                 s.rows, s.duplicates = outcomes[i].rows, outcomes[i].duplicates_collapsed
             self._store(self.staged)
         finally:
-            self.con.execute("drop table if exists _staged; drop table if exists _cells; "
+            self.con.execute("drop table if exists _staged; "
                              "drop table if exists _parsed")
             self.staged, self.staged_rows = [], 0
 
