@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -126,13 +127,33 @@ def expected_text(expectation: Expectation, parameters: dict[str, Any] | None = 
     return text
 
 
+def _by_location(examples: list[tuple[Any, str | None]]) -> list[tuple[Any, str | None]]:
+    """The examples in file and row order (`b.csv row 9` before `b.csv row 10`).
+
+    A raw table's rows come in no promised order (ingest/store.py), so the failing rows GX
+    lists do neither; sorted, a message reads the same on every run as long as GX lists
+    every failing row (up to its 20 examples).
+    """
+    if not examples or not all(where for _, where in examples):
+        return examples
+
+    def key(example: tuple[Any, str | None]) -> tuple[str, int]:
+        match = re.fullmatch(r"(.*) row (\d+)", example[1] or "")
+        return (match[1], int(match[2])) if match else (example[1] or "", 0)
+
+    return sorted(examples, key=key)
+
+
 def _examples(result: dict[str, Any], locations: dict[int, str], sensitive: bool) -> str:
     """`e.g. -12 (orders_2026-10.csv row 17), 2027-01-03 (…)`, or only locations if sensitive."""
     indices = list(result.get("partial_unexpected_index_list") or [])
     values = list(result.get("partial_unexpected_list") or [])
+    examples = _by_location([
+        (value, locations.get(indices[i]) if i < len(indices) else None)
+        for i, value in enumerate(values)
+    ])
     parts: list[str] = []
-    for i, value in enumerate(values[: MAX_EXAMPLES * 4]):
-        where = locations.get(indices[i]) if i < len(indices) else None
+    for value, where in examples[: MAX_EXAMPLES * 4]:
         if sensitive:
             if where:
                 parts.append(where)
