@@ -7,9 +7,10 @@ exactly once, inside DuckDB, in two layers of one statement: the cells (each cel
 trimmed and emptied once; numbers also cleaned once — and once more, numbers only, for the
 decimal-convention vote) and `_typed` (typed values and the first problem of each row).
 The result, temp table `_parsed`, holds per data row its `_file`, the typed canonical
-fields plus `_problem_column`, `_problem_reason`, `_problem_value` (NULL for a good row). Referential problems (org units, employee and project ids) are not decided
-here: they depend on other tables and are re-evaluated on every run when the raw table is
-rebuilt (see `store.py`).
+fields plus `_problem_column`, `_problem_reason`, `_problem_value` (NULL for a good row).
+Referential problems (org units, employee and project ids) are not decided here: they
+depend on other tables and are re-evaluated on every run when the raw table is rebuilt
+(see `store.py`).
 """
 
 from __future__ import annotations

@@ -8,9 +8,10 @@
   or an unresolved reference are quarantined, then the latest file wins per business key.
   Rebuilt whole when files changed or went, or master data changed; when files were only
   added, their rows are merged in by key (the daily export does not rewrite the table).
-  Its rows come in no promised order (in practice as stored, the winners of repeated keys
-  and merged rows last): sorting 10 M order lines by file and row cost ~6 s of a 15 s
-  rebuild, for nobody — whoever needs an order says `order by _file_name, _row_number`.
+  Its rows come in no promised order, and a rebuild may order them differently than the
+  last (DuckDB's joins run on both cores): sorting 10 M order lines by file and row cost
+  ~6 s of a 15 s rebuild, for nobody. Whoever needs an order says `order by _file_name,
+  _row_number` (the gate's messages sort their examples so, checks/describe.py).
 - `dq.quarantine`: every problem row of the current files, replaced per source on each run.
 - `meta.raw_state`: the state fingerprint `raw.<source>` was built from (and, after a
   merge, the state before it and the files merged in).
