@@ -13,6 +13,7 @@ import atexit
 import contextlib
 import logging
 import os
+import signal
 import sys
 
 from dagster_project.settings import REPO_ROOT, load_settings
@@ -138,14 +139,21 @@ def program() -> None:
     except SystemExit as exc:  # argparse's usage errors; its message is printed as usual
         status[0] = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
         raise
+    except KeyboardInterrupt:  # Ctrl-C: end by SIGINT, as Python itself would
+        status[0] = -signal.SIGINT
+        raise
     sys.exit(status[0])
 
 
 def _end_without_teardown(status: list[int]) -> None:
+    """Flush, then end with `status` (a negative status: by that signal)."""
     logging.shutdown()
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(Exception):
             stream.flush()
+    if status[0] < 0:
+        signal.signal(-status[0], signal.SIG_DFL)
+        os.kill(os.getpid(), -status[0])
     os._exit(status[0])
 
 

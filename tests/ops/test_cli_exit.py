@@ -7,6 +7,7 @@ exit handlers registered while the command ran still run.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -86,3 +87,19 @@ def test_an_uncaught_error_ends_with_status_1_and_its_traceback():
                            capture_output=True, text=True, timeout=60)
     assert ended.returncode == 1
     assert "RuntimeError: planted failure" in ended.stderr
+
+
+def test_an_interrupted_command_ends_by_sigint_as_python_would():
+    driver = textwrap.dedent("""
+        from dagster_project import cli
+
+        def command(argv=None):
+            raise KeyboardInterrupt
+
+        cli.main = command
+        cli.program()
+    """)
+    ended = subprocess.run([sys.executable, "-c", driver], cwd=REPO_ROOT, env=ENV,
+                           capture_output=True, text=True, timeout=60)
+    assert ended.returncode == -signal.SIGINT, ended.stderr  # a shell shows 130
+    assert "KeyboardInterrupt" in ended.stderr
