@@ -189,8 +189,8 @@ def _problem_cases(c: Contract, conv: dict[str, str]) -> tuple[str, str, str]:
     return case(0), case(2), case(3)
 
 
-def _numeric(c: Contract) -> list[Field]:
-    return [f for f in c.fields if f.type in ("decimal", "int")]
+def _numeric(fields: list[Field]) -> list[Field]:
+    return [f for f in fields if f.type in ("decimal", "int")]
 
 
 def _staged(f: Field) -> str:
@@ -225,7 +225,7 @@ def stage_cells(con: duckdb.DuckDBPyConnection, c: Contract, columns: dict[str, 
         con.execute(f"insert into _staged {select}")
 
 
-def _cells(c: Contract, fields: list[Field]) -> str:
+def _cells(fields: list[Field]) -> str:
     """Subquery of `_staged` for `fields`: each cell trimmed and emptied once, numbers
     cleaned once (`_text`, `_number_text`).
 
@@ -238,7 +238,7 @@ def _cells(c: Contract, fields: list[Field]) -> str:
     trimmed = ", ".join(f"lt_trim({_staged(f)}) as {ident('r__' + f.name)}" for f in fields)
     texts = ", ".join(f"lt_blank({ident('r__' + f.name)}) as {_text(f)}" for f in fields)
     numbers = "".join(f", lt_number_text({_text(f)}) as {_number_text(f)}"
-                      for f in fields if f.type in ("decimal", "int"))
+                      for f in _numeric(fields))
     return f"""(
         with trimmed as (select _file, _row_number, _overflow, {trimmed} from _staged),
         texts as (select _file, _row_number, _overflow, {texts} from trimmed)
@@ -253,16 +253,18 @@ def parse_cells(con: duckdb.DuckDBPyConnection, c: Contract,
     `file_conventions`: each staged file's decimal convention by default. `_parsed` keeps
     `_file`; the outcome is per file.
     """
-    conventions = column_conventions(con, _cells(c, _numeric(c)),
-                                     {f.name: _number_text(f) for f in _numeric(c)},
+    numeric = _numeric(list(c.fields))
+    conventions = column_conventions(con, _cells(numeric),
+                                     {f.name: _number_text(f) for f in numeric},
                                      file_conventions)
     # One typing statement per distinct set of column conventions (usually one for all).
     by_convention: dict[tuple, list[int]] = {}
     for file, conv in conventions.items():
         by_convention.setdefault(tuple(sorted(conv.items())), []).append(file)
+    cells = _cells(list(c.fields))
     for i, (conv_items, files) in enumerate(by_convention.items()):
         where = "" if len(by_convention) == 1 else f"where _file in ({', '.join(map(str, files))})"
-        select = _typed_select(c, _cells(c, list(c.fields)), dict(conv_items), where)
+        select = _typed_select(c, cells, dict(conv_items), where)
         if i == 0:
             con.execute(f"create or replace temp table _typed as {select}")
         else:
