@@ -48,6 +48,13 @@ def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
         return []
 
 
+def table_column_types(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
+    """Column name → DuckDB type name (`DECIMAL(18,2)`, `DATE`, …) of `schema.table`."""
+    schema, name = split_name(table)
+    relation = con.sql(f"select * from {quote(schema)}.{quote(name)}")
+    return {c: str(t) for c, t in zip(relation.columns, relation.dtypes, strict=True)}
+
+
 def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     return bool(table_columns(con, table))
 

@@ -6,8 +6,9 @@ are fetched (via Arrow), plus DuckDB's `rowid`, which locates failing rows after
 (file name and row number of the export) without copying the lineage columns. Rules that
 span rows validate a small SQL-computed profile instead of the table; key rules on the big
 tables validate only the rows whose key is empty or repeated (`suspect_rows`, suites.py).
-Rules that judge each row on its own are validated a chunk of rows at a time on tables
-larger than one chunk, so the gate's memory stays bounded however large a table grows; on
+On tables larger than one chunk, rules that judge each row on its own are validated only on
+the rows a SQL condition says may fail them (preselect.py; usually none), the others a
+chunk of rows at a time, so the gate's memory stays bounded however large a table grows; on
 a re-run, a raw table's rules are validated only where it changed since (memo.py).
 """
 
@@ -25,9 +26,10 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from dagster_project.checks.db import one_row, quote, table_columns
+from dagster_project.checks.db import one_row, quote, table_column_types, table_columns
 from dagster_project.checks.describe import describe, show
 from dagster_project.checks.memo import Memo, Remembered
+from dagster_project.checks.preselect import may_fail
 from dagster_project.checks.results import ERROR, WARN, GateResult
 from dagster_project.checks.suites import TABLE_BATCH, Expectation, Suite, load_suite
 
@@ -374,10 +376,27 @@ def _checked_outcomes(
     if table_rows <= CHUNK_ROWS:
         frame = _fetch_table(con, suite.table, _columns(expectations, table_cols))
         return _outcomes(con, suite.table, frame, expectations, parameters, location_cols)
-    row_wise = [e for e in expectations if e.row_wise]
+    conditions = _may_fail(con, suite.table, expectations, parameters)
+    preselected = [e for e in expectations if e.index in conditions]
+    row_wise = [e for e in expectations if e.row_wise and e.index not in conditions]
     whole = [e for e in expectations if not e.row_wise]
-    outcomes = (
-        _chunked_outcomes(
+    outcomes: dict[int, _Outcome] = {}
+    if preselected:
+        where = " or ".join(f"({conditions[e.index]})" for e in preselected)
+        outcomes |= _counted_against(
+            table_rows,
+            _chunked_outcomes(
+                con,
+                suite.table,
+                _columns(preselected, table_cols),
+                preselected,
+                parameters,
+                location_cols,
+                where,
+            ),
+        )
+    if row_wise:
+        outcomes |= _chunked_outcomes(
             con,
             suite.table,
             _columns(row_wise, table_cols),
@@ -385,9 +404,6 @@ def _checked_outcomes(
             parameters,
             location_cols,
         )
-        if row_wise
-        else {}
-    )
     if whole:
         if all(e.type in ROW_COUNT_ONLY and not e.kwargs.get("row_condition") for e in whole):
             frame = pd.DataFrame(index=pd.RangeIndex(table_rows))  # no values to fetch
@@ -421,11 +437,40 @@ def _carried_outcomes(
             _location_columns(suite, TABLE_BATCH, table_cols),
             where,
         )
+    return _counted_against(table_rows, parts)
+
+
+def _may_fail(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    expectations: list[Expectation],
+    parameters: dict[str, Any],
+) -> dict[int, str]:
+    """Expectation index → SQL condition for the rows it may fail (preselect.py), for the
+    rules that have one that DuckDB accepts (a rule without is validated on every row)."""
+    types = table_column_types(con, table)
+    conditions = {}
+    for e in expectations:
+        condition = may_fail(e, types, parameters)
+        if condition is None:
+            continue
+        try:
+            con.sql(f"select 1 from {table} where {condition}")  # bound, not run
+        except duckdb.Error as error:
+            log.info("%s: %s is validated on every row (%s)", table, e.check_name, error)
+            continue
+        conditions[e.index] = condition
+    return conditions
+
+
+def _counted_against(table_rows: int, parts: dict[int, _Outcome]) -> dict[int, _Outcome]:
+    """Outcomes validated on some rows of a table, reported as over the whole table: the
+    rows not validated passed (they were checked before, or cannot fail)."""
     for outcome in parts.values():
         if not outcome.error:
-            outcome.result.setdefault("unexpected_count", 0)  # no rows left in those files
+            outcome.result.setdefault("unexpected_count", 0)  # no rows to validate
             outcome.result["element_count"] = table_rows
-            outcome.result.pop("missing_count", None)  # known for the new rows only
+            outcome.result.pop("missing_count", None)  # known for the validated rows only
     return parts
 
 
