@@ -376,34 +376,11 @@ def _checked_outcomes(
     if table_rows <= CHUNK_ROWS:
         frame = _fetch_table(con, suite.table, _columns(expectations, table_cols))
         return _outcomes(con, suite.table, frame, expectations, parameters, location_cols)
-    conditions = _may_fail(con, suite.table, expectations, parameters)
-    preselected = [e for e in expectations if e.index in conditions]
-    row_wise = [e for e in expectations if e.row_wise and e.index not in conditions]
+    row_wise = [e for e in expectations if e.row_wise]
     whole = [e for e in expectations if not e.row_wise]
-    outcomes: dict[int, _Outcome] = {}
-    if preselected:
-        where = " or ".join(f"({conditions[e.index]})" for e in preselected)
-        outcomes |= _counted_against(
-            table_rows,
-            _chunked_outcomes(
-                con,
-                suite.table,
-                _columns(preselected, table_cols),
-                preselected,
-                parameters,
-                location_cols,
-                where,
-            ),
-        )
-    if row_wise:
-        outcomes |= _chunked_outcomes(
-            con,
-            suite.table,
-            _columns(row_wise, table_cols),
-            row_wise,
-            parameters,
-            location_cols,
-        )
+    outcomes = _row_wise_outcomes(
+        con, suite.table, row_wise, table_cols, table_rows, parameters, location_cols
+    )
     if whole:
         if all(e.type in ROW_COUNT_ONLY and not e.kwargs.get("row_condition") for e in whole):
             frame = pd.DataFrame(index=pd.RangeIndex(table_rows))  # no values to fetch
@@ -428,16 +405,46 @@ def _carried_outcomes(
         parts = {e.index: _Outcome(True, {"unexpected_count": 0}) for e in expectations}
     else:
         where = "_file_name in (" + ", ".join(_literal(f) for f in files) + ")"
-        parts = _chunked_outcomes(
-            con,
-            suite.table,
-            _columns(expectations, table_cols),
-            expectations,
-            parameters,
-            _location_columns(suite, TABLE_BATCH, table_cols),
-            where,
+        location_cols = _location_columns(suite, TABLE_BATCH, table_cols)
+        parts = _row_wise_outcomes(
+            con, suite.table, expectations, table_cols, table_rows, parameters, location_cols, where
         )
     return _counted_against(table_rows, parts)
+
+
+def _row_wise_outcomes(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    expectations: list[Expectation],
+    table_cols: list[str],
+    table_rows: int,
+    parameters: dict[str, Any],
+    location_cols: list[str] | None,
+    where: str = "true",
+) -> dict[int, _Outcome]:
+    """Row-wise rules over the rows `where` holds, a chunk at a time; on a table above one
+    chunk, a rule with a SQL condition (preselect.py) only on the rows that may fail it."""
+    conditions = _may_fail(con, table, expectations, parameters) if table_rows > CHUNK_ROWS else {}
+    preselected = [e for e in expectations if e.index in conditions]
+    scanned = [e for e in expectations if e.index not in conditions]
+    outcomes: dict[int, _Outcome] = {}
+    if preselected:
+        may_fail_any = " or ".join(f"({conditions[e.index]})" for e in preselected)
+        found = _chunked_outcomes(
+            con,
+            table,
+            _columns(preselected, table_cols),
+            preselected,
+            parameters,
+            location_cols,
+            f"({where}) and ({may_fail_any})",
+        )
+        outcomes |= _counted_against(table_rows, found)
+    if scanned:
+        outcomes |= _chunked_outcomes(
+            con, table, _columns(scanned, table_cols), scanned, parameters, location_cols, where
+        )
+    return outcomes
 
 
 def _may_fail(

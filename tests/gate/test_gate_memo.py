@@ -92,6 +92,26 @@ def test_a_merged_export_is_checked_alone_with_the_verdict_of_the_whole_table(co
     assert f"{DAILY} row 3" in negative.message
 
 
+def test_a_merged_export_into_a_large_table_is_checked_on_the_rows_that_may_fail(
+    con, validated, monkeypatch
+):
+    """Above one chunk, the merged rows too are validated only where a rule may fail them
+    (preselect.py): here the two bad rows of the three, with the whole table's verdict."""
+    ten_orders(con)
+    run_suite(con, ERP_SUITE, today=TODAY)
+    add_daily_export(con, [good_order("B-1"), good_order("B-2", net_amount=-5.0),
+                           good_order("B-3", order_date=dt.date(2027, 1, 3),
+                                      confirmed_date=None)])
+    record_state(con, "state-2", merged_from="state-1", merged_files=[DAILY])
+    whole = run_suite(con, ERP_SUITE, today=TODAY, remember=False)  # every row in one frame
+    monkeypatch.setattr(gx_runner, "CHUNK_ROWS", 4)
+    validated.clear()
+    merged = run_suite(con, ERP_SUITE, today=TODAY)
+    # row rules on B-2 and B-3; the row count (a frame without columns) and the key rules
+    assert sorted(validated) == [0, 2, 13]
+    assert merged == whole
+
+
 def test_a_rule_that_failed_before_sees_the_whole_table_again(con, validated):
     ten_orders(con, net_amount=-7.0)
     run_suite(con, ERP_SUITE, today=TODAY)
