@@ -164,6 +164,7 @@ def test_dates_and_times_read_back(sql, day, time, date_writer, time_writer, iso
         ("31.12.2025 14:05", dt.datetime(2025, 12, 31, 14, 5)),
         ("2025-12-31T14:05:33", dt.datetime(2025, 12, 31, 14, 5, 33)),
         ("2025-12-31T14:05:33+01:00", dt.datetime(2025, 12, 31, 14, 5, 33)),  # as written
+        ("2025-02-29T14:05:33", None),                    # no such day (2025)
         ("2025-12-31 14:05:33.250", dt.datetime(2025, 12, 31, 14, 5, 33, 250000)),
         ("31.12.2025, 14:05", dt.datetime(2025, 12, 31, 14, 5)),   # Forms, German locale
         ("45747", dt.datetime(2025, 3, 31)),                        # Excel serial day
