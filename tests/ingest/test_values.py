@@ -197,3 +197,15 @@ def test_empty_markers_mean_no_value(sql, text):
 
 def test_text_is_trimmed_but_kept(sql):
     assert sql.execute("select lt_text(?)", ["  Webshop \t"]).fetchall()[0][0] == "Webshop"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["  Webshop \t", "Bürö", "Bürö\u00a0", "\u202fx", "a\r\n", "\r\n", " ", "", "\fx ",
+     "x\f", "\u0600 ", "ä ü", "Straße"],
+)
+def test_trim_removes_exactly_the_blank_characters_at_either_end(sql, text):
+    """Spaces, tabs, line breaks, non-breaking and narrow non-breaking spaces; nothing
+    else (a form feed stays), whatever the other characters are."""
+    expected = text.strip(" \t\n\r\u00a0\u202f")
+    assert sql.execute("select lt_trim(?)", [text]).fetchall()[0][0] == expected
