@@ -35,24 +35,24 @@ def split_name(table: str) -> tuple[str, str]:
     return schema, name
 
 
-def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
-    """Column names of `schema.table` (or view) in order; empty when it does not exist.
+def table_column_types(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
+    """Column name → DuckDB type name (`DECIMAL(18,2)`, `DATE`, …) of `schema.table` (or
+    view), in order; empty when it does not exist.
 
     From binding a query that is never run: ~0.2 ms, where `information_schema.columns`
     took ~2.5 ms (it lists every column of the database), ~130 times per gate.
     """
     schema, name = split_name(table)
     try:
-        return list(con.sql(f"select * from {quote(schema)}.{quote(name)}").columns)
+        relation = con.sql(f"select * from {quote(schema)}.{quote(name)}")
     except duckdb.CatalogException:
-        return []
-
-
-def table_column_types(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
-    """Column name → DuckDB type name (`DECIMAL(18,2)`, `DATE`, …) of `schema.table`."""
-    schema, name = split_name(table)
-    relation = con.sql(f"select * from {quote(schema)}.{quote(name)}")
+        return {}
     return {c: str(t) for c, t in zip(relation.columns, relation.dtypes, strict=True)}
+
+
+def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    """Column names of `schema.table` (or view) in order; empty when it does not exist."""
+    return list(table_column_types(con, table))
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -127,8 +126,18 @@ def expected_text(expectation: Expectation, parameters: dict[str, Any] | None = 
     return text
 
 
-def _by_location(examples: list[tuple[Any, str | None]]) -> list[tuple[Any, str | None]]:
-    """The examples in file and row order (`b.csv row 9` before `b.csv row 10`).
+class Location(NamedTuple):
+    """Where a failing row is, as a message names it (`b.csv row 9`), and its place in
+    file and row order (`("b.csv", 9)`: row 9 before row 10)."""
+
+    text: str
+    order: tuple[str, int]
+
+
+def _by_location(
+    examples: list[tuple[Any, Location | None]],
+) -> list[tuple[Any, Location | None]]:
+    """The examples in file and row order.
 
     A raw table's rows come in no promised order (ingest/store.py), so the failing rows GX
     lists do neither; sorted, a message reads the same on every run as long as GX lists
@@ -136,15 +145,12 @@ def _by_location(examples: list[tuple[Any, str | None]]) -> list[tuple[Any, str 
     """
     if not examples or not all(where for _, where in examples):
         return examples
-
-    def key(example: tuple[Any, str | None]) -> tuple[str, int]:
-        match = re.fullmatch(r"(.*) row (\d+)", example[1] or "")
-        return (match[1], int(match[2])) if match else (example[1] or "", 0)
-
-    return sorted(examples, key=key)
+    return sorted(examples, key=lambda example: example[1].order)
 
 
-def _examples(result: dict[str, Any], locations: dict[int, str], sensitive: bool) -> str:
+def _examples(
+    result: dict[str, Any], locations: dict[int, Location], sensitive: bool
+) -> str:
     """`e.g. -12 (orders_2026-10.csv row 17), 2027-01-03 (…)`, or only locations if sensitive."""
     indices = list(result.get("partial_unexpected_index_list") or [])
     values = list(result.get("partial_unexpected_list") or [])
@@ -156,9 +162,9 @@ def _examples(result: dict[str, Any], locations: dict[int, str], sensitive: bool
     for value, where in examples[: MAX_EXAMPLES * 4]:
         if sensitive:
             if where:
-                parts.append(where)
+                parts.append(where.text)
         else:
-            parts.append(f"{show(value)} ({where})" if where else show(value))
+            parts.append(f"{show(value)} ({where.text})" if where else show(value))
         if len(parts) == MAX_EXAMPLES:
             break
     if not parts and not sensitive:
@@ -174,7 +180,7 @@ def describe(
     expectation: Expectation,
     success: bool,
     result: dict[str, Any],
-    locations: dict[int, str],
+    locations: dict[int, Location],
     default_fix: str,
     parameters: dict[str, Any] | None = None,
 ) -> tuple[str, str, str]:

@@ -27,7 +27,7 @@ import pandas as pd
 import pyarrow as pa
 
 from dagster_project.checks.db import one_row, quote, table_column_types, table_columns
-from dagster_project.checks.describe import describe, show
+from dagster_project.checks.describe import Location, describe, show
 from dagster_project.checks.memo import Memo, Remembered
 from dagster_project.checks.preselect import may_fail
 from dagster_project.checks.results import ERROR, WARN, GateResult
@@ -155,10 +155,12 @@ def _fetch_chunks(
         cursor.close()
 
 
-def _location_text(columns: list[str], values: list[Any]) -> str:
+def _location(columns: list[str], values: list[Any]) -> Location:
     if tuple(columns) == LINEAGE_LOCATION:
-        return f"{values[0]} row {values[1]}"
-    return ", ".join(f"{c}={show(v)}" for c, v in zip(columns, values, strict=True))
+        file_name, row = values
+        return Location(f"{file_name} row {row}", (str(file_name), int(row or 0)))
+    text = ", ".join(f"{c}={show(v)}" for c, v in zip(columns, values, strict=True))
+    return Location(text, (text, 0))
 
 
 def _locations(
@@ -167,7 +169,7 @@ def _locations(
     frame: pd.DataFrame,
     indices: list[int],
     columns: list[str],
-) -> dict[int, str]:
+) -> dict[int, Location]:
     """Positional index in the frame → 'orders_2026-10.csv row 17' (or the key columns).
 
     Read from the frame when it holds the columns (profiles), else looked up by rowid, so
@@ -177,7 +179,7 @@ def _locations(
     if not indices or not columns:
         return {}
     if all(c in frame.columns for c in columns):
-        return {i: _location_text(columns, [frame[c].iloc[i] for c in columns]) for i in indices}
+        return {i: _location(columns, [frame[c].iloc[i] for c in columns]) for i in indices}
     if ROWID not in frame.columns:
         return {}
     rowids = {int(frame[ROWID].iloc[i]): i for i in indices}
@@ -186,7 +188,7 @@ def _locations(
     rows = con.execute(
         f"select rowid, {cols} from {table} where rowid in ({placeholders})", list(rowids)
     ).fetchall()
-    return {rowids[rowid]: _location_text(columns, values) for rowid, *values in rows}
+    return {rowids[rowid]: _location(columns, values) for rowid, *values in rows}
 
 
 def _validate(
@@ -491,7 +493,7 @@ class _Outcome:
 
     success: bool
     result: dict[str, Any] = field(default_factory=dict)
-    locations: dict[int, str] = field(default_factory=dict)  # index in result → where
+    locations: dict[int, Location] = field(default_factory=dict)  # index in result → where
     error: str | None = None  # GX could not evaluate it
 
 
@@ -580,7 +582,7 @@ def _added_up(parts: list[_Outcome]) -> _Outcome:
         if any(key in p.result for p in parts):
             result[key] = sum(int(p.result.get(key) or 0) for p in parts)
     values: list[Any] = []
-    locations: dict[int, str] = {}
+    locations: dict[int, Location] = {}
     counts: dict[str, list[Any]] = {}  # repr(value) → [value, count]
     for p in parts:
         indices = list(p.result.get("partial_unexpected_index_list") or [])

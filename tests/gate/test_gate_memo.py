@@ -51,6 +51,12 @@ def add_daily_export(con, rows, file_name=DAILY):
     )
 
 
+def daily_with_two_bad_orders():
+    """A good order, a negative amount (row 3) and a date in the future (row 4)."""
+    return [good_order("B-1"), good_order("B-2", net_amount=-5.0),
+            good_order("B-3", order_date=dt.date(2027, 1, 3), confirmed_date=None)]
+
+
 def ten_orders(con, **changes_of_row_3):
     org_units(con)
     rows = [good_order(f"A-{i}") for i in range(10)]
@@ -76,9 +82,7 @@ def test_an_unchanged_table_is_not_validated_again(con, validated, caplog):
 def test_a_merged_export_is_checked_alone_with_the_verdict_of_the_whole_table(con, validated):
     ten_orders(con)
     run_suite(con, ERP_SUITE, today=TODAY)
-    add_daily_export(con, [good_order("B-1"), good_order("B-2", net_amount=-5.0),
-                           good_order("B-3", order_date=dt.date(2027, 1, 3),
-                                      confirmed_date=None)])
+    add_daily_export(con, daily_with_two_bad_orders())
     record_state(con, "state-2", merged_from="state-1", merged_files=[DAILY])
     validated.clear()
     merged = run_suite(con, ERP_SUITE, today=TODAY)
@@ -99,9 +103,7 @@ def test_a_merged_export_into_a_large_table_is_checked_on_the_rows_that_may_fail
     (preselect.py): here the two bad rows of the three, with the whole table's verdict."""
     ten_orders(con)
     run_suite(con, ERP_SUITE, today=TODAY)
-    add_daily_export(con, [good_order("B-1"), good_order("B-2", net_amount=-5.0),
-                           good_order("B-3", order_date=dt.date(2027, 1, 3),
-                                      confirmed_date=None)])
+    add_daily_export(con, daily_with_two_bad_orders())
     record_state(con, "state-2", merged_from="state-1", merged_files=[DAILY])
     whole = run_suite(con, ERP_SUITE, today=TODAY, remember=False)  # every row in one frame
     monkeypatch.setattr(gx_runner, "CHUNK_ROWS", 4)
