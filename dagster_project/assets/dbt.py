@@ -16,12 +16,25 @@ from typing import Any
 import dagster as dg
 import duckdb
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, dbt_assets
+from dagster_dbt.asset_utils import get_manifest_and_translator_from_dbt_assets
 from dagster_dbt.metadata_set import DbtMetadataSet
 
-from dagster_project.checks.dbt_results import stamp_run
+from dagster_project.checks.dbt_results import RUN_STAMP, stamp_run
+from dagster_project.dbt_plan import (
+    BuildPlan,
+    add_kept_results,
+    exclude_args,
+    forget_build,
+    plan_build,
+    project_state,
+    raw_state,
+    read_results,
+    record_build,
+)
 from dagster_project.dbt_warm import warm_executable
 from dagster_project.project import dbt_project
 from dagster_project.resources import LeitstandPaths, OfflineDbtCliResource
+from dagster_project.settings import duckdb_config
 
 DBT_GROUPS = ("staging", "intermediate", "marts")
 
@@ -66,6 +79,9 @@ def dbt_models(
     write lock until it exits, so the counts are read once the build is over (dagster-dbt's
     own `fetch_row_counts` would open a second connection meanwhile and fail). The events of
     a failed build are passed on too, then its error.
+
+    Models whose inputs did not change since the last build are kept, not built again
+    (`dbt_plan.py`); they are reported first, with their tests' last results.
     """
     settings = paths.settings()  # exports LEITSTAND_BUILD_DB for dbt's profile
     timeout = float(os.environ.get(DBT_TIMEOUT_ENV, DEFAULT_DBT_TIMEOUT_SECONDS))
@@ -74,14 +90,32 @@ def dbt_models(
     # nobody removes): dbt's parse state there matches this data dir's profile, so from the
     # second run on dbt parses only what changed.
     target = settings.dbt_target_dir
+    manifest = get_manifest_and_translator_from_dbt_assets([context.assets_def])[0]
+    project = project_state()
+    last_results = read_results(target / "run_results.json")
+    stamp = target / RUN_STAMP
+    last_run = stamp.read_text(encoding="utf-8").strip() if stamp.is_file() else None
+    # Only a build of every model is recorded and planned from: a selection made in
+    # Dagster's UI builds what it selects (and dagster-dbt selects it for dbt).
+    whole = context.selected_asset_keys == context.assets_def.keys
+    with duckdb.connect(str(settings.build_db), config=duckdb_config()) as con:
+        plan = (plan_build(con, manifest, dbt_project.manifest_path.stat().st_mtime, project,
+                           last_results, last_run)
+                if whole else BuildPlan("a selection of the dbt models"))
+        built_from = raw_state(con)
+        forget_build(con)
+        kept_counts = table_row_counts(con) if not plan.full else {}
+    context.log.info(_plan_message(plan))
     # dbt started with the run and parsed meanwhile (`dbt_warm.py`), if this is `leitstand run`
     executable = warm_executable(target)
     if executable is not None:
         dbt = dbt.model_copy(update={"dbt_executable": executable})
     stamp_run(target, context.run.run_id)
     keys_by_output = context.assets_def.keys_by_output_name
+    yield from kept_events(context.assets_def, manifest, plan, kept_counts)
     later = held_keys(context.assets_def)
-    invocation = dbt.cli(PIPELINE_BUILD_ARGS, context=context, target_path=target)
+    invocation = dbt.cli(PIPELINE_BUILD_ARGS + exclude_args(plan, manifest), context=context,
+                         target_path=target)
     held, failure = [], None
     with dbt_watchdog(invocation.process, timeout, stacks_file) as timed_out:
         try:
@@ -103,8 +137,13 @@ def dbt_models(
             f"this process at that moment are in {stacks_file} (set {DBT_TIMEOUT_ENV} if "
             "your build legitimately takes longer)"
         ))
+    if (target / "run_results.json").is_file():
+        add_kept_results(target / "run_results.json", plan)
     try:
-        counts = table_row_counts(settings.build_db)
+        with duckdb.connect(str(settings.build_db), config=duckdb_config()) as con:
+            counts = table_row_counts(con)
+            if failure is None and whole:
+                record_build(con, context.run.run_id, project, built_from)
     except duckdb.Error as exc:  # metadata only: never the reason a run fails
         context.log.warning(f"row counts of the dbt models not read: {exc}")
         counts = {}
@@ -112,6 +151,70 @@ def dbt_models(
         yield with_row_count(event, counts, keys_by_output)
     if failure is not None:
         raise failure
+
+
+def _plan_message(plan: BuildPlan) -> str:
+    if plan.full:
+        return f"dbt builds every model: {plan.reason}"
+    models = sum(1 for uid in plan.kept if uid.startswith("model."))
+    tests = len(plan.kept_results)
+    return (f"dbt keeps {models} models and {tests} tests as built in run {plan.since_run} "
+            f"({plan.reason}; the rest depends on them or on the run's date)")
+
+
+def kept_events(assets_def: dg.AssetsDefinition, manifest: Mapping[str, Any], plan: BuildPlan,
+                counts: Mapping[tuple[str, str], int]) -> Iterator[Any]:
+    """Outputs of the kept models and seeds (parents first), then their tests' last results.
+
+    The kept nodes include every ancestor of each (what a kept model reads did not change
+    either), so they can all be reported before dbt builds the rest."""
+    if plan.full:
+        return
+    output_by_key = {key: name for name, key in assets_def.keys_by_output_name.items()}
+    note = {"leitstand/kept_from_run": dg.MetadataValue.text(plan.since_run or "")}
+    nodes = manifest["nodes"]
+    for uid in _parents_first(manifest, plan.kept):
+        if uid.startswith("test."):
+            continue
+        key = translator.get_asset_key(nodes[uid])
+        if key not in output_by_key:
+            continue
+        metadata = dict(note)
+        count = counts.get(tuple(key.path))
+        if count is not None:
+            metadata["dagster/row_count"] = dg.MetadataValue.int(count)
+        yield dg.Output(None, output_name=output_by_key[key], metadata=metadata)
+    for spec in assets_def.check_specs:
+        result = plan.kept_results.get(spec.metadata.get("dagster_dbt/unique_id", ""))
+        if result is None:
+            continue
+        status = result.get("status")
+        severity = dg.AssetCheckSeverity.WARN if status == "warn" else dg.AssetCheckSeverity.ERROR
+        yield dg.AssetCheckResult(
+            asset_key=spec.asset_key, check_name=spec.name, passed=status == "pass",
+            severity=severity,
+            metadata={**note, "status": dg.MetadataValue.text(str(status))},
+        )
+
+
+def _parents_first(manifest: Mapping[str, Any], uids: frozenset[str]) -> list[str]:
+    """`uids` ordered so that each comes after its parents among them."""
+    parents = manifest.get("parent_map", {})
+    ordered: list[str] = []
+    placed: set[str] = set()
+
+    def place(uid: str) -> None:
+        if uid in placed:
+            return
+        placed.add(uid)
+        for parent in parents.get(uid, []):
+            if parent in uids:
+                place(parent)
+        ordered.append(uid)
+
+    for uid in sorted(uids):
+        place(uid)
+    return ordered
 
 
 def held_keys(assets_def: dg.AssetsDefinition) -> frozenset[dg.AssetKey]:
@@ -183,19 +286,16 @@ def dbt_watchdog(process: Any, seconds: float, stacks_file: Path) -> Iterator[th
         timer.cancel()
 
 
-def table_row_counts(build_db: Path) -> dict[tuple[str, str], int]:
+def table_row_counts(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], int]:
     """(schema, table) -> rows, for the tables of the build database (views are not run)."""
-    if not build_db.is_file():
-        return {}
-    with duckdb.connect(str(build_db)) as con:
-        tables = con.execute(
-            "select schema_name, table_name from duckdb_tables()"
-            " where database_name = current_database()"
-        ).fetchall()
-        return {
-            (schema, table): con.execute(f'select count(*) from "{schema}"."{table}"').fetchone()[0]
-            for schema, table in tables
-        }
+    tables = con.execute(
+        "select schema_name, table_name from duckdb_tables()"
+        " where database_name = current_database()"
+    ).fetchall()
+    return {
+        (schema, table): con.execute(f'select count(*) from "{schema}"."{table}"').fetchone()[0]
+        for schema, table in tables
+    }
 
 
 def with_row_count(

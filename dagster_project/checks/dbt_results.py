@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from dagster_project.checks.results import ERROR, WARN, GateResult
+from dagster_project.dbt_plan import KEPT_FROM_RUN
 
 FAILED = {"fail", "error"}
 MAX_MESSAGE = 400
@@ -55,7 +56,10 @@ def _tested_table(unique_id: str, manifest: dict[str, Any]) -> str:
 
 def _message(kind: str, name: str, table: str, result: dict[str, Any], node: dict[str, Any]) -> str:
     status = result.get("status")
-    if status not in FAILED and status != "warn":
+    kept = result.get(KEPT_FROM_RUN)
+    if kept:  # a test of tables this build kept (dbt_plan.py): the result of their build
+        status = f"{status} (kept from run {kept}: its tables were not rebuilt)"
+    if result.get("status") not in FAILED and result.get("status") != "warn":
         return f"dbt {kind} {name} on {table}: {status}"
     failures = result.get("failures")
     detail = (result.get("message") or "").strip().replace("\n", " ")[:MAX_MESSAGE]

@@ -1,6 +1,8 @@
 {#- Phase 5 measures (Maßnahmen), shown next to their KPI. An action is overdue when its
     due date lies before the reference date (var `actions_reference_date`, else the run's
     date) and its status does not say it is finished. -#}
+{#- Tagged `run_date`: built on every run, as it reads the day it is built on (dagster_project/dbt_plan.py). -#}
+{{ config(tags=['run_date']) }}
 {%- set reference_date = var('actions_reference_date') -%}
 with
 
