@@ -71,6 +71,26 @@ def test_duplicates_in_one_file_exact_collapsed_conflicting_quarantined(con, sou
         ("A1", 1), ("A3", 5)]
 
 
+def test_survey_duplicates_compare_answers_as_cleaned_text(con, sources):
+    """A response exported twice is collapsed when its answers read the same once cleaned
+    (spaces, `k.A.` = empty); with another answer it is a conflict, quarantined."""
+    header = ["id", "submitdate", "Organisationseinheit", "Q01", "Q02", "Q07"]
+    write_delimited(sources / "survey_responses" / "results.csv", [
+        header,
+        ["1", "2025-05-12 14:05:33", "VT-IN", "4", "k.A.", "5"],
+        ["1", "2025-05-12 14:05:33", "VT-IN", " 4 ", "", "5"],
+        ["2", "2025-05-12 15:00:00", "VT-IN", "3", "2", "1"],
+        ["2", "2025-05-12 15:00:00", "VT-IN", "3", "2", "2"],
+    ], delimiter=";", encoding="utf-8")
+    result = load(con, sources, "survey_responses")
+    assert result.duplicates_collapsed == 1
+    assert table(con, "survey_responses", "response_id, question_id, answer, _row_number",
+                 order="response_id, question_id") == [
+        ("1", "Q01", 4.0, 1), ("1", "Q07", 5.0, 1)]
+    assert [(f, r, c) for f, r, c, _ in quarantine(con, "survey_responses")] == [
+        ("results.csv", 3, "response_id"), ("results.csv", 4, "response_id")]
+
+
 def test_conditional_required_values_and_ranges(con, sources):
     write_delimited(sources / "crm_leads" / "leads.csv", [
         ["lead_id", "created_date", "org_unit", "source_channel", "status", "closed_date"],
