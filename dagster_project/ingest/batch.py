@@ -166,8 +166,7 @@ class FileBatch:
 
         def replace_files() -> None:
             forget_files(con, c.name, [e.file_name for e in entries])
-            store_parsed(con, c, {i: (e.file_name, e.file_hash) for i, e in enumerate(entries)},
-                         self.load_id, self.loaded_at)
+            store_parsed(con, c, {i: e.file_name for i, e in enumerate(entries)})
             for s, entry in zip(staged, entries, strict=True):
                 register_file(con, c.name, entry, self.load_id, self.loaded_at,
                               s.read.encoding, s.read.delimiter)

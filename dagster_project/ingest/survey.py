@@ -24,6 +24,7 @@ from dagster_project.ingest.store import (
     check_references,
     ident,
     replace_quarantine,
+    stored_rows,
 )
 from dagster_project.ingest.values import decide_convention, sql_str
 
@@ -157,8 +158,8 @@ def _num(value: float | None) -> str:
 
 def rebuild_survey(con: duckdb.DuckDBPyConnection, c: Contract) -> None:
     """`raw.survey_responses`: the answers of each response's latest good version."""
-    store = f"raw_files.{ident(c.name)}"
-    check_references(con, c, f"(select * from {store} where question_id is null)",
+    store = stored_rows(c)
+    check_references(con, c, stored_rows(c, "t.question_id is null"),
                      [c.field_named("org_unit")])
     con.execute("""
         create or replace temp table _winners as

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -86,18 +87,27 @@ def test_a_file_with_unchanged_size_and_time_is_not_even_hashed(con, sources, mo
 
 
 def test_a_new_later_file_wins_per_key_and_lineage_says_which(con, sources):
-    write_hr(sources, "hr_2025-01.csv", [["E1", "EK", "Einkauf", "01.01.2020", ""],
-                                         ["E2", "VT", "Vertrieb", "01.01.2021", ""]])
+    first = write_hr(sources, "hr_2025-01.csv", [["E1", "EK", "Einkauf", "01.01.2020", ""],
+                                                 ["E2", "VT", "Vertrieb", "01.01.2021", ""]])
     load_all(con, sources, "run-1")
-    write_hr(sources, "hr_2025-02.csv", [["E2", "VT-IN", "Vertrieb", "01.01.2021",
-                                          "28.02.2025"]])
+    second = write_hr(sources, "hr_2025-02.csv", [["E2", "VT-IN", "Vertrieb", "01.01.2021",
+                                                   "28.02.2025"]])
     results = {r.source: r for r in load_all(con, sources, "run-2")}
     assert results["hr_employees"].files_read == 1
     assert results["hr_employees"].files_loaded == 2
     assert table(con, "hr_employees", "employee_id, org_unit_id, exit_date is not null, "
-                 "_file_name, _load_id", order="employee_id") == [
-        ("E1", "EK", False, "hr_2025-01.csv", "run-1"),
-        ("E2", "VT-IN", True, "hr_2025-02.csv", "run-2")]
+                 "_source, _file_name, _row_number, _file_hash, _load_id",
+                 order="employee_id") == [
+        ("E1", "EK", False, "hr_employees", "hr_2025-01.csv", 1, sha256(first), "run-1"),
+        ("E2", "VT-IN", True, "hr_employees", "hr_2025-02.csv", 1, sha256(second), "run-2")]
+    # the load time is the file's, as the registry has it
+    assert con.execute(
+        "select count(*) from raw.hr_employees r join meta.loaded_files f "
+        "on f.file_name = r._file_name and f.loaded_at = r._loaded_at").fetchone()[0] == 2
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def test_removed_and_replaced_files_take_their_rows_with_them(con, sources):
