@@ -19,7 +19,8 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, dbt_
 from dagster_dbt.asset_utils import get_manifest_and_translator_from_dbt_assets
 from dagster_dbt.metadata_set import DbtMetadataSet
 
-from dagster_project.checks.dbt_results import RUN_STAMP, stamp_run
+from dagster_project.checks.dbt_results import RUN_STAMP, dbt_results_for_run, stamp_run
+from dagster_project.checks.store import write_gate_results
 from dagster_project.dbt_plan import (
     BuildPlan,
     add_kept_results,
@@ -144,6 +145,10 @@ def dbt_models(
             counts = table_row_counts(con)
             if failure is None and whole:
                 record_build(con, context.run.run_id, project, built_from)
+            # dbt's tests beside the gate's results before the publish step copies them
+            # (the run's summary records them again, for a run this step failed)
+            write_gate_results(con, context.run.run_id,
+                               dbt_results_for_run(context.run.run_id, target))
     except duckdb.Error as exc:  # metadata only: never the reason a run fails
         context.log.warning(f"row counts of the dbt models not read: {exc}")
         counts = {}

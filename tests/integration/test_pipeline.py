@@ -77,6 +77,18 @@ def test_run_publishes(pipeline_run):
     assert pub.rows_loaded[0] > 0 and pub.files_loaded[0] > 0
 
 
+def test_the_publication_holds_its_own_runs_dbt_test_results(pipeline_run):
+    """dq.gate_results as published has the run's dbt tests beside its gate checks (they
+    used to be recorded after the run, so a publication carried the previous run's)."""
+    run_id = pipeline_run.outcome.run_id
+    published = _published(pipeline_run, "select check_name, passed from dq.gate_results "
+                           f"where run_id = '{run_id}' and check_name like 'dbt:%'")
+    with duckdb.connect(str(pipeline_run.data_dir / "build.duckdb"), read_only=True) as con:
+        recorded = con.execute("select count(*) from dq.gate_results where run_id = ? and "
+                               "check_name like 'dbt:%'", [run_id]).fetchone()[0]
+    assert len(published) == recorded >= 60 and published.passed.all()
+
+
 def test_digital_order_share_is_the_planted_truth_for_every_unit_and_month(pipeline_run, truth):
     """The generator fixed numerator and denominator of every sales unit and month; the
     pipeline must publish exactly those, and for every unit above them the sums."""
