@@ -149,8 +149,11 @@ def dbt_models(
             # (the run's summary records them again, for a run this step failed)
             write_gate_results(con, context.run.run_id,
                                dbt_results_for_run(context.run.run_id, target))
-    except duckdb.Error as exc:  # metadata only: never the reason a run fails
-        context.log.warning(f"row counts of the dbt models not read: {exc}")
+    except duckdb.Error as exc:  # bookkeeping only: never the reason a run fails
+        context.log.warning(
+            f"after dbt, the build database could not be read or written ({exc}): no row "
+            "counts; no record of this build, so the next one builds every model; dbt's "
+            "results reach dq.gate_results after the run")
         counts = {}
     for event in held:
         yield with_row_count(event, counts, keys_by_output)

@@ -56,17 +56,17 @@ def _tested_table(unique_id: str, manifest: dict[str, Any]) -> str:
 
 def _message(kind: str, name: str, table: str, result: dict[str, Any], node: dict[str, Any]) -> str:
     status = result.get("status")
-    kept = result.get(KEPT_FROM_RUN)
-    if kept:  # a test of tables this build kept (dbt_plan.py): the result of their build
-        status = f"{status} (kept from run {kept}: its tables were not rebuilt)"
-    if result.get("status") not in FAILED and result.get("status") != "warn":
-        return f"dbt {kind} {name} on {table}: {status}"
+    shown = status
+    if kept := result.get(KEPT_FROM_RUN):  # a test of tables this build kept (dbt_plan.py)
+        shown = f"{status} (kept from run {kept}: its tables were not rebuilt)"
+    if status not in FAILED and status != "warn":
+        return f"dbt {kind} {name} on {table}: {shown}"
     failures = result.get("failures")
     detail = (result.get("message") or "").strip().replace("\n", " ")[:MAX_MESSAGE]
     rows = f" ({failures} failing rows)" if isinstance(failures, int) and failures > 0 else ""
     where = node.get("original_file_path") or "the dbt project"
     return (
-        f"dbt {kind} {name} on {table}: {status}{rows}"
+        f"dbt {kind} {name} on {table}: {shown}{rows}"
         + (f" — {detail}" if detail else "")
         + f". Fix: see the test in dbt/{where} and `dbt test --select {name}` on the build database"
     )
