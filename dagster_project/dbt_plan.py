@@ -29,10 +29,12 @@ from typing import Any
 
 import duckdb
 
+from dagster_project.checks.db import table_exists
 from dagster_project.settings import DBT_PROJECT_DIR
 
 # Models that read the day they are built on (`current_date` and the like) carry this tag;
-# they and what depends on them are built on every run. tests/kpi_models checks the tag.
+# they and what depends on them are built on every run (tests/integration/test_dbt_plan.py
+# looks for models that read the date without it).
 RUN_DATE_TAG = "run_date"
 # Result field marking a test result carried over from an earlier build (dbt_results.py).
 KEPT_FROM_RUN = "leitstand_kept_from_run"
@@ -91,7 +93,7 @@ def project_state(project_dir: Path = DBT_PROJECT_DIR) -> Project:
 
 def raw_state(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     """Source → the state fingerprint `raw.<source>` was last built from (ingest/store.py)."""
-    if not _exists(con, "meta", "raw_state"):
+    if not table_exists(con, "meta.raw_state"):
         return {}
     return dict(con.execute("select source, fingerprint from meta.raw_state").fetchall())
 
@@ -112,7 +114,7 @@ def record_build(con: duckdb.DuckDBPyConnection, run_id: str, project: Project,
 
 
 def _last_build(con: duckdb.DuckDBPyConnection) -> tuple[str, str, dict[str, str]] | None:
-    if not _exists(con, "meta", "dbt_build"):
+    if not table_exists(con, "meta.dbt_build"):
         return None
     rows = con.execute(
         "select run_id, project_fingerprint, raw_state from meta.dbt_build").fetchall()
@@ -120,12 +122,6 @@ def _last_build(con: duckdb.DuckDBPyConnection) -> tuple[str, str, dict[str, str
         return None
     run_id, project, state = rows[0]
     return run_id, project, json.loads(state)
-
-
-def _exists(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
-    return bool(con.execute(
-        "select count(*) from information_schema.tables where table_schema = ? "
-        "and table_name = ?", [schema, name]).fetchall()[0][0])
 
 
 def descendants(manifest: Mapping[str, Any], roots: Iterable[str]) -> set[str]:
@@ -142,14 +138,14 @@ def descendants(manifest: Mapping[str, Any], roots: Iterable[str]) -> set[str]:
 
 
 def plan_build(con: duckdb.DuckDBPyConnection, manifest: Mapping[str, Any],
-               manifest_written: float, project: Project,
+               manifest_written: float, project: Project, state: Mapping[str, str],
                last_results: Mapping[str, dict[str, Any]] | None,
                last_results_run: str | None) -> BuildPlan:
     """Which nodes this build keeps.
 
     `manifest` is the graph Dagster loaded (`manifest_written`: when its file was written);
-    `last_results` are the test results of the last build (by unique id) and
-    `last_results_run` the run that wrote them."""
+    `state` the raw tables' states now (`raw_state`); `last_results` are the test results of
+    the last build (by unique id) and `last_results_run` the run that wrote them."""
     if manifest_written < project.last_changed:
         return BuildPlan("the dbt project changed after Dagster's manifest was written "
                          "(`make setup` writes it anew)")
@@ -161,7 +157,6 @@ def plan_build(con: duckdb.DuckDBPyConnection, manifest: Mapping[str, Any],
         return BuildPlan("the dbt project (or dbt's version) changed since the last build")
     if last_results is None or last_results_run != since_run:
         return BuildPlan("the last build's test results are not in the dbt target folder")
-    state = raw_state(con)
     sources = {
         uid: node for uid, node in manifest.get("sources", {}).items()
         if node.get("source_name") == "raw"

@@ -19,8 +19,8 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, dbt_
 from dagster_dbt.asset_utils import get_manifest_and_translator_from_dbt_assets
 from dagster_dbt.metadata_set import DbtMetadataSet
 
-from dagster_project.checks.dbt_results import RUN_STAMP, dbt_results_for_run, stamp_run
-from dagster_project.checks.store import write_gate_results
+from dagster_project.checks.dbt_results import stamp_run, stamped_run
+from dagster_project.checks.summary import record_dbt_results
 from dagster_project.dbt_plan import (
     BuildPlan,
     add_kept_results,
@@ -94,16 +94,14 @@ def dbt_models(
     manifest = get_manifest_and_translator_from_dbt_assets([context.assets_def])[0]
     project = project_state()
     last_results = read_results(target / "run_results.json")
-    stamp = target / RUN_STAMP
-    last_run = stamp.read_text(encoding="utf-8").strip() if stamp.is_file() else None
     # Only a build of every model is recorded and planned from: a selection made in
     # Dagster's UI builds what it selects (and dagster-dbt selects it for dbt).
     whole = context.selected_asset_keys == context.assets_def.keys
     with duckdb.connect(str(settings.build_db), config=duckdb_config()) as con:
-        plan = (plan_build(con, manifest, dbt_project.manifest_path.stat().st_mtime, project,
-                           last_results, last_run)
-                if whole else BuildPlan("a selection of the dbt models"))
         built_from = raw_state(con)
+        plan = (plan_build(con, manifest, dbt_project.manifest_path.stat().st_mtime, project,
+                           built_from, last_results, stamped_run(target))
+                if whole else BuildPlan("a selection of the dbt models"))
         forget_build(con)
         kept_counts = table_row_counts(con) if not plan.full else {}
     context.log.info(_plan_message(plan))
@@ -145,16 +143,14 @@ def dbt_models(
             counts = table_row_counts(con)
             if failure is None and whole:
                 record_build(con, context.run.run_id, project, built_from)
-            # dbt's tests beside the gate's results before the publish step copies them
-            # (the run's summary records them again, for a run this step failed)
-            write_gate_results(con, context.run.run_id,
-                               dbt_results_for_run(context.run.run_id, target))
     except duckdb.Error as exc:  # bookkeeping only: never the reason a run fails
         context.log.warning(
             f"after dbt, the build database could not be read or written ({exc}): no row "
-            "counts; no record of this build, so the next one builds every model; dbt's "
-            "results reach dq.gate_results after the run")
+            "counts, and no record of this build, so the next one builds every model")
         counts = {}
+    # dbt's tests beside the gate's results, before the publish step copies them (the run's
+    # summary records them only when this step did not get here)
+    record_dbt_results(settings, context.run.run_id)
     for event in held:
         yield with_row_count(event, counts, keys_by_output)
     if failure is not None:

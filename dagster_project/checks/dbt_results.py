@@ -19,6 +19,8 @@ MAX_MESSAGE = 400
 
 
 RUN_STAMP = "dagster_run_id"
+# A dbt test's gate result is named `dbt:<test name>`.
+DBT_CHECK_PREFIX = "dbt:"
 
 
 def stamp_run(target_dir: Path, run_id: str) -> None:
@@ -28,12 +30,17 @@ def stamp_run(target_dir: Path, run_id: str) -> None:
     (target_dir / RUN_STAMP).write_text(run_id, encoding="utf-8")
 
 
+def stamped_run(target_dir: Path) -> str | None:
+    """The run that last started dbt with `target_dir` (None: no run did)."""
+    stamp = target_dir / RUN_STAMP
+    return stamp.read_text(encoding="utf-8").strip() if stamp.is_file() else None
+
+
 def find_run_target(run_id: str, target_dir: Path) -> Path | None:
     """`target_dir` when dbt wrote its results there in this run, else None."""
-    stamp = target_dir / RUN_STAMP
-    if not (target_dir / "run_results.json").exists() or not stamp.exists():
+    if not (target_dir / "run_results.json").exists():
         return None
-    return target_dir if stamp.read_text(encoding="utf-8").strip() == run_id else None
+    return target_dir if stamped_run(target_dir) == run_id else None
 
 
 def _tested_table(unique_id: str, manifest: dict[str, Any]) -> str:
@@ -93,7 +100,7 @@ def dbt_test_results(run_results: dict[str, Any], manifest: dict[str, Any]) -> l
         failures = result.get("failures")
         out.append(
             GateResult(
-                check_name=f"dbt:{name}",
+                check_name=f"{DBT_CHECK_PREFIX}{name}",
                 source_or_table=table,
                 severity=severity,
                 passed=passed,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import duckdb
 
-from dagster_project.checks.dbt_results import dbt_results_for_run
+from dagster_project.checks.dbt_results import DBT_CHECK_PREFIX, dbt_results_for_run
 from dagster_project.checks.results import ERROR, GateResult
 from dagster_project.checks.store import (
     read_gate_results,
@@ -66,10 +66,13 @@ def record_dbt_results(settings: Settings, run_id: str) -> list[GateResult]:
 def summary_for_run(settings: Settings, run_id: str) -> str:
     """The summary of a finished run (gate checks and dbt tests), from its report file.
 
-    Records the run's dbt test results first (see `record_dbt_results`).
+    The dbt step records dbt's test results; when it did not get that far (stopped by the
+    watchdog, say), they are recorded here first (see `record_dbt_results`).
     """
-    record_dbt_results(settings, run_id)
     results = read_run_report(settings.runs_dir, run_id)
+    if not any(r.check_name.startswith(DBT_CHECK_PREFIX) for r in results):
+        record_dbt_results(settings, run_id)
+        results = read_run_report(settings.runs_dir, run_id)
     if not results and settings.build_db.exists():
         try:
             with duckdb.connect(str(settings.build_db)) as con:

@@ -84,7 +84,7 @@ def con():
 
 
 def _plan(con, results=RESULTS, run="r1", project=PROJECT, written=WRITTEN) -> BuildPlan:
-    return plan_build(con, _manifest(), written, project, results, run)
+    return plan_build(con, _manifest(), written, project, raw_state(con), results, run)
 
 
 def test_new_orders_keep_everything_that_does_not_read_them(con):
@@ -178,8 +178,10 @@ def test_a_daily_export_rebuilds_only_what_reads_the_orders(copied_run, tmp_path
     shutil.copytree(copied_run.data_dir, whole)
     with duckdb.connect(str(whole / "build.duckdb")) as con:
         forget_build(con)
+    before = _marts(copied_run.data_dir / "build.duckdb")
 
-    outcome = run_pipeline_in(copied_run.sources_dir, copied_run.data_dir)
+    events: list = []
+    outcome = run_pipeline_in(copied_run.sources_dir, copied_run.data_dir, events=events)
     assert outcome.published, outcome.report()
     results = read_results(copied_run.data_dir / "dbt" / "run_results.json")
     built = {uid.split(".")[2] for uid, r in results.items()
@@ -199,16 +201,31 @@ def test_a_daily_export_rebuilds_only_what_reads_the_orders(copied_run, tmp_path
             "'dbt:unique_org_units_org_unit_id'", [outcome.run_id]).fetchall()]
     assert messages == ["dbt test unique_org_units_org_unit_id on marts.org_units: pass (kept "
                         f"from run {copied_run.outcome.run_id}: its tables were not rebuilt)"]
+    # Dagster saw the kept models materialized and the kept tests evaluated, marked so
+    kept_marks = {}
+    for e in events:
+        event = e.dagster_event
+        if event is None or event.event_type_value not in (
+                "ASSET_MATERIALIZATION", "ASSET_CHECK_EVALUATION"):
+            continue
+        data = event.event_specific_data
+        data = getattr(data, "materialization", data)
+        if "leitstand/kept_from_run" in data.metadata:
+            kept_marks[event.event_type_value] = kept_marks.get(event.event_type_value, 0) + 1
+    assert kept_marks == {"ASSET_MATERIALIZATION": 56 - len(built) + 2,  # and the 2 seeds
+                          "ASSET_CHECK_EVALUATION": len(kept)}
 
     outcome_whole = run_pipeline_in(copied_run.sources_dir, whole)
     assert outcome_whole.published, outcome_whole.report()
     whole_results = read_results(whole / "dbt" / "run_results.json")
     assert not any(KEPT_FROM_RUN in r for r in whole_results.values())
-    assert len([uid for uid in whole_results if uid.startswith("model.")]) > len(built) + 30
+    assert len([uid for uid in whole_results if uid.startswith("model.")]) == 56
     partial, full = _marts(copied_run.data_dir / "build.duckdb"), _marts(whole / "build.duckdb")
     assert partial.keys() == full.keys() and len(full) == 9
     for table, frame in full.items():
         pd.testing.assert_frame_equal(partial[table], frame, check_exact=True, obj=table)
+    # and the daily export did change what they publish
+    assert not before["kpi_monthly"].equals(full["kpi_monthly"])
 
 
 def test_every_model_that_reads_the_date_is_built_on_every_run():
