@@ -21,7 +21,7 @@ import duckdb
 
 from dagster_project.ingest.contracts import Contract, Field
 from dagster_project.ingest.reader import ROW_NUMBER
-from dagster_project.ingest.values import decide_convention, sql_array, sql_list, sql_str
+from dagster_project.ingest.values import decide_convention, sql_one_of, sql_str
 
 SQL_TYPES = {
     "text": "varchar",
@@ -96,7 +96,7 @@ def typed_expr(f: Field, conv: str) -> str:
         return f"lt_bool({t})"
     if f.values:
         cases = " ".join(
-            f"when list_contains({sql_array([s.lower() for s in spellings])}, lower({t})) "
+            f"when {sql_one_of(f'lower({t})', [s.lower() for s in spellings])} "
             f"then {sql_str(value)}"
             for value, spellings in f.values.items()
         )
@@ -149,7 +149,7 @@ def parse_error_expr(f: Field, conv: str) -> str:
                        f"'{f.name} ' || {shown} || ' not in {listed}'"))
     if f.allowed:
         allowed = ", ".join(f.allowed)
-        checks.append((f"{v} is not null and {v} not in {sql_list(list(f.allowed))}",
+        checks.append((f"{v} is not null and not {sql_one_of(v, list(f.allowed))}",
                        f"'{f.name} ' || {shown} || ' is not {allowed}'"))
     if f.min is not None or f.max is not None:
         low = "" if f.min is None else f"{f.min:g}"
@@ -178,7 +178,7 @@ def _problem_cases(c: Contract, conv: dict[str, str]) -> tuple[str, str, str]:
         for other, wanted in f.required_if.items():
             problems.append((
                 sql_str(f.name),
-                f"{_text(f)} is null and {ident(other)} in {sql_list(list(wanted))}",
+                f"{_text(f)} is null and {sql_one_of(ident(other), list(wanted))}",
                 f"'{f.name} required for {other} ' || '''' || {ident(other)} || ''''",
                 _text(f),
             ))
