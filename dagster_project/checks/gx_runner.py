@@ -288,7 +288,9 @@ def _run_batch(
         else {}
     )
     for files, rules in carried.items():
-        outcomes |= _carried_outcomes(con, suite, files, rules, table_cols, table_rows, parameters)
+        outcomes |= _carried_outcomes(
+            con, suite, batch, files, rules, table_cols, table_rows, parameters
+        )
     if memo:
         memo.tally(
             len(kept), len(carried_indices), len(to_check), {f for fs in carried for f in fs}
@@ -400,6 +402,7 @@ def _checked_outcomes(
 def _carried_outcomes(
     con: duckdb.DuckDBPyConnection,
     suite: Suite,
+    batch: str,
     files: tuple[str, ...],
     expectations: list[Expectation],
     table_cols: list[str],
@@ -407,9 +410,15 @@ def _carried_outcomes(
     parameters: dict[str, Any],
 ) -> dict[int, _Outcome]:
     """Rules whose other rows passed last time (memo.py), validated on the rows of `files`
-    only; counted against the whole table, as a validation of the table would count."""
+    only (key rules: on the rows sharing a key with them); counted against the whole
+    table, as a validation of the table would count."""
     if not files:
         parts = {e.index: _Outcome(True, {"unexpected_count": 0}) for e in expectations}
+    elif batch in suite.suspect_rows:
+        keys = _columns(expectations, table_cols)
+        frame = to_frame(con.sql(_rows_sharing_keys(suite.table, keys, files)))
+        location_cols = _location_columns(suite, batch, list(frame.columns))
+        parts = _outcomes(con, suite.table, frame, expectations, parameters, location_cols)
     else:
         where = "_file_name in (" + ", ".join(_literal(f) for f in files) + ")"
         location_cols = _location_columns(suite, TABLE_BATCH, table_cols)
@@ -417,6 +426,19 @@ def _carried_outcomes(
             con, suite.table, expectations, table_cols, table_rows, parameters, location_cols, where
         )
     return _counted_against(table_rows, parts)
+
+
+def _rows_sharing_keys(table: str, keys: list[str], files: tuple[str, ...]) -> str:
+    """SQL for the rows of `table` whose key (`keys`, empty included) is that of a row of
+    `files`, with their file and row, in file order (as the suspect-row profiles list them)."""
+    in_files = "_file_name in (" + ", ".join(_literal(f) for f in files) + ")"
+    cols = ", ".join(quote(k) for k in keys)
+    same = " and ".join(f"t.{quote(k)} is not distinct from f.{quote(k)}" for k in keys)
+    return (
+        f"select {', '.join('t.' + quote(k) for k in keys)}, t._file_name, t._row_number "
+        f"from {table} t semi join (select distinct {cols} from {table} where {in_files}) f "
+        f"on {same} order by t._file_name, t._row_number"
+    )
 
 
 def _row_wise_outcomes(

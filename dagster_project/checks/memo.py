@@ -10,10 +10,13 @@ ingest: its files, the contracts, the tables it refers to). So, per rule of a su
 - **carried**: a rule that judges each row on its own passed with no failing row last time.
   Those rows still pass, so when files were only merged in since (the state records the
   one before and the files), only the rows of those files are validated, and the counts
-  are reported against the whole table. The same holds on a later day for rules that use
-  `today`/`now` only as the latest allowed value: a date that was not in the future
-  yesterday is not in the future today. Rules with a row condition or a `mostly` share are
-  never carried (their counts are not those of the rows);
+  are reported against the whole table. Likewise a key rule (unique, not empty) that no
+  row failed: only the rows sharing a key with the merged rows are validated (a daily
+  export's keys looked up in 10 M orders, instead of grouping them all). The same holds on
+  a later day for rules that use `today`/`now` only as the latest allowed value: a date
+  that was not in the future yesterday is not in the future today. Rules with a row
+  condition or a `mostly` share are never carried (their counts are not those of the
+  rows);
 - everything else is validated as usual.
 
 Profiles other than `suspect_rows` may read other tables, so their rules are always
@@ -46,6 +49,16 @@ create table if not exists meta.gate_memo (
     parameters varchar, today date, table_rows bigint, clean boolean, result varchar
 );
 """
+# Rules on a table's key. When none of its rows failed one, a repeated or empty key can
+# only involve an added row: the rows sharing a key with the added rows are all it needs
+# to see again (gx_runner.py `_rows_sharing_keys`).
+KEY_RULES = frozenset(
+    {
+        "expect_column_values_to_be_unique",
+        "expect_compound_columns_to_be_unique",
+        "expect_column_values_to_not_be_null",
+    }
+)
 # The code that turns a rule into a result: when it changes, nothing remembered is kept.
 _JUDGING_CODE = ("gx_runner.py", "describe.py", "suites.py", "memo.py")
 
@@ -108,11 +121,15 @@ def uses_today(e: Expectation) -> bool:
     return bool(e.parameters() & TODAY_PARAMETERS)
 
 
-def carriable(e: Expectation) -> bool:
+def carriable(suite: Suite, e: Expectation) -> bool:
     """Whether a clean verdict on some rows stays true for them as rows are added and days
     pass: a row-by-row rule on the table, no row condition, `today`/`now` only as the
-    latest allowed value."""
-    if e.batch != TABLE_BATCH or not e.row_wise or e.kwargs.get("row_condition"):
+    latest allowed value; or a key rule on the suspect rows (see `KEY_RULES`)."""
+    if e.kwargs.get("row_condition") or e.kwargs.get("mostly") is not None:
+        return False
+    if e.batch in suite.suspect_rows:
+        return e.type in KEY_RULES
+    if e.batch != TABLE_BATCH or not e.row_wise:
         return False
     return all(
         key == "max_value"
@@ -192,7 +209,7 @@ class Memo:
     ) -> tuple[str, ...] | None:
         """Files whose rows alone need validating (none: the table is unchanged), or None
         when the rule must see the whole table."""
-        if not carriable(e):
+        if not carriable(suite, e):
             return None
         m = self._matching(suite, e, parameters)
         if m is None or not m.clean or m.today > self.today:
@@ -212,7 +229,7 @@ class Memo:
         unexpected: int | None,
     ) -> None:
         """Note this validation's result; `unexpected`: its failing rows, if it counts rows."""
-        clean = carriable(e) and result.passed and unexpected == 0
+        clean = carriable(suite, e) and result.passed and unexpected == 0
         self.new.append(
             [
                 self.table,

@@ -86,8 +86,9 @@ def test_a_merged_export_is_checked_alone_with_the_verdict_of_the_whole_table(co
     record_state(con, "state-2", merged_from="state-1", merged_files=[DAILY])
     validated.clear()
     merged = run_suite(con, ERP_SUITE, today=TODAY)
-    # row rules on the 3 new rows; the row count and the key rules see the whole table
-    assert sorted(validated) == [0, 3, 13]
+    # row rules and key rules on the 3 new rows (no other row shares their keys); the row
+    # count sees the whole table
+    assert sorted(validated) == [3, 3, 13]
     assert merged == run_suite(con, ERP_SUITE, today=TODAY, remember=False)
     failed = {r.check_name: r for r in merged if not r.passed}
     assert set(failed) == {"net_amount_not_negative", "column_values_to_be_between(order_date)"}
@@ -109,9 +110,32 @@ def test_a_merged_export_into_a_large_table_is_checked_on_the_rows_that_may_fail
     monkeypatch.setattr(gx_runner, "CHUNK_ROWS", 4)
     validated.clear()
     merged = run_suite(con, ERP_SUITE, today=TODAY)
-    # row rules on B-2 and B-3; the row count (a frame without columns) and the key rules
-    assert sorted(validated) == [0, 2, 13]
+    # row rules on B-2 and B-3; the key rules on the 3 new rows; the row count (a frame
+    # without columns)
+    assert sorted(validated) == [2, 3, 13]
     assert merged == whole
+
+
+def test_merged_keys_are_checked_against_the_rows_sharing_them(con, validated):
+    """Key rules no row failed validate only the rows sharing a key with the merged rows
+    (not every key of the table): an order exported again and one without a number fail
+    as in a validation of the whole table."""
+    ten_orders(con)
+    run_suite(con, ERP_SUITE, today=TODAY)
+    add_daily_export(con, [good_order("B-1"), good_order("A-5"), good_order(None)])
+    record_state(con, "state-2", merged_from="state-1", merged_files=[DAILY])
+    validated.clear()
+    merged = run_suite(con, ERP_SUITE, today=TODAY)
+    # key rules on B-1, A-5 (old and new) and the empty key; row rules on the 3 new rows
+    assert sorted(validated) == [3, 4, 13]
+    assert merged == run_suite(con, ERP_SUITE, today=TODAY, remember=False)
+    failed = {r.check_name: r for r in merged if not r.passed}
+    assert set(failed) == {"column_values_to_be_unique(order_id)",
+                           "column_values_to_not_be_null(order_id)"}
+    repeated = failed["column_values_to_be_unique(order_id)"]
+    assert repeated.observed.startswith("2 of 13 rows")
+    assert "'A-5'" in repeated.message and f"{DAILY} row 3" in repeated.message
+    assert failed["column_values_to_not_be_null(order_id)"].observed.startswith("1 of 13 rows")
 
 
 def test_a_rule_that_failed_before_sees_the_whole_table_again(con, validated):
