@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import duckdb
@@ -28,6 +28,7 @@ from dagster_project.ingest.sniff import Encoding, UnreadableFile
 from dagster_project.ingest.store import (
     Registered,
     forget_files,
+    references_state,
     register_file,
     store_parsed,
     transaction,
@@ -166,10 +167,12 @@ class FileBatch:
 
         def replace_files() -> None:
             forget_files(con, c.name, [e.file_name for e in entries])
+            # the state of the tables the rows are checked against as they are stored
+            checked_against = None if c.is_survey else references_state(con, c, self.context)
             store_parsed(con, c, {i: e.file_name for i, e in enumerate(entries)})
             for s, entry in zip(staged, entries, strict=True):
-                register_file(con, c.name, entry, self.load_id, self.loaded_at,
-                              s.read.encoding, s.read.delimiter)
+                register_file(con, c.name, replace(entry, checked_against=checked_against),
+                              self.load_id, self.loaded_at, s.read.encoding, s.read.delimiter)
 
         transaction(con, replace_files)
         for s in staged:

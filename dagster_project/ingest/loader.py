@@ -174,14 +174,14 @@ def _load(con: duckdb.DuckDBPyConnection, c: Contract, files: list[Path], folder
         before = state_fingerprint(con, c, context, without=added) if added else None
         if (added and not gone and not replaced and can_merge(c)
                 and is_current(con, c, before)):
-            merge_files(con, c, added)
+            merge_files(con, c, added, context)
             log.info("%s: %d new file(s) merged into raw.%s by key", c.name, len(added), c.name)
             remember_state(con, c, fingerprint, merged_from=before, merged_files=added)
             return
         if c.is_survey:
             rebuild_survey(con, c)
         else:
-            rebuild_table(con, c)
+            rebuild_table(con, c, context)
         remember_state(con, c, fingerprint)
 
     transaction(con, forget_and_rebuild)

@@ -5,9 +5,11 @@
 - `raw_files.<source>`: the parsed rows of every registered file, good and bad (bad rows
   carry `_problem_*`), so that an unchanged file is never read again. A row carries its
   file name and row number; the rest of its lineage (content hash, load id and time) is
-  the file's, joined from the registry when `raw.<source>` is built (`stored_rows`):
+  the file's, joined from the registry when `raw.<source>` is built (`_with_lineage`):
   written per row, these constants cost ~1.3 s of the 3.6 s it takes to store 10 M order
-  lines.
+  lines. A row also carries its verdicts against the tables it refers to (`_q_*`, the
+  org units resolved), checked as it is stored and used while those tables stay as they
+  were (`_checked_rows`).
 - `raw.<source>`: the current state, built from `raw_files.<source>`: rows with a problem
   or an unresolved reference are quarantined, then the latest file wins per business key.
   Rebuilt whole when files changed or went, or master data changed; when files were only
@@ -27,6 +29,8 @@ import datetime as dt
 import hashlib
 import os
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
 import duckdb
 
@@ -67,6 +71,7 @@ create table if not exists meta.loaded_files (
 );
 alter table meta.loaded_files add column if not exists file_size bigint;
 alter table meta.loaded_files add column if not exists file_mtime_ns bigint;
+alter table meta.loaded_files add column if not exists checked_against varchar;
 create table if not exists meta.raw_state (source varchar, fingerprint varchar);
 alter table meta.raw_state add column if not exists merged_from varchar;
 alter table meta.raw_state add column if not exists merged_files varchar[];
@@ -94,6 +99,7 @@ class Registered:
     dropped_columns: list[str]
     file_size: int | None = None  # as the file was when it was hashed (None: not known)
     file_mtime_ns: int | None = None
+    checked_against: str | None = None  # `references_state` its stored verdicts hold for
 
     def unchanged(self, stat: os.stat_result, context: str) -> bool:
         """The file has the size and modification time it had when it was read, and the
@@ -118,10 +124,11 @@ def register_file(con: duckdb.DuckDBPyConnection, source: str, entry: Registered
     con.execute(
         "insert into meta.loaded_files (source, file_name, file_hash, context_hash, load_id, "
         "loaded_at, rows, rows_skipped, duplicates_collapsed, dropped_columns, encoding, "
-        "delimiter, file_size, file_mtime_ns) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "delimiter, file_size, file_mtime_ns, checked_against) "
+        "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [source, entry.file_name, entry.file_hash, entry.context_hash, load_id, loaded_at,
          entry.rows, entry.rows_skipped, entry.duplicates_collapsed, entry.dropped_columns,
-         encoding, delimiter, entry.file_size, entry.file_mtime_ns],
+         encoding, delimiter, entry.file_size, entry.file_mtime_ns, entry.checked_against],
     )
 
 
@@ -144,16 +151,23 @@ def forget_files(con: duckdb.DuckDBPyConnection, source: str, file_names: list[s
                 [source, file_names])
 
 
+def verdict_columns(c: Contract) -> list[tuple[str, str]]:
+    """Columns `checked_select` adds: the unit each org unit field resolved to, and the
+    row's first problem (stored with the row, except for surveys: see `store_parsed`)."""
+    org = [("__org_" + f.name, "varchar") for f in c.fields if f.ref == "org_unit"]
+    return org + [("_q_column", "varchar"), ("_q_reason", "varchar"), ("_q_value", "varchar")]
+
+
 def store_columns(c: Contract) -> list[tuple[str, str]]:
-    """Columns of `raw_files.<source>`: fields as parsed, problems, file name and row."""
+    """Columns of `raw_files.<source>`: fields as parsed, problems, verdicts, file and row."""
     if c.is_survey:
         fields = [
             ("response_id", "varchar"), ("submitted_at", "timestamp"), ("org_unit", "varchar"),
             ("wave", "varchar"), ("question_id", "varchar"), ("answer", "double"),
         ]
-    else:
-        fields = [(f.name, SQL_TYPES[f.type]) for f in c.fields]
-    return fields + PROBLEM_COLUMNS + STORED_LINEAGE
+        return fields + PROBLEM_COLUMNS + STORED_LINEAGE
+    fields = [(f.name, SQL_TYPES[f.type]) for f in c.fields]
+    return fields + PROBLEM_COLUMNS + verdict_columns(c) + STORED_LINEAGE
 
 
 def stored_rows(c: Contract, where: str = "true") -> str:
@@ -186,13 +200,17 @@ def ensure_store(con: duckdb.DuckDBPyConnection, c: Contract) -> None:
 def store_parsed(con: duckdb.DuckDBPyConnection, c: Contract, files: dict[int, str]) -> None:
     """Append temp table `_parsed` with its file names to `raw_files.<source>`.
 
-    `files`: file number (`_parsed._file`) → file name.
+    `files`: file number (`_parsed._file`) → file name. The rows' verdicts against the
+    tables they refer to, as these are now (`references_state`), are stored with them: the
+    rebuild uses them while those tables stay as they are, instead of checking every row
+    again (for 10 M order lines, writing the checked rows to a temp table took ~2 s).
+    Survey answers are checked when their table is built (survey.py).
     """
     names = " ".join(f"when {int(n)} then {sql_str(name)}" for n, name in files.items())
-    con.execute(
-        f"insert into raw_files.{ident(c.name)} by name "
-        f"select * exclude (_file), case _file {names} end as _file_name from _parsed"
-    )
+    rows = f"(select * exclude (_file), case _file {names} end as _file_name from _parsed)"
+    select = f"select * from {rows}" if c.is_survey else checked_select(
+        con, c, rows, list(c.fields))
+    con.execute(f"insert into raw_files.{ident(c.name)} by name {select}")
 
 
 def _org_lookup(con: duckdb.DuckDBPyConnection) -> None:
@@ -237,7 +255,14 @@ def _reference_set(con: duckdb.DuckDBPyConnection, ref_source: str, alias: str) 
 
 def check_references(con: duckdb.DuckDBPyConnection, c: Contract, table: str,
                      fields: list[Field]) -> None:
-    """Temp table `_checked`: `table` plus `_q_column/_q_reason/_q_value` (first problem).
+    """Temp table `_checked`: `table` plus its verdicts (see `checked_select`)."""
+    con.execute(f"create or replace temp table _checked as "
+                f"{checked_select(con, c, table, fields)}")
+
+
+def checked_select(con: duckdb.DuckDBPyConnection, c: Contract, table: str,
+                   fields: list[Field]) -> str:
+    """SELECT of `table` plus `_q_column/_q_reason/_q_value` (the row's first problem).
 
     The problem found at parse time comes first; then unknown org units and ids unknown to
     the referenced source, in field order. Org units are resolved to `__org_<field>`.
@@ -273,11 +298,10 @@ def check_references(con: duckdb.DuckDBPyConnection, c: Contract, table: str,
     if not cases:
         column, reason, value = "t._problem_column", "t._problem_reason", "t._problem_value"
     extra = "".join(", " + e for e in extra_cols)
-    con.execute(f"""
-        create or replace temp table _checked as
+    return f"""
         select t.*{extra}, {column} as _q_column, {reason} as _q_reason, {value} as _q_value
         from {table} t {" ".join(joins)}
-    """)
+    """
 
 
 def replace_quarantine(con: duckdb.DuckDBPyConnection, source: str, select_sql: str) -> None:
@@ -287,14 +311,25 @@ def replace_quarantine(con: duckdb.DuckDBPyConnection, source: str, select_sql: 
 
 
 def _raw_select(c: Contract) -> str:
-    """The columns of `raw.<source>` from `_checked`: org units resolved, lineage last."""
+    """The columns of `raw.<source>` from `_checked t` joined to its file's registry entry
+    `f` (`_with_lineage`): org units resolved, lineage last."""
     outputs = []
     for f in c.fields:
         if f.ref == "org_unit":
-            outputs.append(f"{ident('__org_' + f.name)} as {ident(f.stored_name)}")
+            outputs.append(f"t.{ident('__org_' + f.name)} as {ident(f.stored_name)}")
         else:
-            outputs.append(ident(f.name))
-    return ", ".join(outputs + [ident(n) for n, _ in LINEAGE_COLUMNS])
+            outputs.append(f"t.{ident(f.name)}")
+    lineage = {"_source": sql_str(c.name), "_file_name": "t._file_name",
+               "_file_hash": "f.file_hash", "_row_number": "t._row_number",
+               "_load_id": "f.load_id", "_loaded_at": "f.loaded_at"}
+    return ", ".join(outputs + [f"{lineage[n]} as {ident(n)}" for n, _ in LINEAGE_COLUMNS])
+
+
+def _with_lineage(c: Contract) -> str:
+    """Join of `_checked t` to the registry entry `f` of each row's file (its hash, load id
+    and time: the lineage a row shares with its file)."""
+    return (f"_checked t join meta.loaded_files f "
+            f"on f.source = {sql_str(c.name)} and f.file_name = t._file_name")
 
 
 def _same_key(c: Contract, left: str, right: str) -> str:
@@ -320,7 +355,37 @@ def _quarantine_select(c: Contract) -> str:
     """
 
 
-def rebuild_table(con: duckdb.DuckDBPyConnection, c: Contract) -> None:
+def _checked_rows(con: duckdb.DuckDBPyConnection, c: Contract, context: str,
+                  files: list[str] | None = None) -> None:
+    """Temp view `_checked`: the stored rows (of `files`, or all) with their verdicts.
+
+    The verdicts stored with the rows stand while the tables they refer to are as they were
+    when the rows were stored; otherwise (new master data, say) every row is checked again,
+    into temp table `_rechecked`.
+    """
+    names = "[" + ", ".join(sql_str(n) for n in files or []) + "]"
+    where = "true" if files is None else f"list_contains({names}, t._file_name)"
+    state = references_state(con, c, context)
+    stale = count(con, "select count(*) from meta.loaded_files where source = ? and "
+                       "checked_against is distinct from ? and (? or list_contains(?, file_name))",
+                  [c.name, state, files is None, files or []])
+    table = f"raw_files.{ident(c.name)}"
+    if stale:
+        verdicts = ", ".join(ident(n) for n, _ in verdict_columns(c))
+        check_references(con, c, f"(select * exclude ({verdicts}) from {table} t where {where})",
+                         list(c.fields))
+        con.execute("alter table _checked rename to _rechecked")
+        con.execute("create or replace temp view _checked as select * from _rechecked")
+    else:
+        con.execute(f"create or replace temp view _checked as select * from {table} t "
+                    f"where {where}")
+
+
+def _drop_checked(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("drop view _checked; drop table if exists _rechecked")
+
+
+def rebuild_table(con: duckdb.DuckDBPyConnection, c: Contract, context: str) -> None:
     """Rebuild `raw.<source>` and its quarantine from `raw_files.<source>`.
 
     "The later file wins per key" is decided only among the rows whose key repeats (found
@@ -328,7 +393,7 @@ def rebuild_table(con: duckdb.DuckDBPyConnection, c: Contract) -> None:
     of a 15 s rebuild at that size. The rows it drops (`_superseded`, by file and row) are
     then left out of one pass over the checked rows. The result is the same.
     """
-    check_references(con, c, stored_rows(c), list(c.fields))
+    _checked_rows(con, c, context)
     key = ", ".join(ident(k) for k in c.key)
     con.execute(f"""
         create or replace temp table _repeated as
@@ -346,12 +411,13 @@ def rebuild_table(con: duckdb.DuckDBPyConnection, c: Contract) -> None:
     """)
     con.execute(f"""
         create or replace table raw.{ident(c.name)} as
-        select {_raw_select(c)} from _checked t
+        select {_raw_select(c)} from {_with_lineage(c)}
         anti join _superseded s on s._file_name = t._file_name and s._row_number = t._row_number
         where t._q_reason is null
     """)
     replace_quarantine(con, c.name, _quarantine_select(c))
-    con.execute("drop table _checked; drop table _repeated; drop table _superseded")
+    _drop_checked(con)
+    con.execute("drop table _repeated; drop table _superseded")
 
 
 def can_merge(c: Contract) -> bool:
@@ -359,7 +425,8 @@ def can_merge(c: Contract) -> bool:
     return not c.is_survey and all(f.ref != "org_unit" for f in c.fields if f.name in c.key)
 
 
-def merge_files(con: duckdb.DuckDBPyConnection, c: Contract, file_names: list[str]) -> None:
+def merge_files(con: duckdb.DuckDBPyConnection, c: Contract, file_names: list[str],
+                context: str) -> None:
     """Add the rows of newly registered files to `raw.<source>` and its quarantine.
 
     Gives the table `rebuild_table` would give (same rows; new rows last rather than in file
@@ -367,14 +434,12 @@ def merge_files(con: duckdb.DuckDBPyConnection, c: Contract, file_names: list[st
     that with `state_fingerprint`. Only the new rows are checked and only the keys they hold
     are looked up in the table, so a daily export costs its own size, not the table's.
     """
-    names = "[" + ", ".join(sql_str(n) for n in file_names) + "]"
     table = f"raw.{ident(c.name)}"
-    check_references(con, c, stored_rows(c, f"list_contains({names}, t._file_name)"),
-                     list(c.fields))
+    _checked_rows(con, c, context, file_names)
     key_match = _same_key(c, "t", "n")
     con.execute(f"""
         create or replace temp table _new as
-        select {_raw_select(c)} from _checked where _q_reason is null
+        select * from (select {_raw_select(c)} from {_with_lineage(c)} where t._q_reason is null)
         {_latest_per_key(c)}
     """)
     con.execute(f"""
@@ -389,7 +454,32 @@ def merge_files(con: duckdb.DuckDBPyConnection, c: Contract, file_names: list[st
     con.execute(f"delete from {table} t using _new n where {key_match}")
     con.execute(f"insert into {table} select * from _winners")
     con.execute(f"insert into dq.quarantine {_quarantine_select(c)}")
-    con.execute("drop table _checked; drop table _new; drop table _winners")
+    _drop_checked(con)
+    con.execute("drop table _new; drop table _winners")
+
+
+def _referenced_sources(c: Contract) -> list[str]:
+    """The tables whose rows decide the verdicts on this source's rows."""
+    refs = {"org_units" if f.ref == "org_unit" else f.ref for f in c.fields if f.ref}
+    return sorted(refs)
+
+
+@cache
+def _store_code() -> str:
+    """This module's text: the verdicts it stores are as its checks were written."""
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+
+
+def references_state(con: duckdb.DuckDBPyConnection, c: Contract, context: str) -> str:
+    """What the verdicts on this source's rows are a function of: the rules, the code that
+    checks, and the files of the tables the source refers to (its own too, if it refers to
+    itself: then verdicts stored with a batch never stand, as the next batch adds ids)."""
+    rows = con.execute(
+        "select source, file_name, file_hash, context_hash from meta.loaded_files "
+        "where list_contains(?, source) order by source, file_name",
+        [_referenced_sources(c)]).fetchall()
+    text = context + "|" + _store_code() + "|" + "|".join(":".join(r) for r in rows)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def state_fingerprint(con: duckdb.DuckDBPyConnection, c: Contract, context: str,
@@ -399,12 +489,7 @@ def state_fingerprint(con: duckdb.DuckDBPyConnection, c: Contract, context: str,
     When this is unchanged since the last rebuild, rebuilding would give the same table.
     `without`: files of this source left out — the state before they were added.
     """
-    inputs = [c.name]
-    for f in c.fields:
-        if f.ref == "org_unit":
-            inputs.append("org_units")
-        elif f.ref:
-            inputs.append(f.ref)
+    inputs = [c.name, *_referenced_sources(c)]
     rows = con.execute(
         "select source, file_name, file_hash, context_hash from meta.loaded_files "
         "where list_contains(?, source) and not (source = ? and list_contains(?, file_name)) "

@@ -308,3 +308,32 @@ def test_a_rebuild_decides_the_winner_among_repeated_keys_only_with_the_same_res
     events = {(e, t, str(d)): n for e, t, d, n, _, _ in got}
     assert events[("E1", "CRM", "2025-01-07")] == 700 and events[("E1", "CRM", "2025-01-05")] == 100
     assert events[("E2", "ERP", "2025-01-02")] == 7 and events[("E1", "CRM", "2025-01-01")] == 0
+
+
+def test_verdicts_stored_with_the_rows_stand_until_the_tables_they_refer_to_change(con,
+                                                                                   sources):
+    """A row's checks against HR and the org units are stored with it when its file is
+    read; a rebuild uses them while those tables are unchanged (10 M order lines are not
+    checked again because a file went) and checks every row again once they change."""
+    write_hr(sources, "hr.csv", [["E1", "EK", "Einkauf", "01.01.2020", ""]])
+    write_usage(sources, "nutzung_2025-01.csv", [["E1", "CRM", "02.01.2025", "3"],
+                                                 ["E2", "CRM", "02.01.2025", "1"]])
+    february = write_usage(sources, "nutzung_2025-02.csv", [["E1", "ERP", "03.02.2025", "2"]])
+    load_all(con, sources, "run-1")
+    assert quarantine(con, "it_usage") == [
+        ("nutzung_2025-01.csv", 2, "employee_id", "employee id not in hr_employees")]
+    # a verdict that only the stored one can explain: E1's January row, marked as stored
+    con.execute("update raw_files.it_usage set _q_column = 'tool', _q_reason = 'as stored', "
+                "_q_value = 'CRM' where _file_name = 'nutzung_2025-01.csv' and _row_number = 1")
+    february.unlink()  # a rebuild; HR and the org units as they were
+    load_source(con, "it_usage", sources, "run-2")
+    assert quarantine(con, "it_usage") == [
+        ("nutzung_2025-01.csv", 1, "tool", "as stored"),
+        ("nutzung_2025-01.csv", 2, "employee_id", "employee id not in hr_employees")]
+    # HR changes (E2 arrives): every stored row is checked again
+    write_hr(sources, "hr_2.csv", [["E2", "EK", "Einkauf", "01.01.2020", ""]])
+    load_source(con, "hr_employees", sources, "run-3")
+    load_source(con, "it_usage", sources, "run-3")
+    assert quarantine(con, "it_usage") == []
+    assert table(con, "it_usage", "employee_id, tool", order="all") == [("E1", "CRM"),
+                                                                        ("E2", "CRM")]
