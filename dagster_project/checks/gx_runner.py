@@ -420,10 +420,10 @@ def _carried_outcomes(
         location_cols = _location_columns(suite, batch, list(frame.columns))
         parts = _outcomes(con, suite.table, frame, expectations, parameters, location_cols)
     else:
-        where = "_file_name in (" + ", ".join(_literal(f) for f in files) + ")"
         location_cols = _location_columns(suite, TABLE_BATCH, table_cols)
         parts = _row_wise_outcomes(
-            con, suite.table, expectations, table_cols, table_rows, parameters, location_cols, where
+            con, suite.table, expectations, table_cols, table_rows, parameters, location_cols,
+            _in_files(files),
         )
     return _counted_against(table_rows, parts)
 
@@ -431,14 +431,19 @@ def _carried_outcomes(
 def _rows_sharing_keys(table: str, keys: list[str], files: tuple[str, ...]) -> str:
     """SQL for the rows of `table` whose key (`keys`, empty included) is that of a row of
     `files`, with their file and row, in file order (as the suspect-row profiles list them)."""
-    in_files = "_file_name in (" + ", ".join(_literal(f) for f in files) + ")"
     cols = ", ".join(quote(k) for k in keys)
     same = " and ".join(f"t.{quote(k)} is not distinct from f.{quote(k)}" for k in keys)
     return (
         f"select {', '.join('t.' + quote(k) for k in keys)}, t._file_name, t._row_number "
-        f"from {table} t semi join (select distinct {cols} from {table} where {in_files}) f "
+        f"from {table} t semi join (select distinct {cols} from {table} where "
+        f"{_in_files(files)}) f "
         f"on {same} order by t._file_name, t._row_number"
     )
+
+
+def _in_files(files: tuple[str, ...]) -> str:
+    """SQL condition: the row comes from one of `files`."""
+    return "_file_name in (" + ", ".join(_literal(f) for f in files) + ")"
 
 
 def _row_wise_outcomes(

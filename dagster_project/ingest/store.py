@@ -170,13 +170,31 @@ def store_columns(c: Contract) -> list[tuple[str, str]]:
     return fields + PROBLEM_COLUMNS + verdict_columns(c) + STORED_LINEAGE
 
 
+# Where each lineage column of a row comes from, on alias `t` (the stored row) joined to `f`
+# (its file's registry entry, `_file_joined`).
+_LINEAGE_FROM = {"_file_name": "t._file_name", "_file_hash": "f.file_hash",
+                 "_row_number": "t._row_number", "_load_id": "f.load_id",
+                 "_loaded_at": "f.loaded_at"}
+
+
+def _lineage(c: Contract, names: list[str]) -> list[str]:
+    """SELECT items of the lineage columns `names` (see `_LINEAGE_FROM`)."""
+    return [f"{sql_str(c.name) if n == '_source' else _LINEAGE_FROM[n]} as {ident(n)}"
+            for n in names]
+
+
+def _file_joined(c: Contract, rows: str) -> str:
+    """`rows` as `t`, each joined to its file's registry entry `f`."""
+    return (f"{rows} t join meta.loaded_files f "
+            f"on f.source = {sql_str(c.name)} and f.file_name = t._file_name")
+
+
 def stored_rows(c: Contract, where: str = "true") -> str:
     """SQL for the rows of `raw_files.<source>` (those `where` selects, on alias `t`) with
     their whole lineage: source, and the file's content hash, load id and load time."""
-    return (f"(select t.*, {sql_str(c.name)} as _source, f.file_hash as _file_hash, "
-            f"f.load_id as _load_id, f.loaded_at as _loaded_at "
-            f"from raw_files.{ident(c.name)} t join meta.loaded_files f "
-            f"on f.source = {sql_str(c.name)} and f.file_name = t._file_name where {where})")
+    shared = _lineage(c, ["_source", "_file_hash", "_load_id", "_loaded_at"])
+    return (f"(select t.*, {', '.join(shared)} "
+            f"from {_file_joined(c, f'raw_files.{ident(c.name)}')} where {where})")
 
 
 def ensure_store(con: duckdb.DuckDBPyConnection, c: Contract) -> None:
@@ -319,17 +337,13 @@ def _raw_select(c: Contract) -> str:
             outputs.append(f"t.{ident('__org_' + f.name)} as {ident(f.stored_name)}")
         else:
             outputs.append(f"t.{ident(f.name)}")
-    lineage = {"_source": sql_str(c.name), "_file_name": "t._file_name",
-               "_file_hash": "f.file_hash", "_row_number": "t._row_number",
-               "_load_id": "f.load_id", "_loaded_at": "f.loaded_at"}
-    return ", ".join(outputs + [f"{lineage[n]} as {ident(n)}" for n, _ in LINEAGE_COLUMNS])
+    return ", ".join(outputs + _lineage(c, [n for n, _ in LINEAGE_COLUMNS]))
 
 
 def _with_lineage(c: Contract) -> str:
-    """Join of `_checked t` to the registry entry `f` of each row's file (its hash, load id
+    """`_checked t` joined to the registry entry `f` of each row's file (its hash, load id
     and time: the lineage a row shares with its file)."""
-    return (f"_checked t join meta.loaded_files f "
-            f"on f.source = {sql_str(c.name)} and f.file_name = t._file_name")
+    return _file_joined(c, "_checked")
 
 
 def _same_key(c: Contract, left: str, right: str) -> str:
@@ -372,9 +386,9 @@ def _checked_rows(con: duckdb.DuckDBPyConnection, c: Contract, context: str,
     table = f"raw_files.{ident(c.name)}"
     if stale:
         verdicts = ", ".join(ident(n) for n, _ in verdict_columns(c))
-        check_references(con, c, f"(select * exclude ({verdicts}) from {table} t where {where})",
-                         list(c.fields))
-        con.execute("alter table _checked rename to _rechecked")
+        rows = f"(select * exclude ({verdicts}) from {table} t where {where})"
+        con.execute("create or replace temp table _rechecked as "
+                    f"{checked_select(con, c, rows, list(c.fields))}")
         con.execute("create or replace temp view _checked as select * from _rechecked")
     else:
         con.execute(f"create or replace temp view _checked as select * from {table} t "
@@ -474,11 +488,19 @@ def references_state(con: duckdb.DuckDBPyConnection, c: Contract, context: str) 
     """What the verdicts on this source's rows are a function of: the rules, the code that
     checks, and the files of the tables the source refers to (its own too, if it refers to
     itself: then verdicts stored with a batch never stand, as the next batch adds ids)."""
+    return _files_fingerprint(con, _referenced_sources(c), context + "|" + _store_code())
+
+
+def _files_fingerprint(con: duckdb.DuckDBPyConnection, sources: list[str], context: str,
+                       source: str = "", without: list[str] | None = None) -> str:
+    """A hash of `context` and the registered files of `sources` (name, content, rules),
+    leaving out the files `without` of `source`."""
     rows = con.execute(
         "select source, file_name, file_hash, context_hash from meta.loaded_files "
-        "where list_contains(?, source) order by source, file_name",
-        [_referenced_sources(c)]).fetchall()
-    text = context + "|" + _store_code() + "|" + "|".join(":".join(r) for r in rows)
+        "where list_contains(?, source) and not (source = ? and list_contains(?, file_name)) "
+        "order by source, file_name", [sorted(set(sources)), source, without or []]
+    ).fetchall()
+    text = context + "|" + "|".join(":".join(r) for r in rows)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -489,14 +511,8 @@ def state_fingerprint(con: duckdb.DuckDBPyConnection, c: Contract, context: str,
     When this is unchanged since the last rebuild, rebuilding would give the same table.
     `without`: files of this source left out — the state before they were added.
     """
-    inputs = [c.name, *_referenced_sources(c)]
-    rows = con.execute(
-        "select source, file_name, file_hash, context_hash from meta.loaded_files "
-        "where list_contains(?, source) and not (source = ? and list_contains(?, file_name)) "
-        "order by source, file_name", [sorted(set(inputs)), c.name, without or []]
-    ).fetchall()
-    text = context + "|" + "|".join(":".join(r) for r in rows)
-    return hashlib.sha256(text.encode()).hexdigest()
+    return _files_fingerprint(con, [c.name, *_referenced_sources(c)], context, c.name,
+                              without)
 
 
 def is_current(con: duckdb.DuckDBPyConnection, c: Contract, fingerprint: str) -> bool:

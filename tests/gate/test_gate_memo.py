@@ -41,14 +41,16 @@ def record_state(con, fingerprint, merged_from=None, merged_files=None):
     remember_state(con, contract("erp_orders"), fingerprint, merged_from, merged_files)
 
 
-def add_daily_export(con, rows, file_name=DAILY):
-    """The rows of a merged daily export, appended as `merge_files` appends them."""
+def merge_daily_export(con, rows):
+    """What the ingest leaves after merging a daily export of `rows` into the table: the
+    rows appended as `merge_files` appends them, and the state that names the file."""
     marks = ", ".join("?" for _ in range(len(rows[0]) + len(LINEAGE)))
     con.executemany(
         f"insert into raw.erp_orders values ({marks})",
-        [[*r, "erp_orders", file_name, "h2", i + 2, "load-2", dt.datetime(2026, 11, 2)]
+        [[*r, "erp_orders", DAILY, "h2", i + 2, "load-2", dt.datetime(2026, 11, 2)]
          for i, r in enumerate(rows)],
     )
+    record_state(con, "state-2", merged_from="state-1", merged_files=[DAILY])
 
 
 def daily_with_two_bad_orders():
@@ -82,8 +84,7 @@ def test_an_unchanged_table_is_not_validated_again(con, validated, caplog):
 def test_a_merged_export_is_checked_alone_with_the_verdict_of_the_whole_table(con, validated):
     ten_orders(con)
     run_suite(con, ERP_SUITE, today=TODAY)
-    add_daily_export(con, daily_with_two_bad_orders())
-    record_state(con, "state-2", merged_from="state-1", merged_files=[DAILY])
+    merge_daily_export(con, daily_with_two_bad_orders())
     validated.clear()
     merged = run_suite(con, ERP_SUITE, today=TODAY)
     # row rules and key rules on the 3 new rows (no other row shares their keys); the row
@@ -104,8 +105,7 @@ def test_a_merged_export_into_a_large_table_is_checked_on_the_rows_that_may_fail
     (preselect.py): here the two bad rows of the three, with the whole table's verdict."""
     ten_orders(con)
     run_suite(con, ERP_SUITE, today=TODAY)
-    add_daily_export(con, daily_with_two_bad_orders())
-    record_state(con, "state-2", merged_from="state-1", merged_files=[DAILY])
+    merge_daily_export(con, daily_with_two_bad_orders())
     whole = run_suite(con, ERP_SUITE, today=TODAY, remember=False)  # every row in one frame
     monkeypatch.setattr(gx_runner, "CHUNK_ROWS", 4)
     validated.clear()
@@ -122,8 +122,7 @@ def test_merged_keys_are_checked_against_the_rows_sharing_them(con, validated):
     as in a validation of the whole table."""
     ten_orders(con)
     run_suite(con, ERP_SUITE, today=TODAY)
-    add_daily_export(con, [good_order("B-1"), good_order("A-5"), good_order(None)])
-    record_state(con, "state-2", merged_from="state-1", merged_files=[DAILY])
+    merge_daily_export(con, [good_order("B-1"), good_order("A-5"), good_order(None)])
     validated.clear()
     merged = run_suite(con, ERP_SUITE, today=TODAY)
     # key rules on B-1, A-5 (old and new) and the empty key; row rules on the 3 new rows
@@ -141,8 +140,7 @@ def test_merged_keys_are_checked_against_the_rows_sharing_them(con, validated):
 def test_a_rule_that_failed_before_sees_the_whole_table_again(con, validated):
     ten_orders(con, net_amount=-7.0)
     run_suite(con, ERP_SUITE, today=TODAY)
-    add_daily_export(con, [good_order("B-1")])
-    record_state(con, "state-2", merged_from="state-1", merged_files=[DAILY])
+    merge_daily_export(con, [good_order("B-1")])
     validated.clear()
     merged = run_suite(con, ERP_SUITE, today=TODAY)
     assert 11 in validated  # the failed rule: all rows again
