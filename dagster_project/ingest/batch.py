@@ -1,12 +1,15 @@
 """Read the new or changed export files of one source and store their rows, several at once.
 
-Each file is read on its own (its layout, encoding and header are its own, and a file
-that cannot be read is rejected alone) and its text cells are staged; the staged files are
-then typed, checked for duplicates and stored together, in one transaction with their
-registry entries. Most of a small file's cost is planning the statements that type it
-(~15 ms each, whatever the rows), so a source of 24 daily exports pays that once instead
-of 24 times; a batch is stored once it holds `BATCH_ROWS` rows, so a large export is still
-typed on its own and the temp tables stay the size of one export.
+Files are queued (`add`) and read when the queue holds `READ_BYTES`: the files of one
+layout (delimiter, header row, headers, encoding) by one `read_csv`, which reads them on
+both cores (a daily or monthly export of a few MB is read by one), the others alone (a
+workbook, a file of its own layout). A read that fails is repeated file by file, so a file
+that cannot be read is rejected alone. The text cells of the files read are staged; the
+staged files are then typed, checked for duplicates and stored together, in one
+transaction with their registry entries. Most of a small file's cost is planning the
+statements that type it (~15 ms each, whatever the rows), so a source of 24 daily exports
+pays that once instead of 24 times; a batch is stored once it holds `BATCH_ROWS` rows, so a
+large export is still typed on its own and the temp tables stay the size of one export.
 
 Survey exports are wide (one column per question) and are parsed and stored one by one.
 """
@@ -21,9 +24,15 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.ingest.contracts import Contract, match_headers
+from dagster_project.ingest.contracts import Contract, HeaderMatch, match_headers
 from dagster_project.ingest.parse import parse_cells, stage_cells
-from dagster_project.ingest.reader import ReadFile, number_rows, read_file
+from dagster_project.ingest.reader import (
+    Planned,
+    ReadFile,
+    number_rows,
+    plan_file,
+    read_files,
+)
 from dagster_project.ingest.sniff import Encoding, UnreadableFile
 from dagster_project.ingest.store import (
     Registered,
@@ -46,10 +55,24 @@ log = logging.getLogger("leitstand.ingest")
 # (≈2 k rows) share one batch per source; a monthly export at scale 480 (≈1 M order
 # lines) fills one by itself, as when every file was typed alone.
 BATCH_ROWS = 1_000_000
+# Bytes of queued files read at once: at scale 480 three monthly order exports, or a year
+# of monthly CRM exports (~100 MB of text cells in memory).
+READ_BYTES = 96 * 1024 * 1024
 
 
 class Rejected(Exception):
     """A file-level problem: the file is not loaded, the message says why."""
+
+
+@dataclass
+class _Queued:
+    """A file to be read (`FileBatch.add`)."""
+
+    path: Path
+    file_hash: str
+    encoding: Encoding
+    stat: os.stat_result
+    allow_no_rows: bool
 
 
 @dataclass
@@ -80,55 +103,124 @@ def _file_convention(delimiter: str, language: str) -> str:
     return "," if delimiter == ";" or language == "de" else "."
 
 
+def _by_layout(planned: list[tuple[_Queued, Planned]],
+               together: bool) -> list[list[tuple[_Queued, Planned]]]:
+    """The planned files in the groups they are read in: one per layout, in the order of
+    their first file (`together`), else one per file; a workbook alone."""
+    groups: dict[object, list[tuple[_Queued, Planned]]] = {}
+    for i, (q, p) in enumerate(planned):
+        key = p.same_layout() if together else None
+        groups.setdefault(("alone", i) if key is None else key, []).append((q, p))
+    return list(groups.values())
+
+
 class FileBatch:
-    """Files of one source on their way into `raw_files.<source>` and the registry."""
+    """Files of one source on their way into `raw_files.<source>` and the registry.
+
+    `rejected`: file name → why it was not loaded, for the files added so far.
+    """
 
     def __init__(self, con: duckdb.DuckDBPyConnection, c: Contract, context: str,
                  load_id: str, loaded_at: dt.datetime) -> None:
         self.con, self.c, self.context = con, c, context
         self.load_id, self.loaded_at = load_id, loaded_at
+        self.queued: list[_Queued] = []
+        self.queued_bytes = 0
         self.staged: list[_Staged] = []
         self.staged_rows = 0
+        self.rejected: dict[str, str] = {}
 
     def add(self, path: Path, file_hash: str, encoding: Encoding, stat: os.stat_result,
             allow_no_rows: bool) -> None:
-        """Read `path` and stage it; raise `Rejected` for a file-level problem.
+        """Queue `path`; read the queue once it holds `READ_BYTES` (see `flush`)."""
+        self.queued.append(_Queued(path, file_hash, encoding, stat, allow_no_rows))
+        self.queued_bytes += stat.st_size
+        if self.queued_bytes >= READ_BYTES:
+            self._read_queued()
 
-        Reading happens outside a transaction (a failed read must not abort one). A survey
-        file is stored at once; other files once the batch is full or `flush` is called.
-        """
+    def flush(self) -> None:
+        """Read the queued files, type the staged ones together and store them."""
+        self._read_queued()
+        self._store_staged()
+
+    def _read_queued(self) -> None:
+        """Read the queued files (outside a transaction: a failed read must not abort one)
+        and stage them; note the files rejected."""
+        queued, self.queued, self.queued_bytes = self.queued, [], 0
+        planned = []
+        for q in queued:
+            try:
+                planned.append((q, plan_file(q.path, q.encoding, self.c)))
+            except UnreadableFile as exc:
+                self.rejected[q.path.name] = str(exc)
+        for group in _by_layout(planned, together=not self.c.is_survey):
+            try:
+                self._read_and_stage(group)
+            except UnreadableFile as exc:
+                if len(group) == 1:
+                    self.rejected[group[0][0].path.name] = str(exc)
+                    continue
+                for one in group:  # read one by one: the file at fault is rejected alone
+                    try:
+                        self._read_and_stage([one])
+                    except UnreadableFile as exc:
+                        self.rejected[one[0].path.name] = str(exc)
+            finally:
+                self.con.execute("drop table if exists _read; drop table if exists _in; "
+                                 "drop table if exists _parsed")
+
+    def _read_and_stage(self, group: list[tuple[_Queued, Planned]]) -> None:
+        """Read the files of `group` (one layout) into `_read` and stage those acceptable;
+        type and store the batch whenever it holds `BATCH_ROWS` rows."""
         con, c = self.con, self.c
-        try:
-            read = read_file(con, path, encoding, c)
-        except UnreadableFile as exc:
-            raise Rejected(str(exc)) from exc
-        try:
-            match = match_headers(c, read.headers)
+        reads = read_files(con, [p for _, p in group], c)
+        headers = reads[0].headers
+        match = match_headers(c, headers)
+        ready: list[tuple[int, _Staged]] = []   # files of the group to stage next
+        for n, ((q, _), read) in enumerate(zip(group, reads, strict=True)):
             if match.missing:
-                raise Rejected(_missing_message(match.missing))
-            if read.rows == 0 and not allow_no_rows:
-                raise Rejected("the file has a header but no data rows — export it with data "
-                               "or remove it from the folder")
-            staged = _Staged(path, file_hash, stat, read,
+                self.rejected[q.path.name] = _missing_message(match.missing)
+                continue
+            if read.rows == 0 and not q.allow_no_rows:
+                self.rejected[q.path.name] = ("the file has a header but no data rows — "
+                                              "export it with data or remove it from the folder")
+                continue
+            staged = _Staged(q.path, q.file_hash, q.stat, read,
                              _file_convention(read.delimiter, match.language),
                              dropped=[h for _, h in match.personal],
                              ignored=[h for _, h in match.ignored])
-            if c.is_survey:
+            if c.is_survey:  # read alone (`_by_layout`)
                 number_rows(con)
-                self._parse_survey(staged, match)
+                try:
+                    self._parse_survey(staged, match)
+                except Rejected as exc:
+                    self.rejected[q.path.name] = str(exc)
+                    continue
                 self._store([staged])
-                return
-            stage_cells(con, c, match.columns, len(read.headers), len(self.staged),
-                        first=not self.staged)
-        finally:
-            con.execute("drop table if exists _read; drop table if exists _in; "
-                        "drop table if exists _parsed")
-        self.staged.append(staged)
-        self.staged_rows += read.rows
-        if self.staged_rows >= BATCH_ROWS:
-            self.flush()
+                continue
+            ready.append((n, staged))
+            if self.staged_rows + sum(s.read.rows for _, s in ready) >= BATCH_ROWS:
+                self._stage_files(ready, match, len(headers))
+                ready = []
+                self._store_staged()
+        if ready:
+            self._stage_files(ready, match, len(headers))
 
-    def flush(self) -> None:
+    def _stage_files(self, ready: list[tuple[int, _Staged]], match: HeaderMatch,
+                     n_cells: int) -> None:
+        """Add the files `ready` (their `_n` in `_read`, same headers) to `_staged`."""
+        numbers = {n: len(self.staged) + i for i, (n, _) in enumerate(ready)}
+        file = "case _n " + " ".join(f"when {n} then {k}" for n, k in numbers.items()) + " end"
+        first = "case _n " + " ".join(f"when {n} then {s.read.first_rowid}"
+                                      for n, s in ready) + " end"
+        stage_cells(self.con, self.c, match.columns, n_cells, file=file,
+                    row_number=f"rowid - {first} + 1", first=not self.staged,
+                    where=f"_n in ({', '.join(str(n) for n in numbers)})")
+        for _, s in ready:
+            self.staged.append(s)
+            self.staged_rows += s.read.rows
+
+    def _store_staged(self) -> None:
         """Type the staged files together and store them."""
         if not self.staged:
             return
@@ -143,7 +235,7 @@ class FileBatch:
                              "drop table if exists _parsed")
             self.staged, self.staged_rows = [], 0
 
-    def _parse_survey(self, s: _Staged, match) -> None:
+    def _parse_survey(self, s: _Staged, match: HeaderMatch) -> None:
         """`_parsed` from `_in` for one survey export (file number 0)."""
         con, read = self.con, s.read
         questions = question_columns(read.headers, question_catalog(con),

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.ingest.batch import FileBatch, Rejected
+from dagster_project.ingest.batch import FileBatch
 from dagster_project.ingest.contracts import (
     Contract,
     all_contracts,
@@ -127,17 +127,14 @@ def _load(con: duckdb.DuckDBPyConnection, c: Contract, files: list[Path], folder
     registry = registered_files(con, c.name)
     batch = FileBatch(con, c, context, load_id, _now())
     present: set[str] = set()
-    added: list[str] = []      # read this run, not registered before
-    replaced = False           # a registered file read again (changed, or new rules)
-    files_read = 0
+    queued: list[str] = []     # new or changed files, read by the batch
+    unreadable: dict[str, str] = {}  # file name → why it is not even queued
     for path in files:
         if path.suffix.lower() not in ACCEPTED_SUFFIXES:
             accepted = ", ".join(ACCEPTED_SUFFIXES)
             suffix = path.suffix or path.name
             kind = "a folder" if path.is_dir() else f"unknown file type '{suffix}'"
-            problems.append(FileProblem(c.name, path.name,
-                                        f"{kind} — accepted: {accepted} (move it elsewhere)",
-                                        folder_label))
+            unreadable[path.name] = f"{kind} — accepted: {accepted} (move it elsewhere)"
             continue
         stat = path.stat()  # before hashing: a file changed meanwhile is hashed next time
         known = registry.get(path.name)
@@ -149,18 +146,18 @@ def _load(con: duckdb.DuckDBPyConnection, c: Contract, files: list[Path], folder
             remember_file_stat(con, c.name, path.name, stat)
             present.add(path.name)
             continue
-        try:
-            batch.add(path, file_hash, encoding, stat,
-                      allow_no_rows=c.is_config and c.name != "org_units")
-            present.add(path.name)
-            files_read += 1
-            if known:
-                replaced = True
-            else:
-                added.append(path.name)
-        except Rejected as exc:
-            problems.append(FileProblem(c.name, path.name, str(exc), folder_label))
+        batch.add(path, file_hash, encoding, stat,
+                  allow_no_rows=c.is_config and c.name != "org_units")
+        queued.append(path.name)
     batch.flush()
+    rejected = unreadable | batch.rejected
+    problems.extend(FileProblem(c.name, p.name, rejected[p.name], folder_label)
+                    for p in files if p.name in rejected)
+    read = [name for name in queued if name not in rejected]
+    present.update(read)
+    added = [name for name in read if name not in registry]  # not registered before
+    replaced = len(added) < len(read)  # a registered file read again (changed, new rules)
+    files_read = len(read)
 
     def forget_and_rebuild() -> None:
         gone = [name for name in registry if name not in present]

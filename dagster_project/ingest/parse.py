@@ -20,7 +20,6 @@ from dataclasses import dataclass
 import duckdb
 
 from dagster_project.ingest.contracts import Contract, Field
-from dagster_project.ingest.reader import ROW_NUMBER
 from dagster_project.ingest.values import decide_convention, sql_one_of, sql_str
 
 SQL_TYPES = {
@@ -199,15 +198,16 @@ def _staged(f: Field) -> str:
 
 
 def stage_cells(con: duckdb.DuckDBPyConnection, c: Contract, columns: dict[str, int],
-                n_cells: int, file: int, first: bool, table: str = "_read",
-                row_number: str = ROW_NUMBER) -> None:
-    """Add the data rows of one file (`table`, see reader.py) to temp table `_staged`.
+                n_cells: int, file: str, row_number: str, first: bool, table: str = "_read",
+                where: str = "true") -> None:
+    """Add the data rows of files read (`table`, see reader.py) to temp table `_staged`.
 
-    The file is numbered `file`; its cells go into one column per contract field (NULL for
-    a field the file lacks), so that files with different headers can be parsed together
-    (`parse_cells`): the statements that type cells cost ~10–15 ms each to plan whatever
-    the rows, so a source of many small daily exports pays that once rather than per file.
-    `first`: start `_staged` afresh.
+    `file`: SQL for a row's file number in the batch; `row_number`: for its data row
+    number; `where`: the rows (files) to add. The cells go into one column per contract
+    field (NULL for a field the files lack), so that files with different headers can be
+    parsed together (`parse_cells`): the statements that type cells cost ~10–15 ms each to
+    plan whatever the rows, so a source of many small daily exports pays that once rather
+    than per file. `first`: start `_staged` afresh.
     """
     cells = ", ".join(
         f"c{columns[f.name]} as {_staged(f)}" if f.name in columns
@@ -217,8 +217,8 @@ def stage_cells(con: duckdb.DuckDBPyConnection, c: Contract, columns: dict[str, 
     # A row whose cells are all empty (`;;;;` as Excel writes formatted empty rows) is no
     # data row. (Tested on the cells as read: a filter on the parsed texts would parse twice.)
     any_cell = "coalesce(" + ", ".join(f"c{i}" for i in range(n_cells)) + ", _overflow)"
-    select = (f"select cast({int(file)} as integer) as _file, {row_number} as _row_number, "
-              f"_overflow, {cells} from {table} where {any_cell} is not null")
+    select = (f"select cast({file} as integer) as _file, {row_number} as _row_number, "
+              f"_overflow, {cells} from {table} where {where} and {any_cell} is not null")
     if first:
         con.execute(f"create or replace temp table _staged as {select}")
     else:
@@ -309,7 +309,8 @@ def _typed_select(c: Contract, cells: str, conv: dict[str, str], where: str) -> 
 def build_parsed(con: duckdb.DuckDBPyConnection, c: Contract, columns: dict[str, int],
                  n_cells: int, file_convention: str) -> ParseOutcome:
     """Create temp table `_parsed` from `_in`, one file on its own (as file 0)."""
-    stage_cells(con, c, columns, n_cells, 0, first=True, table="_in", row_number="_row_number")
+    stage_cells(con, c, columns, n_cells, file="0", row_number="_row_number", first=True,
+                table="_in")
     return parse_cells(con, c, {0: file_convention})[0]
 
 

@@ -1,13 +1,14 @@
-"""Read one export file into a temporary DuckDB table of text cells (`_read`).
+"""Read export files into a temporary DuckDB table of text cells (`_read`).
 
-`_read` holds the file's data rows in file order, one VARCHAR column per header cell (`c0`,
-`c1`, ...) and `_overflow` (text found beyond the header's last column, which makes the
-row suspect). `ROW_NUMBER` gives a row its data row number (1 is the first row after the
-header, as the sample generator and a person counting rows in Excel below the header see
-it); `number_rows` copies `_read` into `_in` with that number as `_row_number`, for the
-parsers that work on one file. These are TEMP tables: they live only in this connection's
-memory and never reach the database file — that is what keeps dropped personal columns
-out of every stored file.
+`_read` holds the data rows of one file, or of several files of the same layout, in file
+order: `_n` (the row's file), one VARCHAR column per header cell (`c0`, `c1`, ...) and
+`_overflow` (text found beyond the header's last column, which makes the row suspect). A
+row's data row number is its rowid less its file's first (`ReadFile.first_rowid`) plus 1:
+1 is the first row after the header, as the sample generator and a person counting rows in
+Excel below the header see it. `number_rows` copies a single file's `_read` into `_in` with
+that number as `_row_number`, for the parsers that work on one file. These are TEMP
+tables: they live only in this connection's memory and never reach the database file —
+that is what keeps dropped personal columns out of every stored file.
 
 Delimited files are read by DuckDB's own CSV reader; Python only detects the layout and,
 where DuckDB cannot decode the bytes itself (Windows-1252 € „ “ –, UTF-16), writes a UTF-8
@@ -28,6 +29,7 @@ import pyarrow as pa
 from dagster_project.ingest.contracts import Contract, match_headers
 from dagster_project.ingest.sniff import (
     HEADER_SEARCH_ROWS,
+    CsvLayout,
     Encoding,
     UnreadableFile,
     detect_layout,
@@ -48,15 +50,55 @@ class ReadFile:
     rows: int
     encoding: str
     delimiter: str
+    first_rowid: int = 0  # `_read`'s rowid of the file's first data row (see `read_files`)
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A file whose layout is known and that is ready to be read (`plan_file`)."""
+
+    path: Path
+    encoding: Encoding
+    layout: CsvLayout | None  # None: a workbook
+
+    def same_layout(self) -> tuple | None:
+        """Files with equal values are read by one `read_csv` (None: read alone)."""
+        if self.layout is None:
+            return None
+        return (self.layout.delimiter, self.layout.skip_lines, tuple(self.layout.headers),
+                self.encoding.duckdb)
+
+
+def plan_file(path: Path, encoding: Encoding, c: Contract) -> Planned:
+    """Where the table is in `path` (delimiter, header row); raise UnreadableFile."""
+    if path.suffix.lower() in XLSX_SUFFIXES:
+        return Planned(path, encoding, None)
+    sample = read_sample_text(path, encoding)
+    if "\x00" in sample:
+        raise UnreadableFile("binary content, not a delimited text file — export the data as "
+                             ".csv/.txt (delimited) or .xlsx")
+    return Planned(path, encoding, detect_layout(sample, c))
 
 
 def read_file(con: duckdb.DuckDBPyConnection, path: Path, encoding: Encoding,
               c: Contract) -> ReadFile:
     """Fill temp table `_read` from `path`; raise UnreadableFile with a readable reason."""
-    suffix = path.suffix.lower()
-    if suffix in XLSX_SUFFIXES:
-        return _read_xlsx(con, path, c)
-    return _read_delimited(con, path, encoding, c)
+    return read_files(con, [plan_file(path, encoding, c)], c)[0]
+
+
+def read_files(con: duckdb.DuckDBPyConnection, files: list[Planned],
+               c: Contract) -> list[ReadFile]:
+    """Fill temp table `_read` with the data rows of `files`, all of one layout (or one
+    workbook); `_n` is a row's file (its position in `files`). Raise UnreadableFile.
+
+    Several files are read by one `read_csv`, which reads them on both cores (a file of a
+    few MB is read by one); rows keep their file's order, so a file's data row number is
+    `rowid - first_rowid + 1`. When that read fails, the caller reads the files one by one,
+    so that only the file at fault is rejected.
+    """
+    if files[0].layout is None:
+        return [_read_xlsx(con, files[0].path, c)]
+    return _read_delimited(con, files, c)
 
 
 def _columns_literal(n: int, overflow: bool) -> str:
@@ -66,54 +108,67 @@ def _columns_literal(n: int, overflow: bool) -> str:
     return "{" + ", ".join(cols) + "}"
 
 
-def _read_delimited(con: duckdb.DuckDBPyConnection, path: Path, encoding: Encoding,
-                    c: Contract) -> ReadFile:
-    sample = read_sample_text(path, encoding)
-    if "\x00" in sample:
-        raise UnreadableFile("binary content, not a delimited text file — export the data as "
-                             ".csv/.txt (delimited) or .xlsx")
-    layout = detect_layout(sample, c)
+def _read_delimited(con: duckdb.DuckDBPyConnection, files: list[Planned],
+                    c: Contract) -> list[ReadFile]:
+    layout, encoding = files[0].layout, files[0].encoding
+    assert layout is not None and all(f.same_layout() == files[0].same_layout() for f in files)
     n = len(layout.headers)
     with tempfile.TemporaryDirectory(prefix="leitstand-ingest-") as tmp:
-        source = path
-        if encoding.transcode:
-            source = Path(tmp) / "utf8.csv"
-            transcode_to_utf8(path, encoding, source)
+        sources = []
+        for i, f in enumerate(files):
+            source = f.path
+            if f.encoding.transcode:
+                source = Path(tmp) / f"utf8-{i}.csv"
+                transcode_to_utf8(f.path, f.encoding, source)
+            sources.append(str(source))
         common = (
             f"delim={_q(layout.delimiter)}, quote='\"', escape='\"', header=false, "
             f"skip={layout.skip_lines}, auto_detect=false, encoding={_q(encoding.duckdb)}"
         )
+        if len(files) == 1:
+            paths, file_number = _q(sources[0]), "0"
+        else:
+            paths = "[" + ", ".join(_q(s) for s in sources) + "]"
+            common += ", filename=true"
+            file_number = "case filename " + " ".join(
+                f"when {_q(s)} then {i}" for i, s in enumerate(sources)) + " end"
         # Personal identifier columns are replaced by NULL while reading: their values never
         # reach even a temporary table.
         personal = _personal_columns(c, layout.headers)
         keep = ", ".join(f"cast(null as varchar) as c{i}" if i in personal else f"c{i}"
                          for i in range(n))
-        fast = (f"select {keep}, cast(null as varchar) as _overflow "
-                f"from read_csv({_q(str(source))}, {common}, "
-                f"columns={_columns_literal(n, False)})")
+        fast = (f"select cast({file_number} as integer) as _n, {keep}, "
+                f"cast(null as varchar) as _overflow "
+                f"from read_csv({paths}, {common}, columns={_columns_literal(n, False)})")
         # Ragged rows (too few or too many fields) need the sequential, lenient reader; an
         # extra column catches text beyond the header so such rows can be quarantined.
-        lenient = (f"select {keep}, _overflow from read_csv({_q(str(source))}, {common}, "
+        lenient = (f"select 0 as _n, {keep}, _overflow from read_csv({paths}, {common}, "
                    f"columns={_columns_literal(n, True)}, null_padding=true, "
                    f"strict_mode=false, parallel=false)")
         try:
             con.execute(f"create or replace temp table _read as {fast}")
-        except duckdb.Error:
+        except duckdb.Error as exc:
+            if len(files) > 1:
+                raise UnreadableFile(_first_line(exc)) from exc
             try:
                 con.execute(f"create or replace temp table _read as {lenient}")
             except duckdb.Error as exc:
                 raise UnreadableFile(f"not readable as a delimited file: {_first_line(exc)}") \
                     from exc
-    rows = con.execute("select count(*) from _read").fetchall()[0][0]
-    return ReadFile(layout.headers, rows, encoding.name, layout.delimiter)
+    found = {n: (rows, first) for n, rows, first in con.execute(
+        "select _n, count(*), min(rowid) from _read group by _n").fetchall()}
+    return [ReadFile(layout.headers, found.get(i, (0, 0))[0], f.encoding.name,
+                     layout.delimiter, found.get(i, (0, 0))[1])
+            for i, f in enumerate(files)]
 
 
 def _personal_columns(c: Contract, headers: list[str]) -> set[int]:
     return {i for i, _ in match_headers(c, headers).personal}
 
 
-# The data row number of a `_read` row. Row ids of one bulk insert are consecutive in file
-# order; inside a transaction they start at a large offset, hence the subtraction.
+# The data row number of a row of a single file's `_read`. Row ids of one bulk insert are
+# consecutive in file order; inside a transaction they start at a large offset, hence the
+# subtraction.
 ROW_NUMBER = "rowid - (select min(rowid) from _read) + 1"
 
 
@@ -193,7 +248,7 @@ def _read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, c: Contract) -> ReadF
     n = len(headers)
     data = rows[header_index + 1:]
     personal = _personal_columns(c, headers)
-    columns = {"_n": pa.array(range(len(data)), pa.int64())}
+    columns = {"_i": pa.array(range(len(data)), pa.int64())}
     for i in range(n):
         cells = [None] * len(data) if i in personal else [
             r[i] if i < len(r) else None for r in data]
@@ -206,10 +261,11 @@ def _read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, c: Contract) -> ReadF
     con.register("_xlsx_rows", table)
     try:
         con.execute("create or replace temp table _read as "
-                    "select * exclude (_n) from _xlsx_rows order by _n")
+                    "select 0 as _n, * exclude (_i) from _xlsx_rows order by _i")
     finally:
         con.unregister("_xlsx_rows")
-    return ReadFile(headers, len(data), "xlsx", "")
+    first = con.execute("select coalesce(min(rowid), 0) from _read").fetchall()[0][0]
+    return ReadFile(headers, len(data), "xlsx", "", first)
 
 
 def _xlsx_header_row(rows: list[list[str | None]], c: Contract) -> int:

@@ -1,5 +1,6 @@
-"""Files of one source are read one by one and typed together (ingest/batch.py): the
-tables are exactly those each file typed on its own gives."""
+"""Files of one source are read together (those of one layout by one `read_csv`) and typed
+together (ingest/batch.py): the tables are exactly those each file read and typed on its
+own gives."""
 
 from __future__ import annotations
 
@@ -91,8 +92,59 @@ def test_files_typed_together_give_the_tables_of_files_typed_alone(sources, tmp_
     assert load_orders(alone, sources) == rejected
     assert typed == [[0], [0], [0]]
     assert raw_state(alone) == raw_state(together)
-    together.close()
-    alone.close()
+
+    read = []
+    real_read = batch.read_files
+
+    def read_files(con, files, c):
+        read.append([f.path.name for f in files])
+        return real_read(con, files, c)
+
+    monkeypatch.setattr(batch, "read_files", read_files)
+    monkeypatch.setattr(batch, "READ_BYTES", 1)  # every file is read on its own
+    one_by_one = duckdb.connect(str(tmp_path / "one_by_one.duckdb"))
+    assert load_orders(one_by_one, sources) == rejected
+    orders = [names for names in read if names[0].endswith(("auftraege.csv", "shop.csv"))]
+    assert orders == [["a_auftraege.csv"], ["b_shop.csv"], ["c_auftraege.csv"]]
+    assert raw_state(one_by_one) == raw_state(together)
+
+    read.clear()
+    monkeypatch.setattr(batch, "READ_BYTES", 1 << 30)
+    both = duckdb.connect(str(tmp_path / "both.duckdb"))
+    assert load_orders(both, sources) == rejected
+    orders = [names for names in read if names[0].endswith(("auftraege.csv", "shop.csv"))]
+    assert orders == [["a_auftraege.csv", "c_auftraege.csv"], ["b_shop.csv"]]  # by layout
+    for db in (together, alone, one_by_one, both):
+        db.close()
+
+
+def test_a_ragged_file_is_read_on_its_own_and_the_others_of_its_layout_together(
+        sources, con, monkeypatch):
+    write_orders(sources)
+    # the layout (and encoding) of a_auftraege.csv, with a row of more fields than the
+    # header (row 2)
+    write_delimited(sources / "erp_orders" / "a_lang.csv", [
+        GERMAN,
+        ["A7", "06.01.2025", "Bäckerei 2", "VT-IN", "EDI", "1,00", "offen"],
+        ["A8", "06.01.2025", "K1", "VT-IN", "EDI", "2,00", "offen", "Max Mustermann"],
+        ["A10", "06.01.2025", "K1", "VT-IN", "EDI", "3,00", "offen"]])
+    read = []
+    real_read = batch.read_files
+
+    def read_files(con, files, c):
+        read.append([f.path.name for f in files])
+        return real_read(con, files, c)
+
+    monkeypatch.setattr(batch, "read_files", read_files)
+    rejected = load_orders(con, sources)
+    assert len(rejected) == 1 and "b_zwischen.csv" in rejected[0]
+    orders = [names for names in read if names[0].endswith(("auftraege.csv", "lang.csv"))]
+    assert orders == [["a_auftraege.csv", "a_lang.csv", "c_auftraege.csv"],  # fails
+                      ["a_auftraege.csv"], ["a_lang.csv"], ["c_auftraege.csv"]]
+    assert [r[0] for r in table(con, "erp_orders", "order_id", order="order_id")] == [
+        "A1", "A10", "A2", "A4", "A5", "A7"]
+    assert ("a_lang.csv", 2, "(row)", "row has more fields than the header") in quarantine(
+        con, "erp_orders")
 
 
 @pytest.mark.parametrize("rows", [1, 1_000_000])
