@@ -102,6 +102,7 @@ class LockingInProcessExecutor(dg.Executor):
         return self._inner.step_dependency_config
 
     def execute(self, plan_context, execution_plan):
+        from dagster_project.build_db import held
         from dagster_project.settings import load_settings
 
         data_dir = load_settings().data_dir
@@ -113,7 +114,8 @@ class LockingInProcessExecutor(dg.Executor):
                     f"queued behind {waits[0]} on {lock_path(data_dir)}; "
                     f"started after {waited:.0f} s"
                 )
-            yield from self._inner.execute(plan_context, execution_plan)
+            with held(load_settings()):  # the steps open the build database cheaply
+                yield from self._inner.execute(plan_context, execution_plan)
 
 
 @dg.executor(name="in_process_locked", config_schema=dg.in_process_executor.config_schema)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import dagster as dg
 
-from dagster_project import dbt_warm
+from dagster_project import build_db, dbt_warm
 from dagster_project.progress import root_cause
 from dagster_project.settings import Settings
 
@@ -63,7 +63,10 @@ def _instance() -> dg.DagsterInstance:
 def run_pipeline(
     settings: Settings, dashboards: bool = True, instance: dg.DagsterInstance | None = None
 ) -> Outcome:
-    """Execute the whole job (optionally without the dashboard build) and collect the outcome."""
+    """Execute the whole job (optionally without the dashboard build) and collect the outcome.
+
+    The caller holds the pipeline lock (`leitstand run` does, see cli.py).
+    """
     settings.export()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     # dbt starts and parses on the other core while this process imports and ingests
@@ -76,9 +79,11 @@ def run_pipeline(
         selection = None
         if not dashboards:
             selection = [k for k in defs.resolve_all_asset_keys() if k != DASHBOARDS_KEY]
-        result = job.execute_in_process(
-            instance=instance or _instance(), raise_on_error=False, asset_selection=selection
-        )
+        with build_db.held(settings):  # the steps open it cheaply meanwhile
+            result = job.execute_in_process(
+                instance=instance or _instance(), raise_on_error=False,
+                asset_selection=selection,
+            )
     finally:  # a run that ended before its dbt step leaves no dbt process behind
         dbt_warm.stop(settings.dbt_target_dir)
     materialized = {e.asset_key for e in result.get_asset_materialization_events()}

@@ -19,6 +19,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, dbt_
 from dagster_dbt.asset_utils import get_manifest_and_translator_from_dbt_assets
 from dagster_dbt.metadata_set import DbtMetadataSet
 
+from dagster_project.build_db import released
 from dagster_project.checks.dbt_results import stamp_run, stamped_run
 from dagster_project.checks.summary import record_dbt_results
 from dagster_project.dbt_plan import (
@@ -35,7 +36,7 @@ from dagster_project.dbt_plan import (
 from dagster_project.dbt_warm import warm_executable
 from dagster_project.project import dbt_project
 from dagster_project.resources import LeitstandPaths, OfflineDbtCliResource
-from dagster_project.settings import duckdb_config
+from dagster_project.settings import Settings, duckdb_config
 
 DBT_GROUPS = ("staging", "intermediate", "marts")
 
@@ -82,9 +83,16 @@ def dbt_models(
     a failed build are passed on too, then its error.
 
     Models whose inputs did not change since the last build are kept, not built again
-    (`dbt_plan.py`); they are reported first, with their tests' last results.
+    (`dbt_plan.py`); they are reported first, with their tests' last results. The build
+    database, held open by the run, is let go of meanwhile (`build_db.py`).
     """
     settings = paths.settings()  # exports LEITSTAND_BUILD_DB for dbt's profile
+    with released(settings):
+        yield from _build(context, dbt, settings)
+
+
+def _build(context: dg.AssetExecutionContext, dbt: OfflineDbtCliResource, settings: Settings):
+    """The dbt step (see `dbt_models`)."""
     timeout = float(os.environ.get(DBT_TIMEOUT_ENV, DEFAULT_DBT_TIMEOUT_SECONDS))
     stacks_file = settings.runs_dir / f"{context.run.run_id}.dbt-stacks.txt"
     # One target folder per data dir (not dagster-dbt's new folder per run, 7 MB each that

@@ -456,20 +456,22 @@ def merge_files(con: duckdb.DuckDBPyConnection, c: Contract, file_names: list[st
         select * from (select {_raw_select(c)} from {_with_lineage(c)} where t._q_reason is null)
         {_latest_per_key(c)}
     """)
+    # the rows of the table whose key the new rows hold, taken out in the one pass that
+    # finds them; the latest per key of those and the new rows go back in
     con.execute(f"""
-        create or replace temp table _winners as
-        select * from (
-            select t.* from {table} t semi join _new n on {key_match}
-            union all
-            select * from _new
-        ) {_latest_per_key(c)}
+        create or replace temp table _replaced as
+        with taken as (delete from {table} t using _new n where {key_match} returning t.*)
+        select * from taken
+    """)
+    con.execute(f"""
+        insert into {table}
+        select * from (select * from _replaced union all select * from _new)
+        {_latest_per_key(c)}
         order by _file_name, _row_number
     """)
-    con.execute(f"delete from {table} t using _new n where {key_match}")
-    con.execute(f"insert into {table} select * from _winners")
     con.execute(f"insert into dq.quarantine {_quarantine_select(c)}")
     _drop_checked(con)
-    con.execute("drop table _new; drop table _winners")
+    con.execute("drop table _new; drop table _replaced")
 
 
 def _referenced_sources(c: Contract) -> list[str]:
