@@ -177,6 +177,7 @@ class FileBatch:
         headers = reads[0].headers
         match = match_headers(c, headers)
         ready: list[tuple[int, _Staged]] = []   # files of the group to stage next
+        ready_rows = 0
         for n, ((q, _), read) in enumerate(zip(group, reads, strict=True)):
             if match.missing:
                 self.rejected[q.path.name] = _missing_message(match.missing)
@@ -190,7 +191,7 @@ class FileBatch:
                              dropped=[h for _, h in match.personal],
                              ignored=[h for _, h in match.ignored])
             if c.is_survey:  # read alone (`_by_layout`)
-                number_rows(con)
+                number_rows(con, read)
                 try:
                     self._parse_survey(staged, match)
                 except Rejected as exc:
@@ -199,9 +200,10 @@ class FileBatch:
                 self._store([staged])
                 continue
             ready.append((n, staged))
-            if self.staged_rows + sum(s.read.rows for _, s in ready) >= BATCH_ROWS:
+            ready_rows += read.rows
+            if self.staged_rows + ready_rows >= BATCH_ROWS:
                 self._stage_files(ready, match, len(headers))
-                ready = []
+                ready, ready_rows = [], 0
                 self._store_staged()
         if ready:
             self._stage_files(ready, match, len(headers))

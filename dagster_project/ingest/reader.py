@@ -155,27 +155,26 @@ def _read_delimited(con: duckdb.DuckDBPyConnection, files: list[Planned],
             except duckdb.Error as exc:
                 raise UnreadableFile(f"not readable as a delimited file: {_first_line(exc)}") \
                     from exc
+    # rows and first rowid per file (row ids of one bulk insert are consecutive in file
+    # order; inside a transaction they start at a large offset)
     found = {n: (rows, first) for n, rows, first in con.execute(
         "select _n, count(*), min(rowid) from _read group by _n").fetchall()}
-    return [ReadFile(layout.headers, found.get(i, (0, 0))[0], f.encoding.name,
-                     layout.delimiter, found.get(i, (0, 0))[1])
-            for i, f in enumerate(files)]
+    reads = []
+    for i, f in enumerate(files):
+        rows, first = found.get(i, (0, 0))
+        reads.append(ReadFile(layout.headers, rows, f.encoding.name, layout.delimiter, first))
+    return reads
 
 
 def _personal_columns(c: Contract, headers: list[str]) -> set[int]:
     return {i for i, _ in match_headers(c, headers).personal}
 
 
-# The data row number of a row of a single file's `_read`. Row ids of one bulk insert are
-# consecutive in file order; inside a transaction they start at a large offset, hence the
-# subtraction.
-ROW_NUMBER = "rowid - (select min(rowid) from _read) + 1"
-
-
-def number_rows(con: duckdb.DuckDBPyConnection) -> None:
-    """Replace `_read` by `_in`: the same rows with their data row number, `_row_number`."""
-    con.execute(f"create or replace temp table _in as select {ROW_NUMBER} as _row_number, * "
-                f"from _read")
+def number_rows(con: duckdb.DuckDBPyConnection, read: ReadFile) -> None:
+    """Replace `_read` (the one file `read`) by `_in`: the same rows with their data row
+    number, `_row_number`."""
+    con.execute(f"create or replace temp table _in as "
+                f"select rowid - {int(read.first_rowid)} + 1 as _row_number, * from _read")
     con.execute("drop table _read")
 
 

@@ -45,6 +45,19 @@ def write_orders(sources) -> None:
         GERMAN, ["A5", "05.01.2025", "Bäckerei 1", "VT-IN", "EDI", "7", "offen"]])
 
 
+def spy_reads(monkeypatch) -> list[list[str]]:
+    """The files of each read from now on (one list per `read_files` call)."""
+    read: list[list[str]] = []
+    real_read = batch.read_files
+
+    def read_files(con, files, c):
+        read.append([f.path.name for f in files])
+        return real_read(con, files, c)
+
+    monkeypatch.setattr(batch, "read_files", read_files)
+    return read
+
+
 def load_orders(con, sources) -> list[str]:
     """Load the config and every source (only the orders have files); the orders' rejects."""
     results = {r.source: r for r in load_all(con, sources, "run-1")}
@@ -93,14 +106,7 @@ def test_files_typed_together_give_the_tables_of_files_typed_alone(sources, tmp_
     assert typed == [[0], [0], [0]]
     assert raw_state(alone) == raw_state(together)
 
-    read = []
-    real_read = batch.read_files
-
-    def read_files(con, files, c):
-        read.append([f.path.name for f in files])
-        return real_read(con, files, c)
-
-    monkeypatch.setattr(batch, "read_files", read_files)
+    read = spy_reads(monkeypatch)
     monkeypatch.setattr(batch, "READ_BYTES", 1)  # every file is read on its own
     one_by_one = duckdb.connect(str(tmp_path / "one_by_one.duckdb"))
     assert load_orders(one_by_one, sources) == rejected
@@ -128,14 +134,7 @@ def test_a_ragged_file_is_read_on_its_own_and_the_others_of_its_layout_together(
         ["A7", "06.01.2025", "Bäckerei 2", "VT-IN", "EDI", "1,00", "offen"],
         ["A8", "06.01.2025", "K1", "VT-IN", "EDI", "2,00", "offen", "Max Mustermann"],
         ["A10", "06.01.2025", "K1", "VT-IN", "EDI", "3,00", "offen"]])
-    read = []
-    real_read = batch.read_files
-
-    def read_files(con, files, c):
-        read.append([f.path.name for f in files])
-        return real_read(con, files, c)
-
-    monkeypatch.setattr(batch, "read_files", read_files)
+    read = spy_reads(monkeypatch)
     rejected = load_orders(con, sources)
     assert len(rejected) == 1 and "b_zwischen.csv" in rejected[0]
     orders = [names for names in read if names[0].endswith(("auftraege.csv", "lang.csv"))]

@@ -57,7 +57,7 @@ def test_written_cells_come_back_exactly(export):
         install_macros(con)
         _, encoding = hash_and_encoding(path)
         read = read_file(con, path, encoding, c)
-        number_rows(con)
+        number_rows(con, read)
         match = match_headers(c, read.headers)
         assert read.delimiter == how["delimiter"]
         assert read.headers == header
