@@ -2,7 +2,8 @@
 
 GX's SQL data source does not work on DuckDB (stack.md), so the data goes through its
 pandas source. To keep that cheap on large raw tables, only the columns the suite reads
-are fetched (via Arrow), plus DuckDB's `rowid`, which locates failing rows afterwards
+are fetched (via Arrow), plus a row locator (DuckDB's `rowid`, or a raw view's
+`_stored_row`), which locates failing rows afterwards
 (file name and row number of the export) without copying the lineage columns. Rules that
 span rows validate a small SQL-computed profile instead of the table; key rules on the big
 tables validate only the rows whose key is empty or repeated (`suspect_rows`, suites.py).
@@ -32,6 +33,7 @@ from dagster_project.checks.memo import Memo, Remembered
 from dagster_project.checks.preselect import may_fail
 from dagster_project.checks.results import ERROR, WARN, GateResult
 from dagster_project.checks.suites import TABLE_BATCH, Expectation, Suite, load_suite
+from dagster_project.ingest.store import STORED_ROW
 
 log = logging.getLogger("leitstand.gate")
 
@@ -117,19 +119,27 @@ def _temporal_bounds(config: dict[str, Any], frame: pd.DataFrame) -> dict[str, A
     return {**config, "kwargs": kwargs}
 
 
+def _locator(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """The column that finds a row of `table` again: a raw view's `_stored_row` (its row's
+    rowid in the store, ingest/store.py), else the table's own rowid."""
+    return quote(STORED_ROW) if STORED_ROW in table_columns(con, table) else "rowid"
+
+
 def _table_relation(
     con: duckdb.DuckDBPyConnection, table: str, columns: list[str], where: str = "true"
 ) -> duckdb.DuckDBPyRelation:
-    """Only the wanted columns (and the rowid, where the table has one)."""
+    """Only the wanted columns (and the row locator, where the table has one)."""
     select = ", ".join(quote(c) for c in columns) or "1 as __leitstand_empty"
     try:
-        return con.sql(f"select rowid as {ROWID}, {select} from {table} where {where}")
-    except duckdb.Error:  # a view has no rowid
+        return con.sql(
+            f"select {_locator(con, table)} as {ROWID}, {select} from {table} where {where}"
+        )
+    except duckdb.Error:  # a view without `_stored_row` has no rowid
         return con.sql(f"select {select} from {table} where {where}")
 
 
 def _fetch_table(con: duckdb.DuckDBPyConnection, table: str, columns: list[str]) -> Any:
-    """Only the wanted columns (and the rowid, where the table has one) as a DataFrame."""
+    """Only the wanted columns (and the row locator, where the table has one) as a DataFrame."""
     return to_frame(_table_relation(con, table, columns))
 
 
@@ -174,8 +184,8 @@ def _locations(
 ) -> dict[int, Location]:
     """Positional index in the frame → 'orders_2026-10.csv row 17' (or the key columns).
 
-    Read from the frame when it holds the columns (profiles), else looked up by rowid, so
-    the lineage columns of a large table are never copied whole.
+    Read from the frame when it holds the columns (profiles), else looked up by the row
+    locator (`_locator`), so the lineage columns of a large table are never copied whole.
     """
     indices = [i for i in indices if i < len(frame)]
     if not indices or not columns:
@@ -187,8 +197,10 @@ def _locations(
     rowids = {int(frame[ROWID].iloc[i]): i for i in indices}
     cols = ", ".join(quote(c) for c in columns)
     placeholders = ", ".join("?" for _ in rowids)
+    locator = _locator(con, table)
     rows = con.execute(
-        f"select rowid, {cols} from {table} where rowid in ({placeholders})", list(rowids)
+        f"select {locator}, {cols} from {table} where {locator} in ({placeholders})",
+        list(rowids),
     ).fetchall()
     return {rowids[rowid]: _location(columns, values) for rowid, *values in rows}
 

@@ -1,23 +1,25 @@
-"""Where loaded files live, and how `raw.<source>` is rebuilt from them on every run.
+"""Where loaded files live, and how `raw.<source>` is made of them on every run.
 
 - `meta.loaded_files`: the registry, one row per file currently represented (name, content
   hash, the context it was parsed under, counts, dropped columns).
-- `raw_files.<source>`: the parsed rows of every registered file, good and bad (bad rows
-  carry `_problem_*`), so that an unchanged file is never read again. A row carries its
-  file name and row number; the rest of its lineage (content hash, load id and time) is
-  the file's, joined from the registry when `raw.<source>` is built (`_with_lineage`):
-  written per row, these constants cost ~1.3 s of the 3.6 s it takes to store 10 M order
-  lines. A row also carries its verdicts against the tables it refers to (`_q_*`, the
-  org units resolved), checked as it is stored and used while those tables stay as they
-  were (`_checked_rows`).
-- `raw.<source>`: the current state, built from `raw_files.<source>`: rows with a problem
-  or an unresolved reference are quarantined, then the latest file wins per business key.
-  Rebuilt whole when files changed or went, or master data changed; when files were only
-  added, their rows are merged in by key (the daily export does not rewrite the table).
-  Its rows come in no promised order, and a rebuild may order them differently than the
-  last (DuckDB's joins run on both cores): sorting 10 M order lines by file and row cost
-  ~6 s of a 15 s rebuild, for nobody. Whoever needs an order says `order by _file_name,
-  _row_number` (the gate's messages sort their examples so, checks/describe.py).
+- `raw_files.<source>` and `raw_held.<source>`: the parsed rows of every registered file,
+  so that an unchanged file is never read again, each written once: in `raw_files` the
+  rows `raw.<source>` shows, in `raw_held` those held back — rows with a problem (bad
+  rows carry `_problem_*`) or an unresolved reference, and rows a later row of the same
+  business key replaces (the later file wins). A row carries its file name and row
+  number; the rest of its lineage (content hash, load id and time) is the file's, joined
+  from the registry (`_file_joined`): written per row, these constants cost ~1.3 s of the
+  3.6 s it takes to store 10 M order lines. A row also carries its verdicts against the
+  tables it refers to (`_q_*`, the org units resolved), checked as it is stored and
+  checked again when those tables change (`_current_verdicts`).
+- `raw.<source>`: the current state, a view of `raw_files.<source>` with the lineage and
+  `_stored_row`. A view, not a table: writing 10 M order lines a second time took ~2.9 s
+  of a full run. When files changed or went, or master data changed, which rows a later
+  one replaces is decided anew (`rebuild_table`); when files were only added, only the
+  keys they hold are looked at (`merge_files`). Its rows come in no promised order:
+  whoever needs one says `order by _file_name, _row_number` (the gate's messages sort
+  their examples so, checks/describe.py). Survey answers are stored whole in
+  `raw_files` and `raw.survey_responses` is a table built from them (survey.py).
 - `dq.quarantine`: every problem row of the current files, replaced per source on each run.
 - `meta.raw_state`: the state fingerprint `raw.<source>` was built from (and, after a
   merge, the state before it and the files merged in).
@@ -48,6 +50,9 @@ LINEAGE_COLUMNS = [
 ]
 # Lineage stored per row in `raw_files.<source>`; the other lineage columns are the file's.
 STORED_LINEAGE = [("_file_name", "varchar"), ("_row_number", "bigint")]
+# Column of `raw.<source>` with the row's place in `raw_files.<source>` (its rowid): how the
+# gate finds the file and row of a failing row without copying the lineage columns.
+STORED_ROW = "_stored_row"
 PROBLEM_COLUMNS = [
     ("_problem_column", "varchar"),
     ("_problem_reason", "varchar"),
@@ -57,6 +62,7 @@ PROBLEM_COLUMNS = [
 _SCHEMAS = """
 create schema if not exists raw;
 create schema if not exists raw_files;
+create schema if not exists raw_held;
 create schema if not exists dq;
 create schema if not exists meta;
 create table if not exists dq.quarantine (
@@ -145,8 +151,8 @@ def forget_files(con: duckdb.DuckDBPyConnection, source: str, file_names: list[s
     """Remove files and their rows (removed from the folder, changed or rejected)."""
     if not file_names:
         return
-    con.execute(f"delete from raw_files.{ident(source)} where list_contains(?, _file_name)",
-                [file_names])
+    for table in _stores(source):
+        con.execute(f"delete from {table} where list_contains(?, _file_name)", [file_names])
     con.execute("delete from meta.loaded_files where source = ? and list_contains(?, file_name)",
                 [source, file_names])
 
@@ -183,9 +189,9 @@ def _lineage(c: Contract, names: list[str]) -> list[str]:
             for n in names]
 
 
-def _file_joined(c: Contract, rows: str) -> str:
-    """`rows` as `t`, each joined to its file's registry entry `f`."""
-    return (f"{rows} t join meta.loaded_files f "
+def _file_joined(c: Contract, rows: str, join: str = "join") -> str:
+    """`rows` as `t`, each joined to its file's registry entry `f` (`join`: the kind)."""
+    return (f"{rows} t {join} meta.loaded_files f "
             f"on f.source = {sql_str(c.name)} and f.file_name = t._file_name")
 
 
@@ -197,22 +203,32 @@ def stored_rows(c: Contract, where: str = "true") -> str:
             f"from {_file_joined(c, f'raw_files.{ident(c.name)}')} where {where})")
 
 
+def _stores(source: str) -> list[str]:
+    """The two tables a source's stored rows are in: those of `raw.<source>`, the others."""
+    return [f"raw_files.{ident(source)}", f"raw_held.{ident(source)}"]
+
+
 def ensure_store(con: duckdb.DuckDBPyConnection, c: Contract) -> None:
-    """Create `raw_files.<source>`; when its columns changed (a new contract, or a store
-    written by an earlier version), start it afresh: every file is read again."""
+    """Create `raw_files.<source>` and `raw_held.<source>`; when their columns changed (a
+    new contract, or a store written by an earlier version), start afresh: every file is
+    read again."""
     wanted = store_columns(c)
-    existing = con.execute(
-        "select column_name, lower(data_type) from information_schema.columns "
-        "where table_schema = 'raw_files' and table_name = ? order by ordinal_position",
-        [c.name],
-    ).fetchall()
-    if existing and [(n, t) for n, t in existing] != wanted:
-        con.execute(f"drop table raw_files.{ident(c.name)}")
+    existing = {schema: [] for schema in ("raw_files", "raw_held")}
+    for schema, name, kind in con.execute(
+        "select table_schema, column_name, lower(data_type) from information_schema.columns "
+        "where table_schema in ('raw_files', 'raw_held') and table_name = ? "
+        "order by table_schema, ordinal_position", [c.name],
+    ).fetchall():
+        existing[schema].append((name, kind))
+    if any(columns and columns != wanted for columns in existing.values()):
+        for table in _stores(c.name):
+            con.execute(f"drop table if exists {table}")
         con.execute("delete from meta.loaded_files where source = ?", [c.name])
-        existing = []
-    if not existing:
-        cols = ", ".join(f"{ident(n)} {t}" for n, t in wanted)
-        con.execute(f"create table raw_files.{ident(c.name)} ({cols})")
+        existing = {schema: [] for schema in existing}
+    cols = ", ".join(f"{ident(n)} {t}" for n, t in wanted)
+    for schema, columns in existing.items():
+        if not columns:
+            con.execute(f"create table {schema}.{ident(c.name)} ({cols})")
 
 
 def store_parsed(con: duckdb.DuckDBPyConnection, c: Contract, files: dict[int, str]) -> None:
@@ -222,7 +238,10 @@ def store_parsed(con: duckdb.DuckDBPyConnection, c: Contract, files: dict[int, s
     tables they refer to, as these are now (`references_state`), are stored with them: the
     rebuild uses them while those tables stay as they are, instead of checking every row
     again (for 10 M order lines, writing the checked rows to a temp table took ~2 s).
-    Survey answers are checked when their table is built (survey.py).
+    The rows with a problem are held back by the rebuild or merge that follows, in a
+    transaction of its own: deleting rows appended in the same transaction made its commit
+    write them again (~3 s for 10 M order lines). Survey answers are checked when their
+    table is built (survey.py).
     """
     names = " ".join(f"when {int(n)} then {sql_str(name)}" for n, name in files.items())
     rows = f"(select * exclude (_file), case _file {names} end as _file_name from _parsed)"
@@ -263,12 +282,12 @@ def _reference_set(con: duckdb.DuckDBPyConnection, ref_source: str, alias: str) 
     key = ident(ref.key[0])
     exists = con.execute(
         "select count(*) from information_schema.tables "
-        "where table_schema = 'raw_files' and table_name = ?", [ref_source]
+        "where table_schema = 'raw_held' and table_name = ?", [ref_source]
     ).fetchall()[0][0]
     if not exists:
         return f"(select cast(null as varchar) as {alias} where false)"
-    return (f"(select distinct {key} as {alias} from raw_files.{ident(ref_source)} "
-            f"where {key} is not null)")
+    stored = " union all ".join(f"select {key} from {table}" for table in _stores(ref_source))
+    return f"(select distinct {key} as {alias} from ({stored}) where {key} is not null)"
 
 
 def check_references(con: duckdb.DuckDBPyConnection, c: Contract, table: str,
@@ -329,109 +348,150 @@ def replace_quarantine(con: duckdb.DuckDBPyConnection, source: str, select_sql: 
 
 
 def _raw_select(c: Contract) -> str:
-    """The columns of `raw.<source>` from `_checked t` joined to its file's registry entry
-    `f` (`_with_lineage`): org units resolved, lineage last."""
+    """The columns of `raw.<source>` from a stored row `t` joined to its file's registry
+    entry `f` (`_file_joined`): org units resolved, lineage last, then `_stored_row`."""
     outputs = []
     for f in c.fields:
         if f.ref == "org_unit":
             outputs.append(f"t.{ident('__org_' + f.name)} as {ident(f.stored_name)}")
         else:
             outputs.append(f"t.{ident(f.name)}")
-    return ", ".join(outputs + _lineage(c, [n for n, _ in LINEAGE_COLUMNS]))
+    lineage = _lineage(c, [n for n, _ in LINEAGE_COLUMNS])
+    return ", ".join(outputs + lineage + [f"t.rowid as {STORED_ROW}"])
 
 
-def _with_lineage(c: Contract) -> str:
-    """`_checked t` joined to the registry entry `f` of each row's file (its hash, load id
-    and time: the lineage a row shares with its file)."""
-    return _file_joined(c, "_checked")
+def _files_where(files: list[str] | None) -> str:
+    """Condition on a stored row `t`: it comes from one of `files` (None: any file)."""
+    if files is None:
+        return "true"
+    return "list_contains([" + ", ".join(sql_str(n) for n in files) + "], t._file_name)"
 
 
 def _same_key(c: Contract, left: str, right: str) -> str:
     """Join condition: the rows of aliases `left` and `right` have the same business key.
 
-    NULLs match, as in the `partition by` of `_latest_per_key` (a key field may be optional).
+    NULLs match, as in the `partition by` of `_supersede` (a key field may be optional).
     """
     return " and ".join(f"{left}.{ident(k)} is not distinct from {right}.{ident(k)}"
                         for k in c.key)
 
 
-def _latest_per_key(c: Contract) -> str:
-    """`qualify` clause of the rule "the later file wins per business key"."""
-    key = ", ".join(ident(k) for k in c.key)
-    return (f"qualify row_number() over (partition by {key} "
-            f"order by _file_name desc, _row_number desc) = 1")
-
-
-def _quarantine_select(c: Contract) -> str:
+def _quarantine_select(c: Contract, files: list[str] | None = None) -> str:
+    """The problem rows of `raw_held.<source>` (of `files`, or all) as quarantine rows."""
     return f"""
         select {sql_str(c.name)}, _file_name, _row_number, _q_column, _q_reason, _q_value
-        from _checked where _q_reason is not null order by _file_name, _row_number
+        from raw_held.{ident(c.name)} t where t._q_reason is not null and {_files_where(files)}
+        order by _file_name, _row_number
     """
 
 
-def _checked_rows(con: duckdb.DuckDBPyConnection, c: Contract, context: str,
-                  files: list[str] | None = None) -> None:
-    """Temp view `_checked`: the stored rows (of `files`, or all) with their verdicts.
+def _hold_back(con: duckdb.DuckDBPyConnection, c: Contract, where: str,
+               release: bool = False) -> None:
+    """Move the stored rows `where` selects (on alias `t`) from `raw_files.<source>` to
+    `raw_held.<source>` (`release`: from `raw_held` back to `raw_files`)."""
+    origin, target = _stores(c.name)[::-1] if release else _stores(c.name)
+    con.execute(f"insert into {target} select * from {origin} t where {where}")
+    con.execute(f"delete from {origin} t where {where}")
 
-    The verdicts stored with the rows stand while the tables they refer to are as they were
-    when the rows were stored; otherwise (new master data, say) every row is checked again,
-    into temp table `_rechecked`.
+
+def _current_verdicts(con: duckdb.DuckDBPyConnection, c: Contract, context: str,
+                      files: list[str] | None = None) -> None:
+    """Make the verdicts stored with the rows (of `files`, or all) hold for the tables they
+    refer to as these are now (`references_state`).
+
+    They were checked as the rows were stored; when those tables changed since (new master
+    data, say), the rows are checked again and stored anew: those now good in
+    `raw_files.<source>` (the caller then decides which a later row replaces), the others
+    in `raw_held.<source>`.
     """
-    names = "[" + ", ".join(sql_str(n) for n in files or []) + "]"
-    where = "true" if files is None else f"list_contains({names}, t._file_name)"
     state = references_state(con, c, context)
     stale = count(con, "select count(*) from meta.loaded_files where source = ? and "
                        "checked_against is distinct from ? and (? or list_contains(?, file_name))",
                   [c.name, state, files is None, files or []])
-    table = f"raw_files.{ident(c.name)}"
-    if stale:
-        verdicts = ", ".join(ident(n) for n, _ in verdict_columns(c))
-        rows = f"(select * exclude ({verdicts}) from {table} t where {where})"
-        con.execute("create or replace temp table _rechecked as "
-                    f"{checked_select(con, c, rows, list(c.fields))}")
-        con.execute("create or replace temp view _checked as select * from _rechecked")
-    else:
-        con.execute(f"create or replace temp view _checked as select * from {table} t "
-                    f"where {where}")
+    if not stale:
+        return
+    table, held = _stores(c.name)
+    where = _files_where(files)
+    verdicts = ", ".join(ident(n) for n, _ in verdict_columns(c))
+    rows = (f"(select * exclude ({verdicts}) from (select * from {table} union all "
+            f"select * from {held}) t where {where})")
+    columns = ", ".join(ident(n) for n, _ in store_columns(c))
+    con.execute("create or replace temp table _rechecked as "
+                f"select {columns} from ({checked_select(con, c, rows, list(c.fields))})")
+    for stored, good in ((table, "is null"), (held, "is not null")):
+        rechecked = f"select * from _rechecked where _q_reason {good}"
+        if files is None:  # every row: the tables written anew, not emptied and refilled
+            con.execute(f"create or replace table {stored} as {rechecked}")
+        else:
+            con.execute(f"delete from {stored} t where {where}")
+            con.execute(f"insert into {stored} {rechecked}")
+    con.execute("drop table _rechecked")
+    con.execute("update meta.loaded_files set checked_against = ? "
+                "where source = ? and (? or list_contains(?, file_name))",
+                [state, c.name, files is None, files or []])
 
 
-def _drop_checked(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("drop view _checked; drop table if exists _rechecked")
-
-
-def rebuild_table(con: duckdb.DuckDBPyConnection, c: Contract, context: str) -> None:
-    """Rebuild `raw.<source>` and its quarantine from `raw_files.<source>`.
-
-    "The later file wins per key" is decided only among the rows whose key repeats (found
-    by a grouping; a few dozen of 10 M order lines): the window over every key cost ~6 s
-    of a 15 s rebuild at that size. The rows it drops (`_superseded`, by file and row) are
-    then left out of one pass over the checked rows. The result is the same.
-    """
-    _checked_rows(con, c, context)
-    key = ", ".join(ident(k) for k in c.key)
-    con.execute(f"""
-        create or replace temp table _repeated as
-        select {key} from _checked where _q_reason is null group by all having count(*) > 1
-    """)
+def _supersede(con: duckdb.DuckDBPyConnection, c: Contract, keys: str) -> None:
+    """Hold back the rows of `raw_files.<source>` with a key in temp table `keys` that a
+    later row of the same key replaces: the later file wins, within a file the later row."""
+    partition = ", ".join("t." + ident(k) for k in c.key)
     con.execute(f"""
         create or replace temp table _superseded as
         select _file_name, _row_number from (
             select t._file_name, t._row_number, row_number() over (
-                partition by {", ".join("t." + ident(k) for k in c.key)}
-                order by t._file_name desc, t._row_number desc) as newer_rows
-            from _checked t semi join _repeated r on {_same_key(c, "r", "t")}
-            where t._q_reason is null
+                partition by {partition} order by t._file_name desc, t._row_number desc
+            ) as newer_rows
+            from raw_files.{ident(c.name)} t semi join {keys} k on {_same_key(c, "k", "t")}
         ) where newer_rows > 1
     """)
+    _hold_back(con, c, "exists (select 1 from _superseded s where "
+                       "s._file_name = t._file_name and s._row_number = t._row_number)")
+    con.execute("drop table _superseded")
+
+
+def _raw_kind(con: duckdb.DuckDBPyConnection, c: Contract) -> str | None:
+    """'VIEW' or 'BASE TABLE': what `raw.<source>` is (None: not there)."""
+    rows = con.execute("select table_type from information_schema.tables "
+                       "where table_schema = 'raw' and table_name = ?", [c.name]).fetchall()
+    return rows[0][0] if rows else None
+
+
+def _create_view(con: duckdb.DuckDBPyConnection, c: Contract) -> None:
+    """`raw.<source>`: the rows of `raw_files.<source>` with their lineage.
+
+    No filter and no inner join, so that DuckDB estimates its rows as a table's: with the
+    held-back rows filtered out in the view, dbt's plans over it changed (the tool adoption
+    model 0.2 → 1.2 s at 5 M usage rows). The registry has one entry per file, so the left
+    join adds none.
+    """
+    if _raw_kind(con, c) == "BASE TABLE":  # written by an earlier version
+        con.execute(f"drop table raw.{ident(c.name)}")
+    joined = _file_joined(c, f"raw_files.{ident(c.name)}", "left join")
+    con.execute(f"create or replace view raw.{ident(c.name)} as "
+                f"select {_raw_select(c)} from {joined}")
+
+
+def rebuild_table(con: duckdb.DuckDBPyConnection, c: Contract, context: str) -> None:
+    """Decide anew which stored rows `raw.<source>` shows, and its quarantine.
+
+    The rows held back because a later row replaced them come back, the rows with a
+    problem stored since (or by a version that kept every row in `raw_files`) are held
+    back; then "the later file wins per key" is decided among the rows whose key repeats
+    (found by a grouping; a few dozen of 10 M order lines: a window over every key cost
+    ~6 s at that size).
+    """
+    _current_verdicts(con, c, context)
+    _hold_back(con, c, "t._q_reason is null", release=True)
+    _hold_back(con, c, "t._q_reason is not null")
+    key = ", ".join(ident(k) for k in c.key)
     con.execute(f"""
-        create or replace table raw.{ident(c.name)} as
-        select {_raw_select(c)} from {_with_lineage(c)}
-        anti join _superseded s on s._file_name = t._file_name and s._row_number = t._row_number
-        where t._q_reason is null
+        create or replace temp table _repeated as
+        select {key} from raw_files.{ident(c.name)} group by all having count(*) > 1
     """)
+    _supersede(con, c, "_repeated")
+    con.execute("drop table _repeated")
+    _create_view(con, c)
     replace_quarantine(con, c.name, _quarantine_select(c))
-    _drop_checked(con)
-    con.execute("drop table _repeated; drop table _superseded")
 
 
 def can_merge(c: Contract) -> bool:
@@ -441,37 +501,23 @@ def can_merge(c: Contract) -> bool:
 
 def merge_files(con: duckdb.DuckDBPyConnection, c: Contract, file_names: list[str],
                 context: str) -> None:
-    """Add the rows of newly registered files to `raw.<source>` and its quarantine.
+    """Let the rows of newly registered files into `raw.<source>` and its quarantine.
 
-    Gives the table `rebuild_table` would give (same rows; new rows last rather than in file
-    order) when nothing but these files changed since the last build — the caller proves
-    that with `state_fingerprint`. Only the new rows are checked and only the keys they hold
-    are looked up in the table, so a daily export costs its own size, not the table's.
+    Gives what `rebuild_table` would give when nothing but these files changed since the
+    last build — the caller proves that with `state_fingerprint`. Only the new rows are
+    checked and only the keys they hold are looked up, so a daily export costs its own
+    size, not the table's.
     """
-    table = f"raw.{ident(c.name)}"
-    _checked_rows(con, c, context, file_names)
-    key_match = _same_key(c, "t", "n")
+    _current_verdicts(con, c, context, file_names)
+    _hold_back(con, c, f"t._q_reason is not null and {_files_where(file_names)}")
+    key = ", ".join("t." + ident(k) for k in c.key)
     con.execute(f"""
-        create or replace temp table _new as
-        select * from (select {_raw_select(c)} from {_with_lineage(c)} where t._q_reason is null)
-        {_latest_per_key(c)}
+        create or replace temp table _new_keys as
+        select distinct {key} from raw_files.{ident(c.name)} t where {_files_where(file_names)}
     """)
-    # the rows of the table whose key the new rows hold, taken out in the one pass that
-    # finds them; the latest per key of those and the new rows go back in
-    con.execute(f"""
-        create or replace temp table _replaced as
-        with taken as (delete from {table} t using _new n where {key_match} returning t.*)
-        select * from taken
-    """)
-    con.execute(f"""
-        insert into {table}
-        select * from (select * from _replaced union all select * from _new)
-        {_latest_per_key(c)}
-        order by _file_name, _row_number
-    """)
-    con.execute(f"insert into dq.quarantine {_quarantine_select(c)}")
-    _drop_checked(con)
-    con.execute("drop table _new; drop table _replaced")
+    _supersede(con, c, "_new_keys")
+    con.execute("drop table _new_keys")
+    con.execute(f"insert into dq.quarantine {_quarantine_select(c, file_names)}")
 
 
 def _referenced_sources(c: Contract) -> list[str]:
@@ -518,12 +564,12 @@ def state_fingerprint(con: duckdb.DuckDBPyConnection, c: Contract, context: str,
 
 
 def is_current(con: duckdb.DuckDBPyConnection, c: Contract, fingerprint: str) -> bool:
-    """Whether `raw.<source>` exists and was built from exactly this state."""
-    exists = count(con, "select count(*) from information_schema.tables "
-                        "where table_schema = 'raw' and table_name = ?", [c.name])
+    """Whether `raw.<source>` is there as this version builds it (a survey's a table, any
+    other a view) and was built from exactly this state."""
     stored = con.execute("select fingerprint from meta.raw_state where source = ?",
                          [c.name]).fetchall()
-    return bool(exists) and stored == [(fingerprint,)]
+    built_as = "BASE TABLE" if c.is_survey else "VIEW"
+    return _raw_kind(con, c) == built_as and stored == [(fingerprint,)]
 
 
 def remember_state(con: duckdb.DuckDBPyConnection, c: Contract, fingerprint: str,

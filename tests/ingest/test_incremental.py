@@ -82,7 +82,8 @@ def test_a_file_with_unchanged_size_and_time_is_not_even_hashed(con, sources, mo
     assert path.stat().st_size == stat.st_size
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 9_000_000_000))
     assert load_source(con, "hr_employees", sources, "run-5").files_read == 1
-    assert con.execute("select employee_id, org_unit from raw_files.hr_employees").fetchall() \
+    assert con.execute("select employee_id, org_unit from raw_files.hr_employees union all "
+                       "select employee_id, org_unit from raw_held.hr_employees").fetchall() \
         == [("E1", "PR")]
 
 
@@ -183,7 +184,7 @@ def test_a_missing_source_folder_gives_an_empty_table(con, sources):
         "and table_name = 'crm_leads' order by ordinal_position").fetchall()]
     assert columns == ["lead_id", "created_date", "org_unit_id", "source_channel", "status",
                        "closed_date", "expected_value", "_source", "_file_name", "_file_hash",
-                       "_row_number", "_load_id", "_loaded_at"]
+                       "_row_number", "_load_id", "_loaded_at", "_stored_row"]
 
 
 ORDER_HEADER = ["order_id", "order_date", "customer_id", "org_unit", "channel",
@@ -201,11 +202,12 @@ def write_usage(sources: Path, name: str, rows: list[list[str]]) -> Path:
 
 def raw_state(con) -> dict[str, list[tuple]]:
     """Raw tables and quarantine in a fixed order, without when and by which run a file was
-    read (a file read in a later run carries a later load id)."""
+    read (a file read in a later run carries a later load id) and where a row is stored."""
     out = {}
     for name in ("hr_employees", "erp_orders", "it_usage"):
         out[name] = con.execute(
-            f"select * exclude (_load_id, _loaded_at) from raw.{name} order by all").fetchall()
+            f"select * exclude (_load_id, _loaded_at, _stored_row) from raw.{name} "
+            "order by all").fetchall()
     out["dq.quarantine"] = con.execute("select * from dq.quarantine order by all").fetchall()
     return out
 
@@ -299,7 +301,8 @@ def test_a_rebuild_decides_the_winner_among_repeated_keys_only_with_the_same_res
                       "_row_number from raw.it_usage order by _file_name, _row_number").fetchall()
     reference = con.execute("""
         select employee_id, tool, activity_date, events, _file_name, _row_number
-        from raw_files.it_usage where _problem_column is null
+        from (select * from raw_files.it_usage union all select * from raw_held.it_usage)
+        where _problem_column is null
         qualify row_number() over (partition by employee_id, tool, activity_date
                                    order by _file_name desc, _row_number desc) = 1
         order by _file_name, _row_number""").fetchall()
@@ -337,3 +340,59 @@ def test_verdicts_stored_with_the_rows_stand_until_the_tables_they_refer_to_chan
     assert quarantine(con, "it_usage") == []
     assert table(con, "it_usage", "employee_id, tool", order="all") == [("E1", "CRM"),
                                                                         ("E2", "CRM")]
+
+
+def test_a_store_of_an_earlier_version_is_taken_over_and_shown_through_the_view(
+        con, sources):
+    """Versions before the view kept every stored row, good and bad, in raw_files and wrote
+    raw.<source> as a table. Such a build database is not merged into: the next run holds
+    the bad rows back, makes raw.<source> the view, and a new file's rows are in."""
+    write_hr(sources, "hr.csv", [["E1", "EK", "Einkauf", "01.01.2020", ""]])
+    write_orders(sources, "auftraege_2025-01.csv", [
+        ["A1", "02.01.2025", "K1", "VT-IN", "Webshop", "100,00", "offen"],
+        ["A9", "kaputt", "K1", "VT-IN", "Webshop", "100,00", "offen"]])
+    load_all(con, sources, "run-1")
+    con.execute("""
+        insert into raw_files.erp_orders select * from raw_held.erp_orders;
+        drop table raw_held.erp_orders;
+        create table raw.old_orders as select * exclude (_stored_row) from raw.erp_orders;
+        drop view raw.erp_orders;
+        alter table raw.old_orders rename to erp_orders""")
+    write_orders(sources, "auftraege_2025-02-01_tag.csv", [
+        ["A2", "01.02.2025", "K1", "VT-IN", "Webshop", "50,00", "offen"]])
+    load_all(con, sources, "run-2")
+    assert con.execute("select table_type from information_schema.tables "
+                       "where table_schema = 'raw' and table_name = 'erp_orders'"
+                       ).fetchall() == [("VIEW",)]
+    assert recorded_state(con, "erp_orders")[1:] == (None, None)  # rebuilt, not merged
+    assert table(con, "erp_orders", "order_id", order="order_id") == [("A1",), ("A2",)]
+    assert [(f, r, c) for f, r, c, _ in quarantine(con, "erp_orders")] == [
+        ("auftraege_2025-01.csv", 2, "order_date")]
+
+
+def test_a_merged_file_whose_stored_verdicts_are_stale_is_checked_again(con, sources,
+                                                                        tmp_path):
+    """The org units refer to themselves: a file's parents are checked as it is stored,
+    before its own units are known. Added to a build that had none, it is merged in with
+    its rows checked again — the tables of the folder read in one go."""
+    import duckdb
+
+    org = sources / "config" / "org_units.csv"
+    text = org.read_bytes()
+    org.unlink()
+    load_all(con, sources, "run-1")
+    assert table(con, "org_units", "org_unit_id") == []
+    org.write_bytes(text)
+    load_all(con, sources, "run-2")
+    assert recorded_state(con, "org_units")[2] == ["org_units.csv"]  # merged
+    fresh = duckdb.connect(str(tmp_path / "fresh.duckdb"))
+    load_all(fresh, sources, "run-1")
+
+    def org_state(db):
+        return (db.execute("select * exclude (_load_id, _loaded_at, _stored_row) "
+                           "from raw.org_units order by all").fetchall(),
+                quarantine(db, "org_units"))
+
+    assert org_state(con) == org_state(fresh)
+    assert len(org_state(con)[0]) > 3 and org_state(con)[1] == []
+    fresh.close()
