@@ -340,6 +340,11 @@ def test_verdicts_stored_with_the_rows_stand_until_the_tables_they_refer_to_chan
     assert quarantine(con, "it_usage") == []
     assert table(con, "it_usage", "employee_id, tool", order="all") == [("E1", "CRM"),
                                                                         ("E2", "CRM")]
+    # the rows stored anew with their new verdicts are the store as this version writes it:
+    # the next run reads no file again
+    assert load_source(con, "it_usage", sources, "run-4").files_read == 0
+    assert table(con, "it_usage", "employee_id, tool", order="all") == [("E1", "CRM"),
+                                                                        ("E2", "CRM")]
 
 
 def test_a_store_of_an_earlier_version_is_taken_over_and_shown_through_the_view(
