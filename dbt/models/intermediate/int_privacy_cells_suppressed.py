@@ -13,14 +13,12 @@ A cell that is part of another cell (a tool's adoption inside the unit's tool ad
 added up to it; the rule then runs on the parts as on any group.
 
 Iterative set logic is clearer here than in recursive SQL, hence a Python model. It reads
-plain rows and returns an Arrow table: importing pandas took longer than the rule itself.
+plain rows and returns a DuckDB relation: importing pandas took longer than the rule itself.
 """
 
 from __future__ import annotations
 
 from itertools import groupby
-
-import pyarrow as pa
 
 SMALLEST_ALLOWED_GROUP = 3
 
@@ -125,9 +123,10 @@ def model(dbt, session):
             out["org_unit_id"].append(unit)
             out["suppressed"].append(unit in hidden)
 
-    return pa.table({
-        "table_name": pa.array(out["table_name"], pa.string()),
-        "cell_group": pa.array(out["cell_group"], pa.string()),
-        "org_unit_id": pa.array(out["org_unit_id"], pa.string()),
-        "suppressed": pa.array(out["suppressed"], pa.bool_()),
-    })
+    # the rows as a relation of DuckDB's, from one list per column: pyarrow's `pa.array` of
+    # Python lists imports pandas (0.2 s of the 0.4 s this model took)
+    return session.sql(
+        "select unnest($1::varchar[]) as table_name, unnest($2::varchar[]) as cell_group,"
+        " unnest($3::varchar[]) as org_unit_id, unnest($4::boolean[]) as suppressed",
+        params=[out["table_name"], out["cell_group"], out["org_unit_id"], out["suppressed"]],
+    )
