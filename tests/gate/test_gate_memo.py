@@ -15,9 +15,10 @@ from dagster_project.ingest.store import ensure_schemas, remember_state
 from dagster_project.settings import EXPECTATIONS_DIR
 
 from .conftest import TODAY
-from .tables import LINEAGE, create_raw, erp_orders, good_order, org_units
+from .tables import LINEAGE, create, create_raw, erp_orders, good_order, org_units
 
 ERP_SUITE = EXPECTATIONS_DIR / "raw.erp_orders.json"
+DEFINITIONS_SUITE = EXPECTATIONS_DIR / "marts.kpi_definitions.json"
 DAILY = "auftraege_2026-11-02_tag.csv"
 
 
@@ -213,3 +214,30 @@ def test_tables_without_a_recorded_state_are_always_validated(con, validated):
     validated.clear()
     run_suite(con, ERP_SUITE, today=TODAY)
     assert validated  # no ingest state: nothing to compare with
+
+
+def kpi_definitions(con, rows):
+    """marts.kpi_definitions as dbt builds it: a new table every time."""
+    create(con, "marts.kpi_definitions", {"kpi_id": "varchar", "name_de": "varchar",
+           "name_en": "varchar", "unit": "varchar", "direction": "varchar",
+           "source": "varchar", "description": "varchar"}, rows)
+
+
+def test_a_mart_built_again_with_the_same_rows_is_not_validated_again(con, validated):
+    rows = [("enps", "eNPS", "eNPS", "score", "up", "survey", "d"),
+            ("order_lead_time_days", "Durchlaufzeit", "Lead time", "days", "down", "erp", "d"),
+            ("training_coverage", "Schulung", "Training", "share", "up", "lms", "d")]
+    kpi_definitions(con, rows)
+    first = run_suite(con, DEFINITIONS_SUITE, today=TODAY)
+    assert validated == [3] and all(r.passed for r in first)
+    validated.clear()
+    kpi_definitions(con, list(reversed(rows)))  # the same rows in another order
+    assert run_suite(con, DEFINITIONS_SUITE, today=TODAY) == first
+    assert validated == []
+    # one value changed: the table is validated whole, and the change is found
+    kpi_definitions(con, [*rows[:2], ("training_coverage", "Schulung", "Training", "share",
+                                      "sideways", "lms", "d")])
+    changed = run_suite(con, DEFINITIONS_SUITE, today=TODAY)
+    assert validated == [3]
+    direction = next(r for r in changed if r.check_name == "column_values_to_be_in_set(direction)")
+    assert not direction.passed and direction.observed.startswith("1 of 3 rows")
