@@ -29,6 +29,7 @@ import pyarrow as pa
 
 from dagster_project.checks.db import one_row, quote, table_column_types, table_columns
 from dagster_project.checks.describe import Location, describe, show
+from dagster_project.checks.gx_import import import_gx
 from dagster_project.checks.memo import Memo, Remembered
 from dagster_project.checks.preselect import may_fail
 from dagster_project.checks.results import ERROR, WARN, GateResult
@@ -209,7 +210,7 @@ def _validate(
     frame: pd.DataFrame, expectations: list[Expectation], parameters: dict[str, Any]
 ) -> dict[int, Any]:
     """Validate `frame` with an ephemeral GX context; results keyed by expectation index."""
-    import great_expectations as gx
+    gx = import_gx()
     from great_expectations.core.expectation_suite import ExpectationSuite
     from great_expectations.data_context.types.base import ProgressBarsConfig
     from great_expectations.execution_engine import pandas_execution_engine
