@@ -1,12 +1,14 @@
 """Great Expectations, imported without loading what the gate never uses.
 
-GX's import takes ~1.9 s of every run that validates anything (a re-run with one daily
-export takes ~10 s in all). ~0.75 s of it is two libraries loaded by one expectation
-module at import time: `altair` (charts for GX's rendered docs) and `scipy.stats` (the
-KL-divergence and KS-test expectations; no suite here uses them). `import_gx` puts a
-stand-in for each into `sys.modules` before GX is imported; the stand-in imports the real
-library the first time anything reads from it, so an expectation that does need scipy
-still works (tests/gate/test_gx_import.py), it only pays the import then.
+GX's import took ~1.9 s of every run that validates anything (a re-run with one daily
+export at bench scale 480 took ~10 s in all). ~0.75 s of it were two libraries loaded by
+one expectation module at import time: `altair` (charts for GX's rendered docs) and
+`scipy.stats` (the KL-divergence and KS-test expectations; no suite here uses them).
+`import_gx` puts a stand-in for each into `sys.modules` before GX is imported; the
+stand-in imports the real library the first time anything reads from it, so an
+expectation that does need scipy still works (tests/gate/test_gx_import.py), it only pays
+the import then. (`importlib.util.LazyLoader` does not do here: Python 3.11's `import`
+statement reads a module's `__spec__`, which makes a lazily loaded module load.)
 
 Nothing in GX is replaced: should a later GX version read from either library while
 importing, the stand-in loads it there and only the saving is lost.
