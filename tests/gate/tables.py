@@ -15,6 +15,11 @@ ERP_ORDERS = {"order_id": "varchar", "order_date": "date", "confirmed_date": "da
               "customer_id": "varchar", "org_unit_id": "varchar", "channel": "varchar",
               "net_amount": "double", "currency": "varchar", "status": "varchar"}
 
+# marts.kpi_definitions as dbt builds it
+KPI_DEFINITIONS = {"kpi_id": "varchar", "name_de": "varchar", "name_en": "varchar",
+                   "unit": "varchar", "direction": "varchar", "source": "varchar",
+                   "description": "varchar"}
+
 ORG_UNITS = [("HAT", "Hagedorn Antriebstechnik GmbH", None), ("VT", "Vertrieb", "HAT"),
              ("VT-IN", "Vertrieb Inland", "VT"), ("VT-EX", "Vertrieb Export", "VT")]
 

@@ -15,7 +15,15 @@ from dagster_project.ingest.store import ensure_schemas, remember_state
 from dagster_project.settings import EXPECTATIONS_DIR
 
 from .conftest import TODAY
-from .tables import LINEAGE, create, create_raw, erp_orders, good_order, org_units
+from .tables import (
+    KPI_DEFINITIONS,
+    LINEAGE,
+    create,
+    create_raw,
+    erp_orders,
+    good_order,
+    org_units,
+)
 
 ERP_SUITE = EXPECTATIONS_DIR / "raw.erp_orders.json"
 DEFINITIONS_SUITE = EXPECTATIONS_DIR / "marts.kpi_definitions.json"
@@ -218,9 +226,7 @@ def test_tables_without_a_recorded_state_are_always_validated(con, validated):
 
 def kpi_definitions(con, rows):
     """marts.kpi_definitions as dbt builds it: a new table every time."""
-    create(con, "marts.kpi_definitions", {"kpi_id": "varchar", "name_de": "varchar",
-           "name_en": "varchar", "unit": "varchar", "direction": "varchar",
-           "source": "varchar", "description": "varchar"}, rows)
+    create(con, "marts.kpi_definitions", KPI_DEFINITIONS, rows)
 
 
 def test_a_mart_built_again_with_the_same_rows_is_not_validated_again(con, validated):

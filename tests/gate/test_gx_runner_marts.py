@@ -8,7 +8,7 @@ from dagster_project.checks.gx_runner import run_suite
 from dagster_project.settings import EXPECTATIONS_DIR
 
 from .conftest import TODAY
-from .tables import ORG_UNITS, create, settings
+from .tables import KPI_DEFINITIONS, ORG_UNITS, create, settings
 
 KPI_MONTHLY = {"kpi_id": "varchar", "month": "date", "org_unit_id": "varchar", "value": "double",
                "numerator": "double", "denominator": "double", "population": "integer",
@@ -22,9 +22,7 @@ OCT, SEP = dt.date(2026, 10, 1), dt.date(2026, 9, 1)
 
 
 def _marts(con, cells, definitions=DEFINITIONS):
-    create(con, "marts.kpi_definitions", {"kpi_id": "varchar", "name_de": "varchar",
-           "name_en": "varchar", "unit": "varchar", "direction": "varchar",
-           "source": "varchar", "description": "varchar"}, definitions)
+    create(con, "marts.kpi_definitions", KPI_DEFINITIONS, definitions)
     create(con, "marts.org_units", {"org_unit_id": "varchar", "name": "varchar",
            "parent_id": "varchar", "depth": "integer", "path": "varchar"},
            [(i, n, p, 0 if p is None else 1, i) for i, n, p in ORG_UNITS])
