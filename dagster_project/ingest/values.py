@@ -107,9 +107,12 @@ def _macros() -> list[str]:
             try_cast(replace(replace(s, '.', ''), ',', '.') as double)""",
         "create or replace temp macro lt_en_value(s) as try_cast(replace(s, ',', '') as double)",
         # The decimal separator a cleaned value shows by itself: ',' / '.', NULL when it
-        # could be either (or is no number).
+        # could be either (or is no number). Without a separator a value fits both shapes
+        # or neither, so only values with one are matched (the vote over 5 M usage counts,
+        # plain digits, 0.35 → 0.13 s).
         """create or replace temp macro lt_number_style(s) as
-            case when lt_de_shape(s) and not lt_en_shape(s) then ','
+            case when not (contains(s, '.') or contains(s, ',')) then null
+                 when lt_de_shape(s) and not lt_en_shape(s) then ','
                  when lt_en_shape(s) and not lt_de_shape(s) then '.' end""",
         # A cleaned value read with the column convention (conv ',' or '.'); a value that
         # shows the other convention by itself is read that way; with conv '?' (a mixed

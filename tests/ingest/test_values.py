@@ -98,6 +98,17 @@ def test_column_convention_comes_from_its_unambiguous_values(sql, values, decima
             assert parse_number(sql, t, conv) == pytest.approx(float(v))
 
 
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(alphabet="0123456789-.,a", max_size=9))
+def test_a_value_shows_a_decimal_separator_only_as_its_shapes_tell(sql, text):
+    """lt_number_style skips the shape matches for values without a separator: exactly
+    the values that fit both shapes or neither (fails if a separator were not looked for)."""
+    got, by_shapes = sql.execute(
+        "select lt_number_style(?), case when lt_de_shape(?) and not lt_en_shape(?) then ',' "
+        "when lt_en_shape(?) and not lt_de_shape(?) then '.' end", [text] * 5).fetchall()[0]
+    assert got == by_shapes
+
+
 @pytest.mark.parametrize(
     ("text", "conv", "expected"),
     [
