@@ -476,23 +476,69 @@ def _create_view(con: duckdb.DuckDBPyConnection, c: Contract) -> None:
                 f"select {_raw_select(c)} from {joined}")
 
 
+# Above this many pairs of files whose key ranges overlap, `_repeated_keys` groups every row:
+# a condition of that many ranges costs more than it saves.
+MAX_OVERLAPS = 16
+
+
+def _key_overlaps(con: duckdb.DuckDBPyConnection, c: Contract) -> list[tuple]:
+    """For each two files of `raw_files.<source>` whose keys' ranges overlap in every key
+    column, the overlap: (low, high) per key column, flat. Ranges leave out empty fields."""
+    keys = [ident(k) for k in c.key]
+    ranges = ", ".join(f"min({k}) as lo{j}, max({k}) as hi{j}" for j, k in enumerate(keys))
+    overlap = ", ".join(f"greatest(a.lo{j}, b.lo{j}), least(a.hi{j}, b.hi{j})"
+                        for j in range(len(keys)))
+    meet = " and ".join(f"a.lo{j} <= b.hi{j} and b.lo{j} <= a.hi{j}" for j in range(len(keys)))
+    return con.execute(f"""
+        with ranges as (
+            select _file_name, {ranges} from raw_files.{ident(c.name)} group by _file_name
+        )
+        select {overlap} from ranges a join ranges b on a._file_name < b._file_name
+        where {meet}
+    """).fetchall()
+
+
+def _repeated_keys(con: duckdb.DuckDBPyConnection, c: Contract) -> None:
+    """Temp table `_repeated`: the keys more than one row of `raw_files.<source>` holds.
+
+    The rows of one file there never share a key (parse.py's `_resolve_duplicates` folds
+    or quarantines them; were one to slip through, the gate's uniqueness rule on the key
+    blocks), so a repeated key is one that two files share, and it lies within
+    both files' ranges in every key column. Only the rows within such an overlap, or with
+    an empty key field (which the ranges leave out), are grouped: exports numbered by
+    period overlap in a few small correction files at most, and grouping the 10 M order
+    ids of scale 480 took ~0.9–1.2 s of every rebuild. With more than `MAX_OVERLAPS`
+    overlapping pairs (usage exports per month and tool overlap in every column) every row
+    is grouped.
+    """
+    keys = [ident(k) for k in c.key]
+    overlaps = _key_overlaps(con, c)
+    where, params = "true", []
+    if len(overlaps) <= MAX_OVERLAPS:
+        boxes = ["(" + " and ".join(f"{k} between ? and ?" for k in keys) + ")"
+                 for _ in overlaps]
+        where = " or ".join(boxes + [f"{k} is null" for k in keys])
+        params = [value for box in overlaps for value in box]
+    con.execute(f"""
+        create or replace temp table _repeated as
+        select {", ".join(keys)} from raw_files.{ident(c.name)} where {where}
+        group by all having count(*) > 1
+    """, params)
+
+
 def rebuild_table(con: duckdb.DuckDBPyConnection, c: Contract, context: str) -> None:
     """Decide anew which stored rows `raw.<source>` shows, and its quarantine.
 
     The rows held back because a later row replaced them come back, the rows with a
     problem stored since (or by a version that kept every row in `raw_files`) are held
     back; then "the later file wins per key" is decided among the rows whose key repeats
-    (found by a grouping; a few dozen of 10 M order lines: a window over every key cost
-    ~6 s at that size).
+    (`_repeated_keys`; a few dozen of 10 M order lines: a window over every key cost ~6 s
+    at that size).
     """
     _current_verdicts(con, c, context)
     _hold_back(con, c, "t._q_reason is null", release=True)
     _hold_back(con, c, "t._q_reason is not null")
-    key = ", ".join(ident(k) for k in c.key)
-    con.execute(f"""
-        create or replace temp table _repeated as
-        select {key} from raw_files.{ident(c.name)} group by all having count(*) > 1
-    """)
+    _repeated_keys(con, c)
     _supersede(con, c, "_repeated")
     con.execute("drop table _repeated")
     _create_view(con, c)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 from pathlib import Path
 
-from dagster_project.ingest import loader
+from dagster_project.ingest import loader, store
+from dagster_project.ingest.contracts import contract
 from dagster_project.ingest.loader import SOURCES, load_config, load_source
+from dagster_project.ingest.store import ensure_schemas, ensure_store
 
 from .conftest import quarantine, table, write_delimited
 
@@ -311,6 +314,61 @@ def test_a_rebuild_decides_the_winner_among_repeated_keys_only_with_the_same_res
     events = {(e, t, str(d)): n for e, t, d, n, _, _ in got}
     assert events[("E1", "CRM", "2025-01-07")] == 700 and events[("E1", "CRM", "2025-01-05")] == 100
     assert events[("E2", "ERP", "2025-01-02")] == 7 and events[("E1", "CRM", "2025-01-01")] == 0
+
+
+def test_the_keys_two_files_share_are_found_within_their_overlapping_key_ranges(con):
+    """The rebuild groups only the rows within two files' overlapping key ranges, or with an
+    empty key field, to find the repeated keys: the same keys as grouping every row, for
+    files that overlap in no, some or every key column, and with too many overlaps to
+    narrow down (fails when the rows with an empty key field are not grouped)."""
+    c = contract("it_usage")
+    ensure_schemas(con)
+    ensure_store(con, c)
+
+    def add(file_name: str, rows: list[tuple]) -> None:
+        con.executemany("insert into raw_files.it_usage (employee_id, tool, activity_date, "
+                        "_file_name, _row_number) values (?, ?, ?, ?, ?)",
+                        [(*row, file_name, i + 1) for i, row in enumerate(rows)])
+
+    def repeated() -> list[tuple]:
+        store._repeated_keys(con, c)
+        return sorted(con.execute("select * from _repeated").fetchall(), key=str)
+
+    def every_row_grouped() -> list[tuple]:
+        return sorted(con.execute(
+            "select employee_id, tool, activity_date from raw_files.it_usage "
+            "group by all having count(*) > 1").fetchall(), key=str)
+
+    january = [(f"E{e}", tool, dt.date(2025, 1, d)) for e in range(1, 5)
+               for tool in ("CRM", "ERP") for d in range(1, 29)]
+    add("u_2025-01.csv", january)
+    add("u_2025-02.csv", [(e, t, d.replace(month=2)) for e, t, d in january])
+    add("u_2025-03.csv", [(e, t, d.replace(month=3)) for e, t, d in january])
+    # in range of January's employees and tools but not its dates, of February's dates and
+    # tools but not its employees
+    add("u_dezember.csv", [("E1", "CRM", dt.date(2024, 12, 1)),
+                           ("E4", "ERP", dt.date(2024, 12, 31))])
+    add("u_neu.csv", [("E5", "CRM", dt.date(2025, 2, 1)), ("E9", "ERP", dt.date(2025, 2, 28))])
+    assert store._key_overlaps(con, c) == []
+    assert repeated() == every_row_grouped() == []
+    # a correction repeating two keys of February's, and a key with an empty tool that a
+    # later file repeats (the empty field in no range)
+    add("u_2025-02_korrektur.csv", [("E2", "ERP", dt.date(2025, 2, 3)),
+                                    ("E3", "CRM", dt.date(2025, 2, 20)),
+                                    ("E4", None, dt.date(2025, 3, 5))])
+    add("u_2025-03_nachtrag.csv", [("E4", None, dt.date(2025, 3, 5))])
+    assert sorted(store._key_overlaps(con, c)) == [
+        ("E2", "E4", "CRM", "ERP", dt.date(2025, 2, 3), dt.date(2025, 2, 28)),
+        ("E2", "E4", "CRM", "ERP", dt.date(2025, 3, 1), dt.date(2025, 3, 5))]
+    assert repeated() == every_row_grouped() == sorted([
+        ("E2", "ERP", dt.date(2025, 2, 3)), ("E3", "CRM", dt.date(2025, 2, 20)),
+        ("E4", None, dt.date(2025, 3, 5))], key=str)
+    # more overlapping pairs than are worth a condition: every row grouped
+    for n in range(store.MAX_OVERLAPS + 1):
+        add(f"u_2025-01_nachtrag_{n:02d}.csv", [("E1", "CRM", dt.date(2025, 1, 1 + n))])
+    assert len(store._key_overlaps(con, c)) > store.MAX_OVERLAPS
+    assert repeated() == every_row_grouped()
+    assert len(every_row_grouped()) == 3 + store.MAX_OVERLAPS + 1
 
 
 def test_verdicts_stored_with_the_rows_stand_until_the_tables_they_refer_to_change(con,
