@@ -10,7 +10,6 @@ from pathlib import Path
 from dagster_project.ingest import loader, store
 from dagster_project.ingest.contracts import contract
 from dagster_project.ingest.loader import SOURCES, load_config, load_source
-from dagster_project.ingest.store import ensure_schemas, ensure_store
 
 from .conftest import quarantine, table, write_delimited
 
@@ -322,8 +321,8 @@ def test_the_keys_two_files_share_are_found_within_their_overlapping_key_ranges(
     files that overlap in no, some or every key column, and with too many overlaps to
     narrow down (fails when the rows with an empty key field are not grouped)."""
     c = contract("it_usage")
-    ensure_schemas(con)
-    ensure_store(con, c)
+    store.ensure_schemas(con)
+    store.ensure_store(con, c)
 
     def add(file_name: str, rows: list[tuple]) -> None:
         con.executemany("insert into raw_files.it_usage (employee_id, tool, activity_date, "
