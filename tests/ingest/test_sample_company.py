@@ -99,3 +99,57 @@ def test_a_second_run_reads_nothing_and_changes_nothing(ingested):
     assert {n: con.execute(f"select * from raw.{n}").fetchall()
             for n in SOURCES + CONFIG_TABLES} == before
     assert con.execute("select * from dq.quarantine").fetchall() == quarantine
+
+
+def _ingest(sources, db) -> dict[str, list[tuple]]:
+    """Every raw table (lineage but the load time and storage place), the quarantine and
+    the registry's counts after loading `sources` into a new database `db`, as rows."""
+    con = duckdb.connect(str(db))
+    load_config(con, sources, "run-1")
+    for s in SOURCES:
+        load_source(con, s, sources, "run-1")
+    out = {name: sorted(con.execute(
+        f"select * exclude (_loaded_at, _stored_row) from raw.{name}").fetchall(), key=str)
+        for name in SOURCES + CONFIG_TABLES if name != "survey_responses"}
+    out["survey_responses"] = sorted(con.execute(
+        "select * exclude (_loaded_at) from raw.survey_responses").fetchall(), key=str)
+    out["dq.quarantine"] = sorted(con.execute("select * from dq.quarantine").fetchall(), key=str)
+    out["meta.loaded_files"] = con.execute(
+        "select source, file_name, rows, rows_skipped, duplicates_collapsed "
+        "from meta.loaded_files order by all").fetchall()
+    con.close()
+    return out
+
+
+def test_fields_typed_once_per_distinct_cell_give_what_typing_every_cell_gives(
+        sample_company, tmp_path, monkeypatch):
+    """Large batches type the fields whose cells repeat once per distinct cell
+    (`parse.lookup_fields`); the sample's batches are small. Typed so, every field of every
+    source — empty cells, defaults, bad values and their reasons included — gives the
+    same raw tables, quarantine and counts as typing every cell."""
+    from dagster_project.ingest import parse
+
+    sources, _ = sample_company
+    monkeypatch.setattr(parse, "lookup_fields", lambda con, c: [])
+    in_place = _ingest(sources, tmp_path / "in_place.duckdb")
+    monkeypatch.setattr(parse, "lookup_fields", lambda con, c: list(c.fields))
+    looked_up = _ingest(sources, tmp_path / "looked_up.duckdb")
+    assert in_place["dq.quarantine"] and in_place["erp_orders"]
+    assert looked_up == in_place
+
+
+def test_a_field_is_looked_up_when_its_cells_repeat_in_a_large_batch(monkeypatch):
+    from dagster_project.ingest import parse
+    from dagster_project.ingest.contracts import contract
+
+    c = contract("erp_orders")
+    con = duckdb.connect()
+    cells = ", ".join(
+        {"order_id": "'AU-' || i", "net_amount": "(i * 7 % 100003)::varchar",
+         "order_date": "(i % 28 + 1) || '.01.2025'", "status": "'offen'"}.get(
+            f.name, "null") + f" as s__{f.name}" for f in c.fields)
+    con.execute(f"create temp table _staged as select {cells} from range(60000) t(i)")
+    assert [f.name for f in parse.lookup_fields(con, c)] == [
+        f.name for f in c.fields if f.name not in ("order_id", "net_amount")]
+    monkeypatch.setattr(parse, "LOOKUP_MIN_ROWS", 60001)
+    assert parse.lookup_fields(con, c) == []

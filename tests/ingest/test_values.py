@@ -282,7 +282,6 @@ def test_value_lists_stay_expressions_in_the_typing_statement(sql):
         columns = ", ".join(f"{parse.ident('s__' + f.name)} varchar" for f in c.fields)
         sql.execute("create or replace temp table _staged (_file integer, "
                     f"_row_number bigint, _overflow varchar, {columns})")
-        select = parse._typed_select(c, parse._cells(list(c.fields)),
-                                     {f.name: "," for f in c.fields}, "")
+        select = parse._typed_select(c, {f.name: "," for f in c.fields}, "", looked_up=[])
         plan = sql.execute(f"explain {select}").fetchall()[0][1]
         assert "JOIN" not in plan.upper().replace(" ", "_"), c.name
