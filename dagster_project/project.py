@@ -5,8 +5,7 @@
 re-parses under `dagster dev` so model edits show up without a manual step.
 """
 
-from dagster_dbt import DbtProject
-
+from dagster_project.dbt_import import DbtProject
 from dagster_project.settings import DBT_PROJECT_DIR
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)

@@ -10,9 +10,9 @@ from functools import cached_property
 from pathlib import Path
 
 import dagster as dg
-from dagster_dbt import DbtCliResource
 from packaging import version
 
+from dagster_project.dbt_import import DbtCliResource
 from dagster_project.project import dbt_project
 from dagster_project.settings import Settings, load_settings
 

@@ -15,13 +15,17 @@ from typing import Any
 
 import dagster as dg
 import duckdb
-from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, dbt_assets
-from dagster_dbt.asset_utils import get_manifest_and_translator_from_dbt_assets
-from dagster_dbt.metadata_set import DbtMetadataSet
 
 from dagster_project.build_db import released
 from dagster_project.checks.dbt_results import stamp_run, stamped_run
 from dagster_project.checks.summary import record_dbt_results
+from dagster_project.dbt_import import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtMetadataSet,
+    dbt_assets,
+    get_manifest_and_translator_from_dbt_assets,
+)
 from dagster_project.dbt_plan import (
     BuildPlan,
     add_kept_results,

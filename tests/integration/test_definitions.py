@@ -32,3 +32,25 @@ def test_dbt_holds_back_the_events_of_tables_and_of_what_depends_on_them():
     graph = dbt_models.asset_deps
     for key in dbt_models.keys - held_keys(dbt_models):
         assert not graph[key] & held_keys(dbt_models), key
+
+
+def test_the_definitions_load_dagster_dbt_without_dbt_core():
+    """dbt builds in a process of its own, so the pipeline's process takes dagster-dbt's
+    path without dbt-core (dbt_import.py): loading the definitions imports no module of
+    dbt's (~1 s of every run's start), and dbt can still be imported afterwards. Run in a
+    process of its own: this one may have imported dbt already."""
+    import json
+    import subprocess
+    import sys
+
+    script = (
+        "import json, sys\n"
+        "import dagster_project.definitions\n"
+        "from dagster_dbt.compat import DBT_PYTHON_VERSION\n"
+        "loaded = sorted(m for m in sys.modules if m == 'dbt' or m.startswith('dbt.'))\n"
+        "import dbt.version\n"
+        "print(json.dumps([loaded, DBT_PYTHON_VERSION is None, bool(dbt.version.__version__)]))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         check=True).stdout
+    assert json.loads(out.splitlines()[-1]) == [[], True, True]
