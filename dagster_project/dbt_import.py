@@ -12,7 +12,9 @@ an import do. The block is lifted once dagster-dbt is imported, so that anything
 the process may import dbt.
 
 Every module of this package takes dagster-dbt's names from here, so that whichever is
-imported first, dagster-dbt is imported this way.
+imported first, dagster-dbt is imported this way. What this rules out: a dbt selection
+string evaluated in this process (`build_dbt_asset_selection(select="tag:…")` raises
+dagster-dbt's "dbt-core not installed" error) — select by asset keys or groups instead.
 """
 
 from __future__ import annotations
