@@ -305,7 +305,8 @@ def targets(results: list[ScaleResult]) -> dict[str, dict[str, object]]:
             "target": "<= 20", "value": round(tiny.full.seconds - tiny.floor.seconds, 1),
             "met": tiny.full.seconds - tiny.floor.seconds <= 20},
         "rerun_share_at_largest": {
-            "target": "<= 0.25", "value": round(largest.rerun.seconds / largest.full.seconds, 2),
+            # four decimals: at two, a share just above the line reads "0.25 … missed"
+            "target": "<= 0.25", "value": round(largest.rerun.seconds / largest.full.seconds, 4),
             "met": largest.rerun.seconds <= 0.25 * largest.full.seconds},
         "peak_memory_gb_at_largest": {
             "target": "<= 4", "value": round(max(largest.full.peak_mb,
