@@ -123,13 +123,15 @@ def _build(context: dg.AssetExecutionContext, dbt: OfflineDbtCliResource, settin
         dbt = dbt.model_copy(update={"dbt_executable": executable})
     stamp_run(target, context.run.run_id)
     keys_by_output = context.assets_def.keys_by_output_name
-    yield from kept_events(context.assets_def, manifest, plan, kept_counts)
     later = held_keys(context.assets_def)
     invocation = dbt.cli(PIPELINE_BUILD_ARGS + exclude_args(plan, manifest), context=context,
                          target_path=target)
     held, failure = [], None
     with dbt_watchdog(invocation.process, timeout, stacks_file) as timed_out:
         try:
+            # dbt builds while the kept nodes are reported (Dagster stores ~5 ms per event:
+            # ~0.45 s for the ~90 kept nodes of a re-run after a daily export)
+            yield from kept_events(context.assets_def, manifest, plan, kept_counts)
             for event in invocation.stream():
                 if event_asset_key(event, keys_by_output) in later:
                     held.append(event)
