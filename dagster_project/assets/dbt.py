@@ -130,7 +130,7 @@ def _build(context: dg.AssetExecutionContext, dbt: OfflineDbtCliResource, settin
     with dbt_watchdog(invocation.process, timeout, stacks_file) as timed_out:
         try:
             # dbt builds while the kept nodes are reported (Dagster stores ~5 ms per event:
-            # ~0.45 s for the ~90 kept nodes of a re-run after a daily export)
+            # ~0.3 s for the ~90 kept nodes of a re-run after a daily export)
             yield from kept_events(context.assets_def, manifest, plan, kept_counts)
             for event in invocation.stream():
                 if event_asset_key(event, keys_by_output) in later:
