@@ -12,6 +12,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from dagster_project.ingest.loader import SOURCES, load_config, load_source
+
 ORG_UNITS = [
     ("HAT", "Hagedorn Antriebstechnik GmbH", ""),
     ("VT", "Vertrieb", "HAT"),
@@ -121,3 +123,23 @@ def table(con, name: str, columns: str = "*", order: str | None = None) -> list[
     if order:
         sql += f" order by {order}"
     return con.execute(sql).fetchall()
+
+
+def load_all(con, sources: Path, load_id: str):
+    """Load the config tables and every source of `sources`; their load results."""
+    results = load_config(con, sources, load_id)
+    return results + [load_source(con, s, sources, load_id) for s in SOURCES]
+
+
+def raw_state(con, names=("hr_employees", "erp_orders", "it_usage")) -> dict[str, list[tuple]]:
+    """Raw tables `names` and the quarantine in a fixed order, without when and by which run
+    a file was read (a file read in a later run carries a later load id) and where a row is
+    stored."""
+    out = {}
+    for name in names:
+        columns = [d[0] for d in con.execute(f"select * from raw.{name} limit 0").description]
+        left_out = [c for c in ("_load_id", "_loaded_at", "_stored_row") if c in columns]
+        out[name] = con.execute(
+            f"select * exclude ({', '.join(left_out)}) from raw.{name} order by all").fetchall()
+    out["dq.quarantine"] = con.execute("select * from dq.quarantine order by all").fetchall()
+    return out

@@ -9,8 +9,7 @@ import pytest
 
 from dagster_project.ingest import batch
 
-from .conftest import quarantine, table, write_delimited
-from .test_incremental import load_all, raw_state
+from .conftest import load_all, quarantine, raw_state, table, write_delimited
 
 GERMAN = ["Auftragsnummer", "Auftragsdatum", "customer_id", "org_unit", "Bestellkanal",
           "Nettobetrag", "Auftragsstatus"]

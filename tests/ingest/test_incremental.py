@@ -9,9 +9,9 @@ from pathlib import Path
 
 from dagster_project.ingest import loader, store
 from dagster_project.ingest.contracts import contract
-from dagster_project.ingest.loader import SOURCES, load_config, load_source
+from dagster_project.ingest.loader import load_source
 
-from .conftest import quarantine, table, write_delimited
+from .conftest import load_all, quarantine, raw_state, table, write_delimited
 
 HR_HEADER = ["employee_id", "org_unit", "role", "entry_date", "exit_date"]
 
@@ -26,11 +26,6 @@ def snapshot(con) -> dict[str, list[tuple]]:
     out["meta.loaded_files"] = con.execute(
         "select * from meta.loaded_files order by source, file_name").fetchall()
     return out
-
-
-def load_all(con, sources: Path, load_id: str):
-    results = load_config(con, sources, load_id)
-    return results + [load_source(con, s, sources, load_id) for s in SOURCES]
 
 
 def write_hr(sources: Path, name: str, rows: list[list[str]]) -> Path:
@@ -200,18 +195,6 @@ def write_orders(sources: Path, name: str, rows: list[list[str]]) -> Path:
 
 def write_usage(sources: Path, name: str, rows: list[list[str]]) -> Path:
     return write_delimited(sources / "it_usage" / name, [USAGE_HEADER, *rows])
-
-
-def raw_state(con) -> dict[str, list[tuple]]:
-    """Raw tables and quarantine in a fixed order, without when and by which run a file was
-    read (a file read in a later run carries a later load id) and where a row is stored."""
-    out = {}
-    for name in ("hr_employees", "erp_orders", "it_usage"):
-        out[name] = con.execute(
-            f"select * exclude (_load_id, _loaded_at, _stored_row) from raw.{name} "
-            "order by all").fetchall()
-    out["dq.quarantine"] = con.execute("select * from dq.quarantine order by all").fetchall()
-    return out
 
 
 def recorded_state(con, source: str) -> tuple:

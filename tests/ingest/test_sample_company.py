@@ -11,7 +11,9 @@ import duckdb
 import pandas as pd
 import pytest
 
-from dagster_project.ingest.loader import CONFIG_TABLES, SOURCES, load_config, load_source
+from dagster_project.ingest.loader import CONFIG_TABLES, SOURCES
+
+from .conftest import load_all, raw_state
 
 
 @pytest.fixture(scope="module")
@@ -19,8 +21,7 @@ def ingested(sample_company, tmp_path_factory):
     sources, company = sample_company
     db = tmp_path_factory.mktemp("ingest") / "build.duckdb"
     con = duckdb.connect(str(db))
-    results = load_config(con, sources, "run-1")
-    results += [load_source(con, s, sources, "run-1") for s in SOURCES]
+    results = load_all(con, sources, "run-1")
     yield con, company, {r.source: r for r in results}, db, sources
     con.close()
 
@@ -93,8 +94,7 @@ def test_a_second_run_reads_nothing_and_changes_nothing(ingested):
     before = {n: con.execute(f"select * from raw.{n}").fetchall()
               for n in SOURCES + CONFIG_TABLES}
     quarantine = con.execute("select * from dq.quarantine").fetchall()
-    again = load_config(con, sources, "run-2") + [
-        load_source(con, s, sources, "run-2") for s in SOURCES]
+    again = load_all(con, sources, "run-2")
     assert all(r.files_read == 0 for r in again)
     assert {n: con.execute(f"select * from raw.{n}").fetchall()
             for n in SOURCES + CONFIG_TABLES} == before
@@ -102,18 +102,11 @@ def test_a_second_run_reads_nothing_and_changes_nothing(ingested):
 
 
 def _ingest(sources, db) -> dict[str, list[tuple]]:
-    """Every raw table (lineage but the load time and storage place), the quarantine and
-    the registry's counts after loading `sources` into a new database `db`, as rows."""
+    """Every raw table (`raw_state`), the quarantine and the registry's counts after loading
+    `sources` into a new database `db`."""
     con = duckdb.connect(str(db))
-    load_config(con, sources, "run-1")
-    for s in SOURCES:
-        load_source(con, s, sources, "run-1")
-    out = {name: sorted(con.execute(
-        f"select * exclude (_loaded_at, _stored_row) from raw.{name}").fetchall(), key=str)
-        for name in SOURCES + CONFIG_TABLES if name != "survey_responses"}
-    out["survey_responses"] = sorted(con.execute(
-        "select * exclude (_loaded_at) from raw.survey_responses").fetchall(), key=str)
-    out["dq.quarantine"] = sorted(con.execute("select * from dq.quarantine").fetchall(), key=str)
+    load_all(con, sources, "run-1")
+    out = raw_state(con, SOURCES + CONFIG_TABLES)
     out["meta.loaded_files"] = con.execute(
         "select source, file_name, rows, rows_skipped, duplicates_collapsed "
         "from meta.loaded_files order by all").fetchall()
@@ -132,9 +125,12 @@ def test_fields_typed_once_per_distinct_cell_give_what_typing_every_cell_gives(
     sources, _ = sample_company
     monkeypatch.setattr(parse, "lookup_fields", lambda con, c: [])
     in_place = _ingest(sources, tmp_path / "in_place.duckdb")
-    monkeypatch.setattr(parse, "lookup_fields", lambda con, c: list(c.fields))
+    asked: list[str] = []  # the typing asks which fields to look up (else both typed in place)
+    monkeypatch.setattr(parse, "lookup_fields",
+                        lambda con, c: asked.append(c.name) or list(c.fields))
     looked_up = _ingest(sources, tmp_path / "looked_up.duckdb")
     assert in_place["dq.quarantine"] and in_place["erp_orders"]
+    assert {"erp_orders", "crm_interactions", "it_usage", "hr_employees"} <= set(asked)
     assert looked_up == in_place
 
 

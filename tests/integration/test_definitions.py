@@ -1,5 +1,9 @@
 """The Dagster definitions load and wire the flow the architecture describes."""
 
+import json
+import subprocess
+import sys
+
 import dagster as dg
 
 
@@ -39,10 +43,6 @@ def test_the_definitions_load_dagster_dbt_without_dbt_core():
     path without dbt-core (dbt_import.py): loading the definitions imports no module of
     dbt's (~1 s of every run's start), and dbt can still be imported afterwards. Run in a
     process of its own: this one may have imported dbt already."""
-    import json
-    import subprocess
-    import sys
-
     script = (
         "import json, sys\n"
         "import dagster_project.definitions\n"
