@@ -476,14 +476,10 @@ def _create_view(con: duckdb.DuckDBPyConnection, c: Contract) -> None:
                 f"select {_raw_select(c)} from {joined}")
 
 
-# Above this many pairs of files whose key ranges overlap, `_repeated_keys` groups every row:
-# a condition of that many ranges costs more than it saves.
-MAX_OVERLAPS = 16
-
-
 def _key_overlaps(con: duckdb.DuckDBPyConnection, c: Contract) -> list[tuple]:
     """For each two files of `raw_files.<source>` whose keys' ranges overlap in every key
-    column, the overlap: (low, high) per key column, flat. Ranges leave out empty fields."""
+    column: the file of the two with fewer rows, its rows, and the overlap, (low, high) per
+    key column. Ranges leave out empty fields."""
     keys = [ident(k) for k in c.key]
     ranges = ", ".join(f"min({k}) as lo{j}, max({k}) as hi{j}" for j, k in enumerate(keys))
     overlap = ", ".join(f"greatest(a.lo{j}, b.lo{j}), least(a.hi{j}, b.hi{j})"
@@ -491,9 +487,12 @@ def _key_overlaps(con: duckdb.DuckDBPyConnection, c: Contract) -> list[tuple]:
     meet = " and ".join(f"a.lo{j} <= b.hi{j} and b.lo{j} <= a.hi{j}" for j in range(len(keys)))
     return con.execute(f"""
         with ranges as (
-            select _file_name, {ranges} from raw_files.{ident(c.name)} group by _file_name
+            select _file_name, count(*) as n, {ranges}
+            from raw_files.{ident(c.name)} group by _file_name
         )
-        select {overlap} from ranges a join ranges b on a._file_name < b._file_name
+        select case when a.n <= b.n then a._file_name else b._file_name end, least(a.n, b.n),
+               {overlap}
+        from ranges a join ranges b on a._file_name < b._file_name
         where {meet}
     """).fetchall()
 
@@ -503,26 +502,38 @@ def _repeated_keys(con: duckdb.DuckDBPyConnection, c: Contract) -> None:
 
     The rows of one file there never share a key (parse.py's `_resolve_duplicates` folds
     or quarantines them; were one to slip through, the gate's uniqueness rule on the key
-    blocks), so a repeated key is one that two files share, and it lies within
-    both files' ranges in every key column. Only the rows within such an overlap, or with
-    an empty key field (which the ranges leave out), are grouped: exports numbered by
-    period overlap in a few small correction files at most, and grouping the 10 M order
-    ids of scale 480 took ~0.9–1.2 s of every rebuild. With more than `MAX_OVERLAPS`
-    overlapping pairs (usage exports per month and tool overlap in every column) every row
-    is grouped.
+    blocks), so a repeated key is one that two files share: it lies within both files'
+    ranges in every key column, and it is among the rows of the smaller of the two. So
+    only the keys of those rows (within the overlap), and of rows with an empty key field
+    (which the ranges leave out), are grouped, with every row holding them: exports
+    numbered by period overlap in a few small correction files at most, and grouping every
+    row took ~0.9–1.2 s of every rebuild for the 10 M order ids of scale 480, ~0.4 s for
+    its 5.3 M usage rows (each month's bulk export overlaps a small one in every key
+    column). When most rows are in the smaller file of an overlapping pair, every row is
+    grouped.
     """
     keys = [ident(k) for k in c.key]
+    columns = ", ".join(keys)
+    table = f"raw_files.{ident(c.name)}"
     overlaps = _key_overlaps(con, c)
-    where, params = "true", []
-    if len(overlaps) <= MAX_OVERLAPS:
-        boxes = ["(" + " and ".join(f"{k} between ? and ?" for k in keys) + ")"
-                 for _ in overlaps]
-        where = " or ".join(boxes + [f"{k} is null" for k in keys])
-        params = [value for box in overlaps for value in box]
+    smaller = {file: rows for file, rows, *_ in overlaps}
+    rows, params = table, []
+    if 2 * sum(smaller.values()) <= count(con, f"select count(*) from {table}"):
+        boxes = " or ".join("(t._file_name = ? and "
+                            + " and ".join(f"t.{k} between ? and ?" for k in keys) + ")"
+                            for _ in overlaps) or "false"
+        params = [value for file, _, *box in overlaps for value in (file, *box)]
+        candidates = f"(select distinct {columns} from {table} t where {boxes})"
+        # an equality join, so that DuckDB skips the row groups outside the candidates'
+        # range; the keys with an empty field are grouped whole
+        same = " and ".join(f"t.{k} = k.{k}" for k in keys)
+        empty = " or ".join(f"{k} is null" for k in keys)
+        rows = (f"(select {', '.join('t.' + k for k in keys)} from {table} t "
+                f"semi join {candidates} k on {same} "
+                f"union all select {columns} from {table} where {empty})")
     con.execute(f"""
         create or replace temp table _repeated as
-        select {", ".join(keys)} from raw_files.{ident(c.name)} where {where}
-        group by all having count(*) > 1
+        select {columns} from {rows} group by all having count(*) > 1
     """, params)
 
 

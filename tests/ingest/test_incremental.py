@@ -299,10 +299,11 @@ def test_a_rebuild_decides_the_winner_among_repeated_keys_only_with_the_same_res
 
 
 def test_the_keys_two_files_share_are_found_within_their_overlapping_key_ranges(con):
-    """The rebuild groups only the rows within two files' overlapping key ranges, or with an
-    empty key field, to find the repeated keys: the same keys as grouping every row, for
-    files that overlap in no, some or every key column, and with too many overlaps to
-    narrow down (fails when the rows with an empty key field are not grouped)."""
+    """The rebuild groups only the rows holding a key of the smaller of two files whose key
+    ranges overlap (within the overlap), or a key with an empty field, to find the repeated
+    keys: the same keys as grouping every row, for files that overlap in no, some or every
+    key column, and when most rows are in such files (then every row is grouped). Fails when
+    the rows with an empty key field are not grouped, or ranges compared strictly."""
     c = contract("it_usage")
     store.ensure_schemas(con)
     store.ensure_store(con, c)
@@ -312,9 +313,22 @@ def test_the_keys_two_files_share_are_found_within_their_overlapping_key_ranges(
                         "_file_name, _row_number) values (?, ?, ?, ?, ?)",
                         [(*row, file_name, i + 1) for i, row in enumerate(rows)])
 
-    def repeated() -> list[tuple]:
-        store._repeated_keys(con, c)
-        return sorted(con.execute("select * from _repeated").fetchall(), key=str)
+    class Recorder:
+        """The connection, recording the statements `_repeated_keys` runs."""
+
+        def __init__(self) -> None:
+            self.statements: list[str] = []
+
+        def execute(self, sql: str, *args):
+            self.statements.append(sql)
+            return con.execute(sql, *args)
+
+    def repeated() -> tuple[list[tuple], bool]:
+        """The keys found, and whether they were looked for among some rows only."""
+        recorder = Recorder()
+        store._repeated_keys(recorder, c)
+        narrowed = "semi join" in recorder.statements[-1]
+        return sorted(con.execute("select * from _repeated").fetchall(), key=str), narrowed
 
     def every_row_grouped() -> list[tuple]:
         return sorted(con.execute(
@@ -332,25 +346,34 @@ def test_the_keys_two_files_share_are_found_within_their_overlapping_key_ranges(
                            ("E4", "ERP", dt.date(2024, 12, 31))])
     add("u_neu.csv", [("E5", "CRM", dt.date(2025, 2, 1)), ("E9", "ERP", dt.date(2025, 2, 28))])
     assert store._key_overlaps(con, c) == []
-    assert repeated() == every_row_grouped() == []
-    # a correction repeating two keys of February's, and a key with an empty tool that a
-    # later file repeats (the empty field in no range)
+    assert repeated() == (every_row_grouped(), True) == ([], True)
+    # a correction repeating two keys of February's (its range reaches into March's), and a
+    # key with an empty tool that a later file repeats (the empty field in no range)
     add("u_2025-02_korrektur.csv", [("E2", "ERP", dt.date(2025, 2, 3)),
                                     ("E3", "CRM", dt.date(2025, 2, 20)),
                                     ("E4", None, dt.date(2025, 3, 5))])
     add("u_2025-03_nachtrag.csv", [("E4", None, dt.date(2025, 3, 5))])
     assert sorted(store._key_overlaps(con, c)) == [
-        ("E2", "E4", "CRM", "ERP", dt.date(2025, 2, 3), dt.date(2025, 2, 28)),
-        ("E2", "E4", "CRM", "ERP", dt.date(2025, 3, 1), dt.date(2025, 3, 5))]
-    assert repeated() == every_row_grouped() == sorted([
+        ("u_2025-02_korrektur.csv", 3, "E2", "E4", "CRM", "ERP",
+         dt.date(2025, 2, 3), dt.date(2025, 2, 28)),
+        ("u_2025-02_korrektur.csv", 3, "E2", "E4", "CRM", "ERP",
+         dt.date(2025, 3, 1), dt.date(2025, 3, 5))]
+    assert repeated() == (every_row_grouped(), True)
+    assert every_row_grouped() == sorted([
         ("E2", "ERP", dt.date(2025, 2, 3)), ("E3", "CRM", dt.date(2025, 2, 20)),
         ("E4", None, dt.date(2025, 3, 5))], key=str)
-    # more overlapping pairs than are worth a condition: every row grouped
-    for n in range(store.MAX_OVERLAPS + 1):
-        add(f"u_2025-01_nachtrag_{n:02d}.csv", [("E1", "CRM", dt.date(2025, 1, 1 + n))])
-    assert len(store._key_overlaps(con, c)) > store.MAX_OVERLAPS
-    assert repeated() == every_row_grouped()
-    assert len(every_row_grouped()) == 3 + store.MAX_OVERLAPS + 1
+    # a key at the very edge of both ranges (the last day of January, in a file beginning
+    # there)
+    add("u_2025-01-28_tag.csv", [("E4", "ERP", dt.date(2025, 1, 28)),
+                                 ("E5", "ERP", dt.date(2025, 1, 29))])
+    assert repeated() == (every_row_grouped(), True)
+    assert ("E4", "ERP", dt.date(2025, 1, 28)) in every_row_grouped()
+    # January exported four times more: most rows are now in the smaller file of a pair,
+    # and every row is grouped
+    for copy in "bcde":
+        add(f"u_2025-01_{copy}.csv", january)
+    assert repeated() == (every_row_grouped(), False)
+    assert len(every_row_grouped()) == len(january) + 3
 
 
 def test_verdicts_stored_with_the_rows_stand_until_the_tables_they_refer_to_change(con,
