@@ -73,6 +73,7 @@ class _Queued:
     encoding: Encoding
     stat: os.stat_result
     allow_no_rows: bool
+    utf8_copy: Path | None  # the file in UTF-8, made ahead (prefetch.py); removed once read
 
 
 @dataclass
@@ -131,9 +132,9 @@ class FileBatch:
         self.rejected: dict[str, str] = {}
 
     def add(self, path: Path, file_hash: str, encoding: Encoding, stat: os.stat_result,
-            allow_no_rows: bool) -> None:
+            allow_no_rows: bool, utf8_copy: Path | None = None) -> None:
         """Queue `path`; read the queue once it holds `READ_BYTES` (see `flush`)."""
-        self.queued.append(_Queued(path, file_hash, encoding, stat, allow_no_rows))
+        self.queued.append(_Queued(path, file_hash, encoding, stat, allow_no_rows, utf8_copy))
         self.queued_bytes += stat.st_size
         if self.queued_bytes >= READ_BYTES:
             self._read_queued()
@@ -150,7 +151,7 @@ class FileBatch:
         planned = []
         for q in queued:
             try:
-                planned.append((q, plan_file(q.path, q.encoding, self.c)))
+                planned.append((q, plan_file(q.path, q.encoding, self.c, q.utf8_copy)))
             except UnreadableFile as exc:
                 self.rejected[q.path.name] = str(exc)
         for group in _by_layout(planned, together=not self.c.is_survey):
@@ -168,6 +169,9 @@ class FileBatch:
             finally:
                 self.con.execute("drop table if exists _read; drop table if exists _in; "
                                  "drop table if exists _parsed")
+                for q, _ in group:
+                    if q.utf8_copy:
+                        q.utf8_copy.unlink(missing_ok=True)
 
     def _read_and_stage(self, group: list[tuple[_Queued, Planned]]) -> None:
         """Read the files of `group` (one layout) into `_read` and stage those acceptable;

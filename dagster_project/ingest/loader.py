@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,8 +28,8 @@ from dagster_project.ingest.contracts import (
     contracts_hash,
     contracts_markdown,
 )
+from dagster_project.ingest.prefetch import prefetched
 from dagster_project.ingest.reader import ACCEPTED_SUFFIXES
-from dagster_project.ingest.sniff import hash_and_encoding
 from dagster_project.ingest.store import (
     can_merge,
     count,
@@ -129,6 +130,7 @@ def _load(con: duckdb.DuckDBPyConnection, c: Contract, files: list[Path], folder
     present: set[str] = set()
     queued: list[str] = []     # new or changed files, read by the batch
     unreadable: dict[str, str] = {}  # file name → why it is not even queued
+    to_hash: list[tuple[Path, os.stat_result]] = []
     for path in files:
         if path.suffix.lower() not in ACCEPTED_SUFFIXES:
             accepted = ", ".join(ACCEPTED_SUFFIXES)
@@ -141,15 +143,23 @@ def _load(con: duckdb.DuckDBPyConnection, c: Contract, files: list[Path], folder
         if known and known.unchanged(stat, context):
             present.add(path.name)
             continue
-        file_hash, encoding = hash_and_encoding(path)
-        if known and known.file_hash == file_hash and known.context_hash == context:
-            remember_file_stat(con, c.name, path.name, stat)
-            present.add(path.name)
-            continue
-        batch.add(path, file_hash, encoding, stat,
-                  allow_no_rows=c.is_config and c.name != "org_units")
-        queued.append(path.name)
-    batch.flush()
+        to_hash.append((path, stat))
+
+    def loaded_already(file_name: str, file_hash: str) -> bool:
+        known = registry.get(file_name)
+        return bool(known and known.file_hash == file_hash and known.context_hash == context)
+
+    with prefetched(to_hash, loaded_already) as prepared:
+        for p in prepared:
+            if loaded_already(p.path.name, p.file_hash):
+                remember_file_stat(con, c.name, p.path.name, p.stat)
+                present.add(p.path.name)
+                continue
+            batch.add(p.path, p.file_hash, p.encoding, p.stat,
+                      allow_no_rows=c.is_config and c.name != "org_units",
+                      utf8_copy=p.utf8_copy)
+            queued.append(p.path.name)
+        batch.flush()
     rejected = unreadable | batch.rejected
     problems.extend(FileProblem(c.name, p.name, rejected[p.name], folder_label)
                     for p in files if p.name in rejected)

@@ -12,7 +12,8 @@ that is what keeps dropped personal columns out of every stored file.
 
 Delimited files are read by DuckDB's own CSV reader; Python only detects the layout and,
 where DuckDB cannot decode the bytes itself (Windows-1252 € „ “ –, UTF-16), writes a UTF-8
-copy to a temporary file first. `.xlsx` files (small by nature) go through openpyxl.
+copy to a temporary file first (the loader has it made ahead, prefetch.py). `.xlsx` files
+(small by nature) go through openpyxl.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ class Planned:
     path: Path
     encoding: Encoding
     layout: CsvLayout | None  # None: a workbook
+    utf8_copy: Path | None = None  # the file in UTF-8, made ahead (prefetch.py)
 
     def same_layout(self) -> tuple | None:
         """Files with equal values are read by one `read_csv` (None: read alone)."""
@@ -69,15 +71,18 @@ class Planned:
                 self.encoding.duckdb)
 
 
-def plan_file(path: Path, encoding: Encoding, c: Contract) -> Planned:
-    """Where the table is in `path` (delimiter, header row); raise UnreadableFile."""
+def plan_file(path: Path, encoding: Encoding, c: Contract,
+              utf8_copy: Path | None = None) -> Planned:
+    """Where the table is in `path` (delimiter, header row); raise UnreadableFile.
+
+    `utf8_copy`: the file already transcoded to UTF-8 (when its encoding needs it)."""
     if path.suffix.lower() in XLSX_SUFFIXES:
         return Planned(path, encoding, None)
     sample = read_sample_text(path, encoding)
     if "\x00" in sample:
         raise UnreadableFile("binary content, not a delimited text file — export the data as "
                              ".csv/.txt (delimited) or .xlsx")
-    return Planned(path, encoding, detect_layout(sample, c))
+    return Planned(path, encoding, detect_layout(sample, c), utf8_copy)
 
 
 def read_file(con: duckdb.DuckDBPyConnection, path: Path, encoding: Encoding,
@@ -118,8 +123,10 @@ def _read_delimited(con: duckdb.DuckDBPyConnection, files: list[Planned],
         for i, f in enumerate(files):
             source = f.path
             if f.encoding.transcode:
-                source = Path(tmp) / f"utf8-{i}.csv"
-                transcode_to_utf8(f.path, f.encoding, source)
+                source = f.utf8_copy
+                if source is None:
+                    source = Path(tmp) / f"utf8-{i}.csv"
+                    transcode_to_utf8(f.path, f.encoding, source)
             sources.append(str(source))
         common = (
             f"delim={_q(layout.delimiter)}, quote='\"', escape='\"', header=false, "
