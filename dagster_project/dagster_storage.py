@@ -60,7 +60,18 @@ class KeptConnectionsEventLogStorage(SqliteEventLogStorage):
 
     def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None):
         self._engines: OrderedDict[str, Engine] = OrderedDict()
+        self._tables_there: set[str] = set()
         super().__init__(base_dir, inst_data)
+
+    def has_table(self, table_name: str) -> bool:
+        """Dagster's answer, remembered once the table is there (until `wipe`).
+
+        Dagster asks whether its asset-check tables exist twice per check result a run
+        stores, each time through a new engine: ~350 times and ~0.17 s a run.
+        """
+        if table_name not in self._tables_there and super().has_table(table_name):
+            self._tables_there.add(table_name)
+        return table_name in self._tables_there
 
     @contextmanager
     def _connect(self, shard: str) -> Iterator[Connection]:  # Dagster's, minus the new engine
@@ -93,6 +104,7 @@ class KeptConnectionsEventLogStorage(SqliteEventLogStorage):
 
     def wipe(self) -> None:
         self._close_engines()  # the run files are deleted: no connection may keep one open
+        self._tables_there.clear()
         super().wipe()
 
     def dispose(self) -> None:

@@ -78,3 +78,32 @@ def test_wiping_the_history_closes_the_kept_connections_first(dagster_home):
         assert not instance.all_logs(first)
         second = dg.materialize([numbers], instance=instance).run_id
         assert instance.all_logs(second)
+
+
+def test_whether_a_table_is_there_is_asked_of_the_database_once(dagster_home, monkeypatch):
+    """Dagster asks whether its asset-check tables exist twice per check result stored,
+    through a new engine each time (~0.17 s a pipeline run): a table found is remembered;
+    a table not there is asked again, and a wipe forgets them all."""
+    from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
+
+    asked: list[str] = []
+    real_has_table = SqliteEventLogStorage.has_table
+
+    def spy(self, table_name):
+        asked.append(table_name)
+        return real_has_table(self, table_name)
+
+    monkeypatch.setattr(SqliteEventLogStorage, "has_table", spy)
+    with dg.DagsterInstance.get() as instance:
+        for _ in range(3):
+            assert dg.materialize([numbers, three_numbers], instance=instance).success
+        storage = instance.event_log_storage
+        assert storage.has_table("asset_check_executions")
+        assert asked and len(asked) == len(set(asked))  # each table asked once
+        asked.clear()
+        assert not storage.has_table("no_such_table") and not storage.has_table("no_such_table")
+        assert asked == ["no_such_table", "no_such_table"]
+        asked.clear()
+        storage.wipe()
+        assert storage.has_table("asset_check_executions")
+        assert "asset_check_executions" in asked
