@@ -25,7 +25,7 @@ from pathlib import Path
 import duckdb
 
 from dagster_project.ingest.contracts import Contract, HeaderMatch, match_headers
-from dagster_project.ingest.parse import parse_cells, stage_cells
+from dagster_project.ingest.parse import drop_staged, parse_cells, stage_cells
 from dagster_project.ingest.reader import (
     Planned,
     ReadFile,
@@ -206,22 +206,24 @@ class FileBatch:
             ready.append((n, staged))
             ready_rows += read.rows
             if self.staged_rows + ready_rows >= BATCH_ROWS:
-                self._stage_files(ready, match, len(headers))
+                # files of this read alone are staged as a view of `_read`: parsed now
+                self._stage_files(ready, match, len(headers), view=not self.staged)
                 ready, ready_rows = [], 0
                 self._store_staged()
         if ready:
             self._stage_files(ready, match, len(headers))
 
     def _stage_files(self, ready: list[tuple[int, _Staged]], match: HeaderMatch,
-                     n_cells: int) -> None:
-        """Add the files `ready` (their `_n` in `_read`, same headers) to `_staged`."""
+                     n_cells: int, view: bool = False) -> None:
+        """Add the files `ready` (their `_n` in `_read`, same headers) to `_staged` (`view`:
+        start it as a view of `_read`, see `stage_cells`)."""
         numbers = {n: len(self.staged) + i for i, (n, _) in enumerate(ready)}
         file = "case _n " + " ".join(f"when {n} then {k}" for n, k in numbers.items()) + " end"
         first = "case _n " + " ".join(f"when {n} then {s.read.first_rowid}"
                                       for n, s in ready) + " end"
         stage_cells(self.con, self.c, match.columns, n_cells, file=file,
                     row_number=f"rowid - {first} + 1", first=not self.staged,
-                    where=f"_n in ({', '.join(str(n) for n in numbers)})")
+                    where=f"_n in ({', '.join(str(n) for n in numbers)})", view=view)
         for _, s in ready:
             self.staged.append(s)
             self.staged_rows += s.read.rows
@@ -237,8 +239,8 @@ class FileBatch:
                 s.rows, s.duplicates = outcomes[i].rows, outcomes[i].duplicates_collapsed
             self._store(self.staged)
         finally:
-            self.con.execute("drop table if exists _staged; "
-                             "drop table if exists _parsed")
+            drop_staged(self.con)
+            self.con.execute("drop table if exists _parsed")
             self.staged, self.staged_rows = [], 0
 
     def _parse_survey(self, s: _Staged, match: HeaderMatch) -> None:

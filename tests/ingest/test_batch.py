@@ -99,10 +99,20 @@ def test_files_typed_together_give_the_tables_of_files_typed_alone(sources, tmp_
         ("c_auftraege.csv", 1, 0, "cp1252", ";")]
 
     typed.clear()
+    views = []
+    real_stage = batch.stage_cells
+
+    def stage_cells(con, c, *args, **kwargs):
+        if c.name == "erp_orders":
+            views.append(kwargs.get("view", False))
+        return real_stage(con, c, *args, **kwargs)
+
+    monkeypatch.setattr(batch, "stage_cells", stage_cells)
     monkeypatch.setattr(batch, "BATCH_ROWS", 1)  # every file is typed on its own
     alone = duckdb.connect(str(tmp_path / "alone.duckdb"))
     assert load_orders(alone, sources) == rejected
     assert typed == [[0], [0], [0]]
+    assert views == [True, True, True]  # each parsed at once, from a view of its read
     assert raw_state(alone) == raw_state(together)
 
     read = spy_reads(monkeypatch)

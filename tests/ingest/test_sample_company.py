@@ -144,7 +144,8 @@ def test_a_field_is_looked_up_when_its_cells_repeat_in_a_large_batch(monkeypatch
         {"order_id": "'AU-' || i", "net_amount": "(i * 7 % 100003)::varchar",
          "order_date": "(i % 28 + 1) || '.01.2025'", "status": "'offen'"}.get(
             f.name, "null") + f" as s__{f.name}" for f in c.fields)
-    con.execute(f"create temp table _staged as select {cells} from range(60000) t(i)")
+    con.execute(f"create temp table _staged as select i + 1 as _row_number, {cells} "
+                "from range(60000) t(i)")
     assert [f.name for f in parse.lookup_fields(con, c)] == [
         f.name for f in c.fields if f.name not in ("order_id", "net_amount")]
     monkeypatch.setattr(parse, "LOOKUP_MIN_ROWS", 60001)
