@@ -67,7 +67,7 @@ class _Prefetch:
                  not_read: Callable[[str, str], bool]) -> None:
         self.files, self.not_read = files, not_read
         self.folder = Path(tempfile.mkdtemp(prefix="leitstand-ingest-"))
-        self.ready: deque[tuple[int, Prepared | Exception]] = deque()  # (bytes, item)
+        self.ready: deque[tuple[int, Prepared | BaseException]] = deque()  # (bytes, item)
         self.ahead = 0  # bytes of the files in `ready`
         self.stopped = False
         self.changed = threading.Condition()
@@ -79,15 +79,17 @@ class _Prefetch:
                 self.changed.wait_for(lambda: self.stopped or self.ahead < AHEAD_BYTES)
                 if self.stopped:
                     return
+            # whatever preparing the file raises is raised in the loader, at this file: were
+            # it lost, the loader would wait for the file for ever
             try:
-                item: Prepared | Exception = self._prepare(n, path, stat)
-            except Exception as exc:  # raised in the loader, at this file
+                item: Prepared | BaseException = self._prepare(n, path, stat)
+            except BaseException as exc:
                 item = exc
             with self.changed:
                 self.ready.append((stat.st_size, item))
                 self.ahead += stat.st_size
                 self.changed.notify_all()
-            if isinstance(item, Exception):
+            if isinstance(item, BaseException):
                 return
 
     def _prepare(self, n: int, path: Path, stat: os.stat_result) -> Prepared:
@@ -106,7 +108,7 @@ class _Prefetch:
                 size, item = self.ready.popleft()
                 self.ahead -= size
                 self.changed.notify_all()
-            if isinstance(item, Exception):
+            if isinstance(item, BaseException):
                 raise item
             yield item
 

@@ -86,6 +86,33 @@ def test_an_error_comes_at_its_file_and_leaving_early_stops_the_thread(tmp_path)
     assert not [t for t in threading.enumerate() if t.name == "leitstand-prefetch"]
 
 
+def test_whatever_preparing_a_file_raises_reaches_the_loader(tmp_path, monkeypatch):
+    """Not only exceptions: were anything the thread raises lost, the loader would wait for
+    that file for ever (so the loader's side runs in a thread of the test, with a limit)."""
+
+    class Stopped(BaseException):
+        pass
+
+    def hash_and_encoding(path):
+        raise Stopped(path.name)
+
+    monkeypatch.setattr(prefetch, "hash_and_encoding", hash_and_encoding)
+    files = _files(tmp_path, {"a.csv": CP1252})
+    raised: list[BaseException] = []
+
+    def loader_side():
+        with prefetched(files, lambda *_: False) as prepared:
+            try:
+                next(prepared)
+            except Stopped as exc:
+                raised.append(exc)
+
+    side = threading.Thread(target=loader_side, daemon=True)
+    side.start()
+    side.join(timeout=30)
+    assert not side.is_alive() and [str(e) for e in raised] == ["a.csv"]
+
+
 def test_the_loader_reads_the_copies_made_ahead_and_removes_each_once_read(
         con, sources, monkeypatch):
     for month in ("01", "02"):
