@@ -61,7 +61,7 @@ class Planned:
     path: Path
     encoding: Encoding
     layout: CsvLayout | None  # None: a workbook
-    utf8_copy: Path | None = None  # the file in UTF-8, made ahead (prefetch.py)
+    utf8_copy: Path | None = None  # the file in UTF-8 where DuckDB cannot decode it (prefetch.py)
 
     def same_layout(self) -> tuple | None:
         """Files with equal values are read by one `read_csv` (None: read alone)."""
@@ -87,8 +87,15 @@ def plan_file(path: Path, encoding: Encoding, c: Contract,
 
 def read_file(con: duckdb.DuckDBPyConnection, path: Path, encoding: Encoding,
               c: Contract) -> ReadFile:
-    """Fill temp table `_read` from `path`; raise UnreadableFile with a readable reason."""
-    return read_files(con, [plan_file(path, encoding, c)], c)[0]
+    """Fill temp table `_read` from `path` alone, transcoding it to a temporary UTF-8 copy
+    where needed (the loader has its copies made ahead, prefetch.py); raise UnreadableFile
+    with a readable reason."""
+    with tempfile.TemporaryDirectory(prefix="leitstand-ingest-") as tmp:
+        copy = None
+        if encoding.transcode:
+            copy = Path(tmp) / "utf8.csv"
+            transcode_to_utf8(path, encoding, copy)
+        return read_files(con, [plan_file(path, encoding, c, copy)], c)[0]
 
 
 def read_files(con: duckdb.DuckDBPyConnection, files: list[Planned],
@@ -118,50 +125,43 @@ def _read_delimited(con: duckdb.DuckDBPyConnection, files: list[Planned],
     layout, encoding = files[0].layout, files[0].encoding
     assert layout is not None and all(f.same_layout() == files[0].same_layout() for f in files)
     n = len(layout.headers)
-    with tempfile.TemporaryDirectory(prefix="leitstand-ingest-") as tmp:
-        sources = []
-        for i, f in enumerate(files):
-            source = f.path
-            if f.encoding.transcode:
-                source = f.utf8_copy
-                if source is None:
-                    source = Path(tmp) / f"utf8-{i}.csv"
-                    transcode_to_utf8(f.path, f.encoding, source)
-            sources.append(str(source))
-        common = (
-            f"delim={_q(layout.delimiter)}, quote='\"', escape='\"', header=false, "
-            f"skip={layout.skip_lines}, auto_detect=false, encoding={_q(encoding.duckdb)}"
-        )
-        if len(files) == 1:
-            paths, file_number = _q(sources[0]), "0"
-        else:
-            paths = "[" + ", ".join(_q(s) for s in sources) + "]"
-            common += ", filename=true"
-            file_number = "case filename " + " ".join(
-                f"when {_q(s)} then {i}" for i, s in enumerate(sources)) + " end"
-        # Personal identifier columns are replaced by NULL while reading: their values never
-        # reach even a temporary table.
-        personal = _personal_columns(c, layout.headers)
-        keep = ", ".join(f"cast(null as varchar) as c{i}" if i in personal else f"c{i}"
-                         for i in range(n))
-        fast = (f"select cast({file_number} as integer) as _n, {keep}, "
-                f"cast(null as varchar) as _overflow "
-                f"from read_csv({paths}, {common}, columns={_columns_literal(n, False)})")
-        # Ragged rows (too few or too many fields) need the sequential, lenient reader; an
-        # extra column catches text beyond the header so such rows can be quarantined.
-        lenient = (f"select 0 as _n, {keep}, _overflow from read_csv({paths}, {common}, "
-                   f"columns={_columns_literal(n, True)}, null_padding=true, "
-                   f"strict_mode=false, parallel=false)")
+    # a file DuckDB cannot decode is read from its UTF-8 copy (`Planned.utf8_copy`)
+    assert all(f.utf8_copy for f in files if f.encoding.transcode), "no UTF-8 copy"
+    sources = [str(f.utf8_copy if f.encoding.transcode else f.path) for f in files]
+    common = (
+        f"delim={_q(layout.delimiter)}, quote='\"', escape='\"', header=false, "
+        f"skip={layout.skip_lines}, auto_detect=false, encoding={_q(encoding.duckdb)}"
+    )
+    if len(files) == 1:
+        paths, file_number = _q(sources[0]), "0"
+    else:
+        paths = "[" + ", ".join(_q(s) for s in sources) + "]"
+        common += ", filename=true"
+        file_number = "case filename " + " ".join(
+            f"when {_q(s)} then {i}" for i, s in enumerate(sources)) + " end"
+    # Personal identifier columns are replaced by NULL while reading: their values never
+    # reach even a temporary table.
+    personal = _personal_columns(c, layout.headers)
+    keep = ", ".join(f"cast(null as varchar) as c{i}" if i in personal else f"c{i}"
+                     for i in range(n))
+    fast = (f"select cast({file_number} as integer) as _n, {keep}, "
+            f"cast(null as varchar) as _overflow "
+            f"from read_csv({paths}, {common}, columns={_columns_literal(n, False)})")
+    # Ragged rows (too few or too many fields) need the sequential, lenient reader; an
+    # extra column catches text beyond the header so such rows can be quarantined.
+    lenient = (f"select 0 as _n, {keep}, _overflow from read_csv({paths}, {common}, "
+               f"columns={_columns_literal(n, True)}, null_padding=true, "
+               f"strict_mode=false, parallel=false)")
+    try:
+        con.execute(f"create or replace temp table _read as {fast}")
+    except duckdb.Error as exc:
+        if len(files) > 1:
+            raise UnreadableFile(_first_line(exc)) from exc
         try:
-            con.execute(f"create or replace temp table _read as {fast}")
+            con.execute(f"create or replace temp table _read as {lenient}")
         except duckdb.Error as exc:
-            if len(files) > 1:
-                raise UnreadableFile(_first_line(exc)) from exc
-            try:
-                con.execute(f"create or replace temp table _read as {lenient}")
-            except duckdb.Error as exc:
-                raise UnreadableFile(f"not readable as a delimited file: {_first_line(exc)}") \
-                    from exc
+            raise UnreadableFile(f"not readable as a delimited file: {_first_line(exc)}") \
+                from exc
     # rows and first rowid per file (row ids of one bulk insert are consecutive in file
     # order; inside a transaction they start at a large offset)
     found = {n: (rows, first) for n, rows, first in con.execute(

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from dagster_project.ingest import batch, loader, prefetch, reader
+from dagster_project.ingest import batch, loader, prefetch
 from dagster_project.ingest.loader import load_source
 from dagster_project.ingest.prefetch import prefetched
 from dagster_project.ingest.sniff import hash_and_encoding
@@ -120,10 +120,6 @@ def test_the_loader_reads_the_copies_made_ahead_and_removes_each_once_read(
             ["Lead-ID", "Erstellt am", "Bereich", "Quelle", "Status", "Abschlussdatum"],
             [f"L-{month}", f"05.{month}.2025", "Vertrieb", "Messe „Süd“", "offen", ""]])
 
-    def no_transcoding(*args):
-        raise AssertionError("the reader transcoded a file the prefetch had copied")
-
-    monkeypatch.setattr(reader, "transcode_to_utf8", no_transcoding)
     removed: list[str] = []
     real_read_queued = batch.FileBatch._read_queued
 
