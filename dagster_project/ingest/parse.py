@@ -400,7 +400,9 @@ def _resolve_duplicates(con: duckdb.DuckDBPyConnection, c: Contract,
                         files: list[int]) -> dict[int, ParseOutcome]:
     """Collapse exact duplicate rows; quarantine every row of a key with differing values.
 
-    Both within one file. Only keys that occur more than once in a file are looked at closely.
+    Both within one file. Only keys that occur more than once in a file are looked at
+    closely, and `_typed` is changed in place into `_parsed`: copying a batch of 1.3 M
+    order lines to fold a few hundred duplicates took ~0.3 s.
     """
     key = ", ".join(["_file"] + [ident(k) for k in c.key])
     record = "struct_pack(" + ", ".join(
@@ -412,35 +414,31 @@ def _resolve_duplicates(con: duckdb.DuckDBPyConnection, c: Contract,
         group by {key} having count(*) > 1
     """)
     totals = dict(con.execute("select _file, count(*) from _typed group by _file").fetchall())
-    if not con.execute("select count(*) from _dupkeys").fetchall()[0][0]:
-        con.execute("drop table _dupkeys")
-        con.execute("alter table _typed rename to _parsed")
-        return {f: ParseOutcome(rows=totals.get(f, 0), duplicates_collapsed=0) for f in files}
-    con.execute(f"""
-        create or replace temp table _parsed as
-        with repeated as (
-            select t.*,
+    collapsed: dict[int, int] = {}
+    if con.execute("select count(*) from _dupkeys").fetchall()[0][0]:
+        # the rows of those keys: how many versions their key has, which copy each is
+        con.execute(f"""
+            create or replace temp table _repeated as
+            select t.rowid as _id, _file,
                    count(distinct {record}) over (partition by {key}) as _versions,
                    row_number() over (partition by {key}, {record} order by _row_number)
                        as _copy
             from _typed t semi join _dupkeys using ({key})
             where t._problem_column is null
-        )
-        select * from _typed where _problem_column is not null
-        union all
-        select t.* from _typed t anti join _dupkeys using ({key})
-        where t._problem_column is null
-        union all
-        select * exclude (_versions, _copy) replace (
-                 case when _versions > 1 then {sql_str(c.key[0])} end as _problem_column,
-                 case when _versions > 1 then {sql_str(DUPLICATE_REASON)} end
-                     as _problem_reason,
-                 case when _versions > 1 then {key_text} end as _problem_value)
-        from repeated where _versions > 1 or _copy = 1
-    """)
-    kept = dict(con.execute("select _file, count(*) from _parsed group by _file").fetchall())
-    con.execute("drop table _typed")
+        """)
+        collapsed = dict(con.execute(
+            "select _file, count(*) from _repeated where _versions = 1 and _copy > 1 "
+            "group by _file").fetchall())
+        con.execute("delete from _typed where rowid in "
+                    "(select _id from _repeated where _versions = 1 and _copy > 1)")
+        con.execute(f"""
+            update _typed set _problem_column = {sql_str(c.key[0])},
+                              _problem_reason = {sql_str(DUPLICATE_REASON)},
+                              _problem_value = {key_text}
+            where rowid in (select _id from _repeated where _versions > 1)
+        """)
+        con.execute("drop table _repeated")
     con.execute("drop table _dupkeys")
-    return {f: ParseOutcome(rows=totals.get(f, 0),
-                            duplicates_collapsed=totals.get(f, 0) - kept.get(f, 0))
+    con.execute("alter table _typed rename to _parsed")
+    return {f: ParseOutcome(rows=totals.get(f, 0), duplicates_collapsed=collapsed.get(f, 0))
             for f in files}
