@@ -4,12 +4,13 @@ Files are queued (`add`) and read when the queue holds `READ_BYTES`: the files o
 layout (delimiter, header row, headers, encoding) by one `read_csv`, which reads them on
 both cores (a daily or monthly export of a few MB is read by one), the others alone (a
 workbook, a file of its own layout). A read that fails is repeated file by file, so a file
-that cannot be read is rejected alone. The text cells of the files read are staged; the
-staged files are then typed, checked for duplicates and stored together, in one
-transaction with their registry entries. Most of a small file's cost is planning the
+that cannot be read is rejected alone. The files read are staged: a view (`_staged`) of
+their rows in the reads' tables, which are kept until their files are stored. The staged
+files are then typed, checked for duplicates and stored together, in one transaction with
+their registry entries. Most of a small file's cost is planning the
 statements that type it (~15 ms each, whatever the rows), so a source of 24 daily exports
 pays that once instead of 24 times; a batch is stored once it holds `BATCH_ROWS` rows, so a
-large export is still typed on its own and the temp tables stay the size of one export.
+large export is still typed on its own and the temp tables stay the size of a read or two.
 
 Survey exports are wide (one column per question) and are parsed and stored one by one.
 """
@@ -25,7 +26,7 @@ from pathlib import Path
 import duckdb
 
 from dagster_project.ingest.contracts import Contract, HeaderMatch, match_headers
-from dagster_project.ingest.parse import drop_staged, parse_cells, stage_cells
+from dagster_project.ingest.parse import drop_staged, parse_cells, stage_view, staged_rows
 from dagster_project.ingest.reader import (
     Planned,
     ReadFile,
@@ -129,6 +130,11 @@ class FileBatch:
         self.queued_bytes = 0
         self.staged: list[_Staged] = []
         self.staged_rows = 0
+        # the staged files' rows: (read table, `staged_rows` SELECT) per part
+        self.parts: list[tuple[str, str]] = []
+        self.reads: list[str] = []       # read tables kept (`_read<k>`, see `_read_and_stage`)
+        self.reading: str | None = None  # the read being staged
+        self.read_count = 0
         self.rejected: dict[str, str] = {}
 
     def add(self, path: Path, file_hash: str, encoding: Encoding, stat: os.stat_result,
@@ -169,6 +175,8 @@ class FileBatch:
             finally:
                 self.con.execute("drop table if exists _read; drop table if exists _in; "
                                  "drop table if exists _parsed")
+                self.reading = None
+                self._drop_unused_reads()
                 for q, _ in group:
                     if q.utf8_copy:
                         q.utf8_copy.unlink(missing_ok=True)
@@ -178,6 +186,12 @@ class FileBatch:
         type and store the batch whenever it holds `BATCH_ROWS` rows."""
         con, c = self.con, self.c
         reads = read_files(con, [p for _, p in group], c)
+        if not c.is_survey:
+            # named apart: its files may wait in `_staged` while the next read is made
+            self.reading = f"_read{self.read_count}"
+            self.read_count += 1
+            con.execute(f"alter table _read rename to {self.reading}")
+            self.reads.append(self.reading)
         headers = reads[0].headers
         match = match_headers(c, headers)
         ready: list[tuple[int, _Staged]] = []   # files of the group to stage next
@@ -206,24 +220,24 @@ class FileBatch:
             ready.append((n, staged))
             ready_rows += read.rows
             if self.staged_rows + ready_rows >= BATCH_ROWS:
-                # files of this read alone are staged as a view of `_read`: parsed now
-                self._stage_files(ready, match, len(headers), view=not self.staged)
+                self._stage_files(ready, match, len(headers))
                 ready, ready_rows = [], 0
                 self._store_staged()
         if ready:
             self._stage_files(ready, match, len(headers))
 
     def _stage_files(self, ready: list[tuple[int, _Staged]], match: HeaderMatch,
-                     n_cells: int, view: bool = False) -> None:
-        """Add the files `ready` (their `_n` in `_read`, same headers) to `_staged` (`view`:
-        start it as a view of `_read`, see `stage_cells`)."""
+                     n_cells: int) -> None:
+        """Add the files `ready` (their `_n` in the read being staged, same headers) to the
+        batch's parts (see `parse.staged_rows`)."""
+        assert self.reading is not None
         numbers = {n: len(self.staged) + i for i, (n, _) in enumerate(ready)}
         file = "case _n " + " ".join(f"when {n} then {k}" for n, k in numbers.items()) + " end"
         first = "case _n " + " ".join(f"when {n} then {s.read.first_rowid}"
                                       for n, s in ready) + " end"
-        stage_cells(self.con, self.c, match.columns, n_cells, file=file,
-                    row_number=f"rowid - {first} + 1", first=not self.staged,
-                    where=f"_n in ({', '.join(str(n) for n in numbers)})", view=view)
+        self.parts.append((self.reading, staged_rows(
+            self.c, match.columns, n_cells, file=file, row_number=f"rowid - {first} + 1",
+            table=self.reading, where=f"_n in ({', '.join(str(n) for n in numbers)})")))
         for _, s in ready:
             self.staged.append(s)
             self.staged_rows += s.read.rows
@@ -233,6 +247,7 @@ class FileBatch:
         if not self.staged:
             return
         try:
+            stage_view(self.con, [select for _, select in self.parts])
             outcomes = parse_cells(self.con, self.c,
                                    {i: s.convention for i, s in enumerate(self.staged)})
             for i, s in enumerate(self.staged):
@@ -241,7 +256,15 @@ class FileBatch:
         finally:
             drop_staged(self.con)
             self.con.execute("drop table if exists _parsed")
-            self.staged, self.staged_rows = [], 0
+            self.staged, self.staged_rows, self.parts = [], 0, []
+            self._drop_unused_reads()
+
+    def _drop_unused_reads(self) -> None:
+        """Drop the read tables that neither a staged file nor the read being staged needs."""
+        needed = {table for table, _ in self.parts} | {self.reading}
+        for table in [t for t in self.reads if t not in needed]:
+            self.con.execute(f"drop table {table}")
+            self.reads.remove(table)
 
     def _parse_survey(self, s: _Staged, match: HeaderMatch) -> None:
         """`_parsed` from `_in` for one survey export (file number 0)."""

@@ -1,6 +1,6 @@
 """Turn the text cells of export files into typed contract rows with their problems.
 
-Each file's cells (`_read`, see reader.py) are first staged into `_staged` under a file
+Each file's cells (`_read`, see reader.py) are first staged in view `_staged` under a file
 number (`_file`), one column per contract field; the staged files are then parsed
 together. Everything here is generated SQL over temp tables, so each value is parsed
 exactly once, inside DuckDB, in two layers of one statement: the cells (each cell's text
@@ -231,19 +231,16 @@ def _staged(f: Field) -> str:
     return ident("s__" + f.name)
 
 
-def stage_cells(con: duckdb.DuckDBPyConnection, c: Contract, columns: dict[str, int],
-                n_cells: int, file: str, row_number: str, first: bool, table: str = "_read",
-                where: str = "true", view: bool = False) -> None:
-    """Add the data rows of files read (`table`, see reader.py) to temp table `_staged`.
+def staged_rows(c: Contract, columns: dict[str, int], n_cells: int, file: str,
+                row_number: str, table: str, where: str = "true") -> str:
+    """SELECT of the data rows of files read (`table`, see reader.py) in `_staged`'s shape.
 
     `file`: SQL for a row's file number in the batch; `row_number`: for its data row
-    number; `where`: the rows (files) to add. The cells go into one column per contract
+    number; `where`: the rows (files) to take. The cells go into one column per contract
     field (NULL for a field the files lack), so that files with different headers can be
     parsed together (`parse_cells`): the statements that type cells cost ~10–15 ms each to
     plan whatever the rows, so a source of many small daily exports pays that once rather
-    than per file. `first`: start `_staged` afresh. `view`: make `_staged` a view of
-    `table` instead, for a batch of these files alone that is parsed while `table` is
-    there (the files of a large read: copying 10 M order lines' cells took ~0.6 s).
+    than per file.
     """
     cells = ", ".join(
         f"c{columns[f.name]} as {_staged(f)}" if f.name in columns
@@ -253,23 +250,22 @@ def stage_cells(con: duckdb.DuckDBPyConnection, c: Contract, columns: dict[str, 
     # A row whose cells are all empty (`;;;;` as Excel writes formatted empty rows) is no
     # data row. (Tested on the cells as read: a filter on the parsed texts would parse twice.)
     any_cell = "coalesce(" + ", ".join(f"c{i}" for i in range(n_cells)) + ", _overflow)"
-    select = (f"select cast({file} as integer) as _file, {row_number} as _row_number, "
-              f"_overflow, {cells} from {table} where {where} and {any_cell} is not null")
-    if view:
-        assert first, "a view of one read starts `_staged`"
-        con.execute(f"create or replace temp view _staged as {select}")
-    elif first:
-        con.execute(f"create or replace temp table _staged as {select}")
-    else:
-        con.execute(f"insert into _staged {select}")
+    return (f"select cast({file} as integer) as _file, {row_number} as _row_number, "
+            f"_overflow, {cells} from {table} where {where} and {any_cell} is not null")
+
+
+def stage_view(con: duckdb.DuckDBPyConnection, parts: list[str]) -> None:
+    """Temp view `_staged`: the rows of `parts` (`staged_rows`), from the tables they read.
+
+    A view, not a copy: the cells are read where the reads left them, also when a batch
+    spans several reads (copying 10 M order lines' cells took ~0.6–0.8 s). The tables
+    must stay until the batch is parsed.
+    """
+    con.execute("create or replace temp view _staged as " + " union all ".join(parts))
 
 
 def drop_staged(con: duckdb.DuckDBPyConnection) -> None:
-    """Drop `_staged`, a table or a view (`stage_cells`), if it is there."""
-    kinds = con.execute("select table_type from information_schema.tables "
-                        "where table_catalog = 'temp' and table_name = '_staged'").fetchall()
-    if kinds:
-        con.execute(f"drop {'view' if kinds[0][0] == 'VIEW' else 'table'} _staged")
+    con.execute("drop view if exists _staged")
 
 
 def _cells(fields: list[Field], looked_up: tuple[Field, ...] | list[Field] = (),
@@ -391,8 +387,8 @@ def _typed_select(c: Contract, conv: dict[str, str], where: str,
 def build_parsed(con: duckdb.DuckDBPyConnection, c: Contract, columns: dict[str, int],
                  n_cells: int, file_convention: str) -> ParseOutcome:
     """Create temp table `_parsed` from `_in`, one file on its own (as file 0)."""
-    stage_cells(con, c, columns, n_cells, file="0", row_number="_row_number", first=True,
-                table="_in")
+    stage_view(con, [staged_rows(c, columns, n_cells, file="0", row_number="_row_number",
+                                 table="_in")])
     return parse_cells(con, c, {0: file_convention})[0]
 
 

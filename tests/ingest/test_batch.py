@@ -66,12 +66,18 @@ def load_orders(con, sources) -> list[str]:
 def test_files_typed_together_give_the_tables_of_files_typed_alone(sources, tmp_path,
                                                                     monkeypatch):
     write_orders(sources)
-    typed = []
+    typed, staged = [], []
     real_parse = batch.parse_cells
 
     def parse_cells(con, c, conventions):
         if c.name == "erp_orders":
             typed.append(sorted(conventions))
+            # what `_staged` is, and the read tables there while the batch is parsed
+            staged.append(con.execute(
+                "select table_type, (select count(*) from information_schema.tables "
+                "where table_catalog = 'temp' and regexp_matches(table_name, '^_read[0-9]+$')) "
+                "from information_schema.tables "
+                "where table_catalog = 'temp' and table_name = '_staged'").fetchall())
         return real_parse(con, c, conventions)
 
     monkeypatch.setattr(batch, "parse_cells", parse_cells)
@@ -79,6 +85,11 @@ def test_files_typed_together_give_the_tables_of_files_typed_alone(sources, tmp_
     together = duckdb.connect(str(tmp_path / "together.duckdb"))
     rejected = load_orders(together, sources)
     assert typed == [[0, 1, 2]]  # the three readable files in one batch
+    # of two reads (two layouts), typed from where they were read: no copy of their cells
+    assert staged == [[("VIEW", 2)]]
+    assert together.execute(  # and nothing of the load is left behind
+        "select table_name from information_schema.tables where table_catalog = 'temp' "
+        "and table_name similar to '_(read|staged|typed|parsed|in).*'").fetchall() == []
     assert len(rejected) == 1 and "b_zwischen.csv" in rejected[0]
     assert "required column 'order_date' missing" in rejected[0]
     assert table(together, "erp_orders", "order_id, net_amount, _file_name, _row_number",
@@ -99,20 +110,14 @@ def test_files_typed_together_give_the_tables_of_files_typed_alone(sources, tmp_
         ("c_auftraege.csv", 1, 0, "cp1252", ";")]
 
     typed.clear()
-    views = []
-    real_stage = batch.stage_cells
-
-    def stage_cells(con, c, *args, **kwargs):
-        if c.name == "erp_orders":
-            views.append(kwargs.get("view", False))
-        return real_stage(con, c, *args, **kwargs)
-
-    monkeypatch.setattr(batch, "stage_cells", stage_cells)
+    staged.clear()
     monkeypatch.setattr(batch, "BATCH_ROWS", 1)  # every file is typed on its own
     alone = duckdb.connect(str(tmp_path / "alone.duckdb"))
     assert load_orders(alone, sources) == rejected
     assert typed == [[0], [0], [0]]
-    assert views == [True, True, True]  # each parsed at once, from a view of its read
+    # each parsed as soon as it is staged, while its read is there; a read is dropped once
+    # its files are stored (a_ and c_ are read together, b_ after them)
+    assert staged == [[("VIEW", 1)], [("VIEW", 1)], [("VIEW", 1)]]
     assert raw_state(alone) == raw_state(together)
 
     read = spy_reads(monkeypatch)
