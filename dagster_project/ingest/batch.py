@@ -25,7 +25,7 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.ingest.contracts import Contract, HeaderMatch, match_headers
+from dagster_project.ingest.contracts import Contract, Field, HeaderMatch, match_headers
 from dagster_project.ingest.parse import drop_staged, parse_cells, stage_view, staged_rows
 from dagster_project.ingest.reader import (
     Planned,
@@ -135,6 +135,7 @@ class FileBatch:
         self.reads: list[str] = []       # read tables kept (`_read<k>`, see `_read_and_stage`)
         self.reading: str | None = None  # the read being staged
         self.read_count = 0
+        self.lookups: dict[str, list[Field]] = {}  # see `parse.lookup_fields`
         self.rejected: dict[str, str] = {}
 
     def add(self, path: Path, file_hash: str, encoding: Encoding, stat: os.stat_result,
@@ -249,7 +250,8 @@ class FileBatch:
         try:
             stage_view(self.con, [select for _, select in self.parts])
             outcomes = parse_cells(self.con, self.c,
-                                   {i: s.convention for i, s in enumerate(self.staged)})
+                                   {i: s.convention for i, s in enumerate(self.staged)},
+                                   self.lookups)
             for i, s in enumerate(self.staged):
                 s.rows, s.duplicates = outcomes[i].rows, outcomes[i].duplicates_collapsed
             self._store(self.staged)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from dagster_project.ingest import batch
+from dagster_project.ingest import batch, parse
 
 from .conftest import load_all, quarantine, raw_state, table, write_delimited
 
@@ -69,7 +69,7 @@ def test_files_typed_together_give_the_tables_of_files_typed_alone(sources, tmp_
     typed, staged = [], []
     real_parse = batch.parse_cells
 
-    def parse_cells(con, c, conventions):
+    def parse_cells(con, c, conventions, *args):
         if c.name == "erp_orders":
             typed.append(sorted(conventions))
             # what `_staged` is, and the read tables there while the batch is parsed
@@ -78,7 +78,7 @@ def test_files_typed_together_give_the_tables_of_files_typed_alone(sources, tmp_
                 "where table_catalog = 'temp' and regexp_matches(table_name, '^_read[0-9]+$')) "
                 "from information_schema.tables "
                 "where table_catalog = 'temp' and table_name = '_staged'").fetchall())
-        return real_parse(con, c, conventions)
+        return real_parse(con, c, conventions, *args)
 
     monkeypatch.setattr(batch, "parse_cells", parse_cells)
 
@@ -112,9 +112,21 @@ def test_files_typed_together_give_the_tables_of_files_typed_alone(sources, tmp_
     typed.clear()
     staged.clear()
     monkeypatch.setattr(batch, "BATCH_ROWS", 1)  # every file is typed on its own
+    # ... as a large batch, whose fields to look up the first one chooses for all
+    monkeypatch.setattr(parse, "LOOKUP_MIN_ROWS", 1)
+    chosen_before = []
+    real_lookup = parse.lookup_fields
+
+    def lookup_fields(con, c, chosen=None):
+        if c.name == "erp_orders":
+            chosen_before.append(None if chosen is None else sorted(chosen))
+        return real_lookup(con, c, chosen)
+
+    monkeypatch.setattr(parse, "lookup_fields", lookup_fields)
     alone = duckdb.connect(str(tmp_path / "alone.duckdb"))
     assert load_orders(alone, sources) == rejected
     assert typed == [[0], [0], [0]]
+    assert chosen_before == [[], ["erp_orders"], ["erp_orders"]]
     # each parsed as soon as it is staged, while its read is there; a read is dropped once
     # its files are stored (a_ and c_ are read together, b_ after them)
     assert staged == [[("VIEW", 1)], [("VIEW", 1)], [("VIEW", 1)]]

@@ -123,11 +123,11 @@ def test_fields_typed_once_per_distinct_cell_give_what_typing_every_cell_gives(
     from dagster_project.ingest import parse
 
     sources, _ = sample_company
-    monkeypatch.setattr(parse, "lookup_fields", lambda con, c: [])
+    monkeypatch.setattr(parse, "lookup_fields", lambda con, c, chosen=None: [])
     in_place = _ingest(sources, tmp_path / "in_place.duckdb")
     asked: list[str] = []  # the typing asks which fields to look up (else both typed in place)
     monkeypatch.setattr(parse, "lookup_fields",
-                        lambda con, c: asked.append(c.name) or list(c.fields))
+                        lambda con, c, chosen=None: asked.append(c.name) or list(c.fields))
     looked_up = _ingest(sources, tmp_path / "looked_up.duckdb")
     assert in_place["dq.quarantine"] and in_place["erp_orders"]
     assert {"erp_orders", "crm_interactions", "it_usage", "hr_employees"} <= set(asked)
@@ -146,7 +146,18 @@ def test_a_field_is_looked_up_when_its_cells_repeat_in_a_large_batch(monkeypatch
             f.name, "null") + f" as s__{f.name}" for f in c.fields)
     con.execute(f"create temp table _staged as select i + 1 as _row_number, {cells} "
                 "from range(60000) t(i)")
-    assert [f.name for f in parse.lookup_fields(con, c)] == [
-        f.name for f in c.fields if f.name not in ("order_id", "net_amount")]
-    monkeypatch.setattr(parse, "LOOKUP_MIN_ROWS", 60001)
+    repeating = [f.name for f in c.fields if f.name not in ("order_id", "net_amount")]
+    assert [f.name for f in parse.lookup_fields(con, c)] == repeating
+
+    # a load's later batches take the choice of its first large one
+    chosen = {}
+    assert [f.name for f in parse.lookup_fields(con, c, chosen)] == repeating
+    assert [f.name for f in chosen["erp_orders"]] == repeating
+    con.execute("create or replace temp table _staged as select i + 1 as _row_number, "
+                + ", ".join(f"'{f.name}-' || i as s__{f.name}" for f in c.fields)
+                + " from range(60000) t(i)")  # every cell distinct
     assert parse.lookup_fields(con, c) == []
+    assert [f.name for f in parse.lookup_fields(con, c, chosen)] == repeating
+    monkeypatch.setattr(parse, "LOOKUP_MIN_ROWS", 60001)  # a small batch: none
+    assert parse.lookup_fields(con, c) == []
+    assert parse.lookup_fields(con, c, chosen) == []
