@@ -1,6 +1,9 @@
 {#- Licences active on each month's last day and held by an employee employed that day,
     flagged when the holder used the tool (>= 1 it_usage row) in that month. Tool names
-    match case-insensitively after trimming. Months: first to last month of activity_date. -#}
+    match case-insensitively after trimming. Months: first to last month of activity_date.
+    A table: both tool adoption roll-ups read it, and as a view each of them went through
+    every it_usage row again. -#}
+{{ config(materialized='table') }}
 with
 
 licences as (
