@@ -13,7 +13,9 @@ export DO_NOT_TRACK := 1
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 # The venv's tools (dbt, dagster) first: dagster-dbt finds dbt on PATH when it parses.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
-# dbt's profile reads the build database from the environment, even just to parse.
+# dbt's profile reads the build database from the environment, even just to parse. The
+# parse state made with this value is where the dbt process of `leitstand run` starts from
+# in a new data dir (dagster_project/dbt_warm.py, PARSE_ENV).
 export LEITSTAND_BUILD_DB ?= $(CURDIR)/data/build.duckdb
 
 DBT_FILES := $(shell find dbt -type f \( -name '*.sql' -o -name '*.yml' -o -name '*.csv' -o -name '*.py' \) -not -path 'dbt/target/*' 2>/dev/null)

@@ -1,12 +1,18 @@
 """A dbt process started with the run, which has parsed the project when the dbt step comes.
 
 Before `dbt build` builds anything it spends ~2-3 s starting: importing dbt and its adapter
-(~1.3 s) and loading the project's parse state (~0.8 s; in a new data dir a full parse,
-~2.3 s, since dbt's parse state fits only the profile, which holds the build database's
-path). None of that needs the build database, which the ingest and the gate hold until the
-dbt step. So `leitstand run` starts a dbt process when the run begins (`start`): it imports
-dbt and parses the project into the data dir's target folder on the second core while the
-run imports, ingests and audits on the first, and then waits.
+(~1.3 s) and loading the project's parse state (~0.8 s; a full parse takes ~2.3 s). None of
+that needs the build database, which the ingest and the gate hold until the dbt step. So
+`leitstand run` starts a dbt process when the run begins (`start`): it imports dbt and
+parses the project into the data dir's target folder while the run imports, ingests and
+audits, and then waits.
+
+dbt's parse state fits only the values of the environment variables the profile reads,
+and the build database's path is one of them. The waiting process therefore parses with the
+values `make setup` parsed with (`PARSE_ENV`), whatever the data dir, and a data dir
+without a parse state of its own starts from the one `make setup` left in `dbt/target`:
+the parse then only checks it (a full parse in a new data dir took ~2.3 s of a core the
+ingest uses too). The build gets the run's own values.
 
 dagster-dbt starts dbt as a process of its own and reads its output. The dbt step therefore
 gets a small executable in dbt's place (`warm_executable`, see `dbt_relay.py`) that hands
@@ -37,9 +43,21 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from dagster_project.settings import DBT_PROJECT_DIR, Settings
+from dagster_project.settings import (
+    BUILD_DB_ENV,
+    DBT_PROJECT_DIR,
+    MEMORY_LIMIT_ENV,
+    REPO_ROOT,
+    Settings,
+)
 
 PARSE_STATE_FILE = "partial_parse.msgpack"
+# What the profile's environment variables hold when `make setup` parses (the Makefile):
+# the waiting process parses with the same (None: unset, the profile's default).
+PARSE_ENV: dict[str, str | None] = {
+    BUILD_DB_ENV: str(REPO_ROOT / "data" / "build.duckdb"),
+    MEMORY_LIMIT_ENV: None,
+}
 # Starting and parsing take ~2-5 s; a process not ready after this long is stuck, and the
 # dbt step starts dbt as usual.
 PARSE_TIMEOUT_SECONDS = 300
@@ -173,6 +191,12 @@ class _Server:
             "--log-format-file", "json",
         ]
         sys.argv = ["dbt", *parse]  # dbt logs this as the command it ran
+        for name, value in PARSE_ENV.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        _seed_parse_state(self.target)
         parsed = dbtRunner().invoke(parse)
         manifest = parsed.result if parsed.success else None
         os.write(self.ready_fd, b"R")
@@ -237,6 +261,14 @@ class _Server:
         os.kill(os.getpid(), signal.SIGINT)
         if not self.finished.wait(STOP_GRACE_SECONDS):
             os._exit(1)
+
+
+def _seed_parse_state(target: Path) -> None:
+    """Give a target folder without a parse state the one `make setup` left in `dbt/target`
+    (dbt checks it against the project's files, and parses again whatever changed)."""
+    shipped = DBT_PROJECT_DIR / "target" / PARSE_STATE_FILE
+    if not (target / PARSE_STATE_FILE).exists() and shipped.is_file():
+        shutil.copyfile(shipped, target / PARSE_STATE_FILE)
 
 
 def _release_database() -> None:

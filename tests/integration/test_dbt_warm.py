@@ -2,13 +2,14 @@
 
 That a real run builds in it, on the manifest it parsed, is shown on the session's real run
 (test_pipeline.py). Here, on real dbt processes: the relay hands a command over and gives
-back dbt's output and exit code; a process the run did not use ends with the run; one
+back dbt's output and exit code; a new data dir starts from the parse state of `make setup`; a process the run did not use ends with the run; one
 that ends before it is ready, or never gets ready, leaves the dbt step to start dbt as
 usual, without a parse state it may have half written.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import time
@@ -51,6 +52,25 @@ def test_the_relay_hands_the_command_to_the_dbt_that_parsed_and_relays_its_answe
     names = set(listed.stdout.split())
     assert {"kpi_monthly", "int_privacy_cells_suppressed", "stg_erp_orders__orders"} <= names
     waiting.process.wait(timeout=30)  # one command per process: it ends after it
+
+
+def test_a_new_data_dir_parses_from_the_state_make_setup_left_and_builds_into_its_database(
+        settings):
+    """The process parses with the values `make setup` parsed with (`PARSE_ENV`), so a new
+    data dir's parse starts from the state setup left in dbt/target instead of parsing in
+    full; what it builds goes to the run's own build database."""
+    assert (DBT_PROJECT_DIR / "target" / dbt_warm.PARSE_STATE_FILE).is_file()  # make setup
+    target = settings.dbt_target_dir
+    dbt_warm.start(settings)
+    executable = dbt_warm.warm_executable(target)
+    assert executable is not None
+    events = {json.loads(line)["info"]["name"]
+              for line in (target / "dbt.log").read_text(encoding="utf-8").splitlines()}
+    assert "PartialParsingEnabled" in events and "UnableToPartialParse" not in events
+    seeded = relay(executable, target, "seed", "--select", "builtin_channel_map")
+    assert seeded.returncode == 0, seeded.stdout
+    with duckdb.connect(str(settings.build_db), read_only=True) as con:
+        assert con.execute("select count(*) from staging.builtin_channel_map").fetchone()[0]
 
 
 def test_a_failed_build_comes_back_through_the_relay_with_dbts_exit_code(settings):
