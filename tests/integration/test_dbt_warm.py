@@ -2,9 +2,10 @@
 
 That a real run builds in it, on the manifest it parsed, is shown on the session's real run
 (test_pipeline.py). Here, on real dbt processes: the relay hands a command over and gives
-back dbt's output and exit code; a new data dir starts from the parse state of `make setup`; a process the run did not use ends with the run; one
-that ends before it is ready, or never gets ready, leaves the dbt step to start dbt as
-usual, without a parse state it may have half written.
+back dbt's output and exit code; a new data dir starts from the parse state of `make
+setup`; a process the run did not use ends with the run; one that ends before it is ready,
+or never gets ready, leaves the dbt step to start dbt as usual, without a parse state it
+may have half written.
 """
 
 from __future__ import annotations
