@@ -311,9 +311,14 @@ def parse_cells(con: duckdb.DuckDBPyConnection, c: Contract,
     batches (`lookup_fields`' `chosen`).
     """
     numeric = _numeric(list(c.fields))
-    conventions = column_conventions(con, _cells(numeric),
-                                     {f.name: _number_text(f) for f in numeric},
-                                     file_conventions)
+    # Only a cell with a '.' or ',' can show a separator (cleaning removes characters, it
+    # adds none): the others are left out before they are cleaned (5 M usage counts, plain
+    # digits, took 0.3 s to clean for the vote).
+    separated = " or ".join(f"contains({_staged(f)}, '.') or contains({_staged(f)}, ',')"
+                            for f in numeric)
+    conventions = column_conventions(
+        con, _cells(numeric, table=f"(select * from _staged where {separated or 'true'})"),
+        {f.name: _number_text(f) for f in numeric}, file_conventions)
     # One typing statement per distinct set of column conventions (usually one for all).
     by_convention: dict[tuple, list[int]] = {}
     for file, conv in conventions.items():

@@ -57,6 +57,20 @@ def test_each_bad_row_is_quarantined_with_column_and_reason(con, sources):
     assert raw_value == [("Vertrieb Nord",)]
 
 
+def test_a_files_unambiguous_amounts_decide_how_its_ambiguous_ones_are_read(con, sources):
+    """A comma-separated export with decimal commas, a semicolon one with decimal points:
+    the values that show their separator decide the column's (the delimiter would say the
+    other), so `1,234` and `1.234` both read as 1.234."""
+    write_delimited(sources / "erp_orders" / "a_en.csv", [
+        ERP_HEADER, erp("A1", amount="12,50"), erp("A2", amount="1,234"), erp("A3", amount="7")],
+        delimiter=",")
+    write_delimited(sources / "erp_orders" / "b_de.csv", [
+        ERP_HEADER, erp("B1", amount="12.50"), erp("B2", amount="1.234"), erp("B3", amount="7")])
+    load(con, sources, "erp_orders")
+    assert table(con, "erp_orders", "order_id, net_amount", order="order_id") == [
+        ("A1", 12.5), ("A2", 1.234), ("A3", 7.0), ("B1", 12.5), ("B2", 1.234), ("B3", 7.0)]
+
+
 def test_duplicates_in_one_file_exact_collapsed_conflicting_quarantined(con, sources):
     write_delimited(sources / "erp_orders" / "orders.csv", [
         ERP_HEADER, erp("A1"), erp("A1"), erp("A2", amount="1,00"), erp("A2", amount="2,00"),
