@@ -7,10 +7,10 @@ workbook, a file of its own layout). A read that fails is repeated file by file,
 that cannot be read is rejected alone. The files read are staged: a view (`_staged`) of
 their rows in the reads' tables, which are kept until their files are stored. The staged
 files are then typed, checked for duplicates and stored together, in one transaction with
-their registry entries. Most of a small file's cost is planning the
-statements that type it (~15 ms each, whatever the rows), so a source of 24 daily exports
-pays that once instead of 24 times; a batch is stored once it holds `BATCH_ROWS` rows, so a
-large export is still typed on its own and the temp tables stay the size of a read or two.
+their registry entries. Most of a small file's cost is planning the statements that type
+it (~15 ms each, whatever the rows), so a source of 24 daily exports pays that once
+instead of 24 times; a batch is stored once it holds `BATCH_ROWS` rows, so a large export
+is still typed on its own and the temp tables stay the size of a read or two.
 
 Survey exports are wide (one column per question) and are parsed and stored one by one.
 """
