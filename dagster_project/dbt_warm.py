@@ -46,16 +46,18 @@ from pathlib import Path
 from dagster_project.settings import (
     BUILD_DB_ENV,
     DBT_PROJECT_DIR,
+    DEFAULT_DATA_DIR,
+    DEFAULT_SOURCES_DIR,
     MEMORY_LIMIT_ENV,
-    REPO_ROOT,
     Settings,
 )
 
 PARSE_STATE_FILE = "partial_parse.msgpack"
-# What the profile's environment variables hold when `make setup` parses (the Makefile):
-# the waiting process parses with the same (None: unset, the profile's default).
+# What the profile's environment variables hold when `make setup` parses (the Makefile:
+# the default data dir's build database): the waiting process parses with the same (None:
+# unset, the profile's default).
 PARSE_ENV: dict[str, str | None] = {
-    BUILD_DB_ENV: str(REPO_ROOT / "data" / "build.duckdb"),
+    BUILD_DB_ENV: str(Settings(DEFAULT_SOURCES_DIR, DEFAULT_DATA_DIR).build_db),
     MEMORY_LIMIT_ENV: None,
 }
 # Starting and parsing take ~2-5 s; a process not ready after this long is stuck, and the

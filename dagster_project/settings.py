@@ -13,6 +13,8 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt"
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"
+DEFAULT_SOURCES_DIR = REPO_ROOT / "sources"  # when neither an argument nor the environment says
+DEFAULT_DATA_DIR = REPO_ROOT / "data"
 DASHBOARDS_DIR = REPO_ROOT / "dashboards"
 
 SOURCES_ENV = "LEITSTAND_SOURCES_DIR"
@@ -71,6 +73,6 @@ def load_settings(
     sources_dir: str | Path | None = None, data_dir: str | Path | None = None
 ) -> Settings:
     """Settings from explicit arguments, else the environment, else the repo defaults."""
-    src = Path(sources_dir or os.environ.get(SOURCES_ENV) or REPO_ROOT / "sources")
-    data = Path(data_dir or os.environ.get(DATA_ENV) or REPO_ROOT / "data")
+    src = Path(sources_dir or os.environ.get(SOURCES_ENV) or DEFAULT_SOURCES_DIR)
+    data = Path(data_dir or os.environ.get(DATA_ENV) or DEFAULT_DATA_DIR)
     return Settings(sources_dir=src.resolve(), data_dir=data.resolve())
