@@ -13,14 +13,15 @@ export DO_NOT_TRACK := 1
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 # The venv's tools (dbt, dagster) first: dagster-dbt finds dbt on PATH when it parses.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
-# dbt's profile reads the build database from the environment, even just to parse. The
-# parse state made with this value is where the dbt process of `leitstand run` starts from
-# in a new data dir (dagster_project/dbt_warm.py, PARSE_ENV).
-export LEITSTAND_BUILD_DB ?= $(CURDIR)/data/build.duckdb
+# `make setup` parses dbt with the repo profile's defaults: the dbt process of `leitstand run`
+# starts from that parse state (dagster_project/transform/warm.py, PARSE_ENV).
+unexport LEITSTAND_BUILD_DB LEITSTAND_DUCKDB_MEMORY_LIMIT
+# The Dagster UI's port: `make dev PORT=3001`.
+PORT ?= 3000
 
 DBT_FILES := $(shell find dbt -type f \( -name '*.sql' -o -name '*.yml' -o -name '*.csv' -o -name '*.py' \) -not -path 'dbt/target/*' 2>/dev/null)
 
-.PHONY: setup run test lint bench sample dev clean
+.PHONY: setup run test check lint bench sample dev clean
 
 setup: $(VENV)/.installed dbt/target/manifest.json dashboards/node_modules/.installed
 
@@ -31,7 +32,7 @@ $(VENV)/.installed: pyproject.toml
 	@touch $@
 
 dbt/target/manifest.json: $(VENV)/.installed $(DBT_FILES)
-	$(BIN)/dagster-dbt project prepare-and-package --file dagster_project/project.py >/dev/null
+	$(BIN)/dagster-dbt project prepare-and-package --file dagster_project/transform/project.py >/dev/null
 	@touch $@
 
 # `npm install --no-save` installs exactly the lockfile's versions. Not `npm ci`: the registry
@@ -50,6 +51,10 @@ test: setup
 lint: setup
 	$(BIN)/ruff check .
 
+# The inner loop (< 2 minutes): lint, then the tests not marked slow or browser.
+check: lint
+	$(BIN)/pytest -q -m "not slow and not browser"
+
 # Benchmark at several scales (minutes; not part of `make test`): bench/README.md
 bench: setup
 	$(BIN)/python -m bench
@@ -58,7 +63,7 @@ sample: setup
 	$(BIN)/python -m dagster_project.sample --out sources
 
 dev: setup
-	$(BIN)/dagster dev
+	$(BIN)/dagster dev -p $(PORT)
 
 clean:
 	rm -rf data dbt/target dbt/logs

@@ -17,7 +17,7 @@ import pytest
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
 # dbt builds the sample in seconds: a build stuck for minutes is stopped and fails its run
-# (see dagster_project.assets.dbt.dbt_watchdog) instead of holding the test run up
+# (see dagster_project.transform.build.dbt_watchdog) instead of holding the test run up
 os.environ.setdefault("LEITSTAND_DBT_TIMEOUT_SECONDS", "240")
 
 
@@ -25,7 +25,7 @@ os.environ.setdefault("LEITSTAND_DBT_TIMEOUT_SECONDS", "240")
 class PipelineRun:
     sources_dir: Path
     data_dir: Path
-    outcome: object  # dagster_project.runner.Outcome
+    outcome: object  # dagster_project.cli.run.Outcome
     events: list = field(default_factory=list)  # the run's Dagster event log entries
 
     @property
@@ -41,8 +41,8 @@ def run_pipeline_in(sources_dir: Path, data_dir: Path, dashboards: bool = False,
     """
     import dagster as dg
 
-    from dagster_project.runner import run_pipeline
-    from dagster_project.settings import load_settings
+    from dagster_project.cli.run import run_pipeline
+    from dagster_project.core.settings import load_settings
 
     settings = load_settings(sources_dir, data_dir)
     with dg.DagsterInstance.ephemeral() as instance:

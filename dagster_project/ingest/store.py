@@ -18,7 +18,7 @@
   one replaces is decided anew (`rebuild_table`); when files were only added, only the
   keys they hold are looked at (`merge_files`). Its rows come in no promised order:
   whoever needs one says `order by _file_name, _row_number` (the gate's messages sort
-  their examples so, checks/describe.py). Survey answers are stored whole in
+  their examples so, gate/describe.py). Survey answers are stored whole in
   `raw_files` and `raw.survey_responses` is a table built from them (survey.py).
 - `dq.quarantine`: every problem row of the current files, replaced per source on each run.
 - `meta.raw_state`: the state fingerprint `raw.<source>` was built from (and, after a
@@ -637,7 +637,7 @@ def is_current(con: duckdb.DuckDBPyConnection, c: Contract, fingerprint: str) ->
 def remember_state(con: duckdb.DuckDBPyConnection, c: Contract, fingerprint: str,
                    merged_from: str | None = None, merged_files: list[str] | None = None) -> None:
     """Record what `raw.<source>` was built from; after a merge also the state before it and
-    the files merged in, so the gate can check only their rows (checks/memo.py)."""
+    the files merged in, so the gate can check only their rows (gate/memo.py)."""
     con.execute("delete from meta.raw_state where source = ?", [c.name])
     con.execute("insert into meta.raw_state (source, fingerprint, merged_from, merged_files) "
                 "values (?, ?, ?, ?)", [c.name, fingerprint, merged_from, merged_files])

@@ -20,8 +20,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dagster_project.assets.dashboards import build_dashboards, make_server
-from dagster_project.settings import DASHBOARDS_DIR, REPO_ROOT, load_settings
+from dagster_project.core.settings import DASHBOARDS_DIR, REPO_ROOT, load_settings
+from dagster_project.dashboards.build import build_dashboards
+from dagster_project.dashboards.serve import make_server
 
 from . import german
 from .published_fixture import write_published_fixture

@@ -12,13 +12,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dagster_project.assets.dashboards import (
+from dagster_project.core.settings import DASHBOARDS_DIR
+from dagster_project.dashboards.build import (
     DashboardBuildError,
     _swap_in,
     find_query_errors,
     write_dashboards_copy,
 )
-from dagster_project.settings import DASHBOARDS_DIR
 
 from .published_fixture import write_published_fixture
 

@@ -9,9 +9,9 @@ import re
 import dagster as dg
 import duckdb
 
-from dagster_project.checks.asset_checks import build_gate_checks
-from dagster_project.resources import LeitstandPaths
-from dagster_project.settings import EXPECTATIONS_DIR, load_settings
+from dagster_project.core.settings import EXPECTATIONS_DIR, load_settings
+from dagster_project.defs.checks import build_gate_checks
+from dagster_project.defs.resources import LeitstandPaths
 
 from .tables import create, erp_orders, good_order, org_units, settings
 
@@ -109,7 +109,7 @@ def test_every_suite_has_a_check_and_the_marts_get_theirs(tmp_path):
 
 
 def test_a_rule_that_crashes_is_a_failed_result_not_a_pass():
-    from dagster_project.checks.asset_checks import _run_rule
+    from dagster_project.defs.checks import _run_rule
 
     def broken(con, settings):
         raise ValueError("column 'x' has an unexpected type")
@@ -126,8 +126,8 @@ def test_a_rule_that_crashes_is_a_failed_result_not_a_pass():
 def test_checks_share_steps_without_cutting_any_step_in_pieces():
     """A blocking check makes what is downstream of its asset wait for it; checks sharing a
     step must not make that step wait for itself, or Dagster cuts it (and dbt) in pieces."""
-    from dagster_project.definitions import defs
-    from dagster_project.jobs import PIPELINE_JOB
+    from dagster_project.defs.definitions import defs
+    from dagster_project.defs.jobs import PIPELINE_JOB
 
     nodes = sorted(n.name for n in defs.resolve_job_def(PIPELINE_JOB).graph.nodes)
     assert not [n for n in nodes if re.search(r"_\d+$", n)], nodes

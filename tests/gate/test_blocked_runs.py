@@ -24,8 +24,8 @@ HEADER = ("Auftragsnummer;Auftragsdatum;Kundennummer;Vertriebsbereich;Bestellkan
 def _run(sources: Path, data: Path):
     import dagster as dg
 
-    from dagster_project.runner import run_pipeline
-    from dagster_project.settings import load_settings
+    from dagster_project.cli.run import run_pipeline
+    from dagster_project.core.settings import load_settings
 
     with dg.DagsterInstance.ephemeral() as instance:
         return run_pipeline(load_settings(sources, data), dashboards=False, instance=instance)

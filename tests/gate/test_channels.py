@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dagster_project.checks.channels import builtin_map_path, channel_key, channel_map_result
+from dagster_project.gate.channels import builtin_map_path, channel_key, channel_map_result
 
 from .tables import create_raw, erp_orders, good_order
 

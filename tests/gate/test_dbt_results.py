@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import json
 
-from dagster_project.checks.dbt_results import dbt_results_for_run, find_run_target, stamp_run
-from dagster_project.checks.store import read_run_report
-from dagster_project.checks.summary import record_dbt_results
-from dagster_project.settings import load_settings
+from dagster_project.core.settings import load_settings
+from dagster_project.gate.store import read_run_report
+from dagster_project.transform.results import (
+    dbt_results_for_run,
+    find_run_target,
+    record_dbt_results,
+    stamp_run,
+    summary_for_run,
+)
 
 RUN_ID = "abc1234f-0000-0000-0000-000000000000"
 MANIFEST = {
@@ -65,8 +70,6 @@ def test_a_run_where_dbt_did_not_finish_reads_no_earlier_results(tmp_path):
 def test_record_dbt_results_writes_report_and_build_db(tmp_path):
     import duckdb
 
-    from dagster_project.checks import summary
-
     settings = load_settings(tmp_path / "sources", tmp_path / "data")
     assert _target(tmp_path) == settings.dbt_target_dir
     assert len(record_dbt_results(settings, RUN_ID)) == 2
@@ -75,4 +78,4 @@ def test_record_dbt_results_writes_report_and_build_db(tmp_path):
     with duckdb.connect(str(settings.build_db)) as con:
         assert con.execute("select count(*) from dq.gate_results where run_id = ? and not passed",
                            [RUN_ID]).fetchall() == [(1,)]
-    assert "BLOCKED" in summary.summary_for_run(settings, RUN_ID)
+    assert "BLOCKED" in summary_for_run(settings, RUN_ID)

@@ -1,5 +1,5 @@
 """The gate on a re-run: what did not change is not validated again, and the results are
-those of validating the whole table (checks/memo.py)."""
+those of validating the whole table (gate/memo.py)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ import json
 
 import pytest
 
-from dagster_project.checks import gx_runner
-from dagster_project.checks.gx_runner import run_suite
+from dagster_project.core.settings import EXPECTATIONS_DIR
+from dagster_project.gate import gx_runner
+from dagster_project.gate.gx_runner import run_suite
 from dagster_project.ingest.contracts import contract
 from dagster_project.ingest.store import ensure_schemas, remember_state
-from dagster_project.settings import EXPECTATIONS_DIR
 
 from .conftest import TODAY
 from .tables import (

@@ -1,4 +1,4 @@
-"""Great Expectations imported with altair and scipy.stats deferred (checks/gx_import.py):
+"""Great Expectations imported with altair and scipy.stats deferred (gate/gx_import.py):
 neither is loaded by the import, and an expectation that needs scipy still works."""
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ SCRIPT = textwrap.dedent(
     """
     import json, sys, types
     import pandas as pd
-    from dagster_project.checks.gx_import import DEFERRED_MODULES, import_gx
-    from dagster_project.checks.gx_runner import _validate
-    from dagster_project.checks.suites import load_suite
+    from dagster_project.gate.gx_import import DEFERRED_MODULES, import_gx
+    from dagster_project.gate.gx_runner import _validate
+    from dagster_project.gate.suites import load_suite
 
     def loaded():
         return {n: type(sys.modules.get(n)) is types.ModuleType for n in DEFERRED_MODULES}

@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from dagster_project.checks import gx_runner
-from dagster_project.checks.gx_runner import run_suite
-from dagster_project.checks.results import ERROR, WARN, blocked
-from dagster_project.settings import EXPECTATIONS_DIR
+from dagster_project.core.settings import EXPECTATIONS_DIR
+from dagster_project.gate import gx_runner
+from dagster_project.gate.gx_runner import run_suite
+from dagster_project.gate.results import ERROR, WARN, blocked
 
 from .conftest import TODAY
 from .tables import create_raw, erp_orders, good_order, org_units
@@ -154,7 +154,7 @@ def test_a_large_frame_is_not_kept_by_gx_after_its_validation(monkeypatch):
 
     import pandas as pd
 
-    from dagster_project.checks.suites import Expectation
+    from dagster_project.gate.suites import Expectation
 
     rule = Expectation(0, {"type": "expect_column_values_to_not_be_null",
                            "kwargs": {"column": "a"}}, "not_null(a)", "table", "", False, "")
@@ -220,7 +220,7 @@ def test_repeated_compound_key_of_usage_rows_blocks(con):
 
 
 def test_mostly_on_suspect_rows_is_refused(tmp_path):
-    from dagster_project.checks.suites import SuiteFileError, load_suite
+    from dagster_project.gate.suites import SuiteFileError, load_suite
 
     path = tmp_path / "raw.x.json"
     path.write_text(json.dumps({
@@ -299,7 +299,7 @@ def test_only_the_checked_columns_are_fetched(con, monkeypatch):
 
 
 def test_suite_with_unknown_batch_is_rejected_with_file_name(con, tmp_path):
-    from dagster_project.checks.suites import SuiteFileError
+    from dagster_project.gate.suites import SuiteFileError
 
     path = tmp_path / "raw.x.json"
     path.write_text(json.dumps({"name": "raw.x", "expectations": [
@@ -314,7 +314,7 @@ def test_every_suite_file_is_a_valid_gx_suite(path):
     """Each file loads as a GX 1.x suite (types and kwargs known to GX) and names its table."""
     from great_expectations.core.expectation_suite import ExpectationSuite
 
-    from dagster_project.checks.suites import load_suite
+    from dagster_project.gate.suites import load_suite
 
     suite = load_suite(path)
     assert suite.table == path.name.removesuffix(".json")

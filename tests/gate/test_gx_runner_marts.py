@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from dagster_project.checks.gx_runner import run_suite
-from dagster_project.settings import EXPECTATIONS_DIR
+from dagster_project.core.settings import EXPECTATIONS_DIR
+from dagster_project.gate.gx_runner import run_suite
 
 from .conftest import TODAY
 from .tables import KPI_DEFINITIONS, ORG_UNITS, create, settings

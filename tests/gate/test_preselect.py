@@ -7,11 +7,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from dagster_project.checks import gx_runner
-from dagster_project.checks.db import table_column_types
-from dagster_project.checks.gx_runner import run_suite
-from dagster_project.checks.preselect import may_fail
-from dagster_project.checks.suites import load_suite
+from dagster_project.core.db import table_column_types
+from dagster_project.gate import gx_runner
+from dagster_project.gate.gx_runner import run_suite
+from dagster_project.gate.preselect import may_fail
+from dagster_project.gate.suites import load_suite
 
 from .conftest import TODAY
 from .tables import create_raw

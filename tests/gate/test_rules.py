@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from dagster_project.checks.gate_settings import SettingError, gate_settings, parse_share
-from dagster_project.checks.results import ERROR, WARN
-from dagster_project.checks.rules import (
+from dagster_project.gate.gate_settings import SettingError, gate_settings, parse_share
+from dagster_project.gate.results import ERROR, WARN
+from dagster_project.gate.rules import (
     freshness,
     load_gate_settings,
     quarantine_share,

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import json
 
-from dagster_project.checks.results import ERROR, WARN, GateResult
-from dagster_project.checks.store import (
+from dagster_project.core.settings import load_settings
+from dagster_project.gate.results import ERROR, WARN, GateResult
+from dagster_project.gate.store import (
     read_gate_results,
     read_run_report,
     write_gate_results,
     write_run_report,
 )
-from dagster_project.checks.summary import summarise, summary_for_run
-from dagster_project.settings import load_settings
+from dagster_project.gate.summary import summarise
+from dagster_project.transform.results import summary_for_run
 
 REJECTED = GateResult("rejected_files", "erp_orders", ERROR, False, "1 files", "0 files",
                       "erp_orders: 1 file rejected — orders.csv: required column net_amount "

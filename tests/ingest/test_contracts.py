@@ -117,7 +117,7 @@ def test_readme_table_of_accepted_columns_is_current():
     Regenerate with `python -m dagster_project.ingest.contracts` and paste it between
     `<!-- accepted-columns:start -->` and `<!-- accepted-columns:end -->`.
     """
-    from dagster_project.settings import REPO_ROOT
+    from dagster_project.core.settings import REPO_ROOT
 
     readme = (REPO_ROOT / "README.md")
     text = readme.read_text(encoding="utf-8") if readme.exists() else ""

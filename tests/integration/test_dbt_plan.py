@@ -1,4 +1,4 @@
-"""dbt rebuilds only the models whose inputs changed since the last build (dbt_plan.py).
+"""dbt rebuilds only the models whose inputs changed since the last build (transform/plan.py).
 
 The plan on a small graph (which nodes are kept, and every reason to build everything),
 then real runs of the sample: after a daily ERP export, dbt builds the models downstream
@@ -15,7 +15,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from dagster_project.dbt_plan import (
+from dagster_project.transform.plan import (
     KEPT_FROM_RUN,
     BuildPlan,
     Project,
@@ -233,9 +233,9 @@ def test_every_model_that_reads_the_date_is_built_on_every_run():
     `run_date` tag, so the plan never keeps it (nor a macro of ours reads the date)."""
     import re
 
-    from dagster_project.dbt_plan import RUN_DATE_TAG
-    from dagster_project.project import dbt_project
-    from dagster_project.settings import DBT_PROJECT_DIR
+    from dagster_project.core.settings import DBT_PROJECT_DIR
+    from dagster_project.transform.plan import RUN_DATE_TAG
+    from dagster_project.transform.project import dbt_project
 
     reads_date = re.compile(r"current_timestamp|current_date|\bnow\s*\(|run_started_at|"
                             r"\btoday\b|localtimestamp|get_current_time", re.IGNORECASE)

@@ -3,7 +3,7 @@
 import dagster as dg
 import duckdb
 
-from dagster_project.assets.dbt import table_row_counts, with_row_count
+from dagster_project.transform.build import table_row_counts, with_row_count
 
 
 def test_tables_are_counted_and_views_are_not_run(tmp_path):

@@ -1,4 +1,4 @@
-"""The dbt process `leitstand run` starts with the run (dagster_project/dbt_warm.py).
+"""The dbt process `leitstand run` starts with the run (dagster_project/transform/warm.py).
 
 That a real run builds in it, on the manifest it parsed, is shown on the session's real run
 (test_pipeline.py). Here, on real dbt processes: the relay hands a command over and gives
@@ -18,16 +18,17 @@ import time
 import duckdb
 import pytest
 
-from dagster_project import dbt_warm
-from dagster_project.settings import DBT_PROJECT_DIR, Settings
+from dagster_project.core.settings import DBT_PROJECT_DIR, Settings
+from dagster_project.transform import warm as dbt_warm
+from dagster_project.transform.profile import write_profile
 
 
 @pytest.fixture
 def settings(tmp_path, monkeypatch):
     settings = Settings(sources_dir=tmp_path / "sources", data_dir=tmp_path / "data")
-    for name in ("LEITSTAND_SOURCES_DIR", "LEITSTAND_DATA_DIR", "LEITSTAND_BUILD_DB"):
+    for name in ("LEITSTAND_BUILD_DB", "LEITSTAND_DUCKDB_MEMORY_LIMIT"):
         monkeypatch.delenv(name, raising=False)
-    settings.export()  # dbt's profile reads the build database's path from the environment
+    write_profile(settings)  # the run's profile: dbt builds into this data dir's database
     yield settings
     dbt_warm.stop(settings.dbt_target_dir)
 
@@ -35,7 +36,7 @@ def settings(tmp_path, monkeypatch):
 def relay(executable: str, target, *args: str) -> subprocess.CompletedProcess:
     """Run the relay as dagster-dbt runs dbt: in the project folder, with its DBT_ variables."""
     env = {**os.environ, "DBT_PROJECT_DIR": str(DBT_PROJECT_DIR),
-           "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR), "DBT_TARGET_PATH": str(target),
+           "DBT_PROFILES_DIR": str(target), "DBT_TARGET_PATH": str(target),
            "DBT_LOG_PATH": str(target)}
     return subprocess.run([executable, *args], cwd=DBT_PROJECT_DIR, env=env,
                           capture_output=True, text=True, timeout=120)
@@ -57,9 +58,9 @@ def test_the_relay_hands_the_command_to_the_dbt_that_parsed_and_relays_its_answe
 
 def test_a_new_data_dir_parses_from_the_state_make_setup_left_and_builds_into_its_database(
         settings):
-    """The process parses with the values `make setup` parsed with (`PARSE_ENV`), so a new
-    data dir's parse starts from the state setup left in dbt/target instead of parsing in
-    full; what it builds goes to the run's own build database."""
+    """The process parses with the repo's profile as `make setup` parsed with it (`PARSE_ENV`),
+    so a new data dir's parse starts from the state setup left in dbt/target instead of
+    parsing in full; what it builds goes to the run's own build database (its profile)."""
     assert (DBT_PROJECT_DIR / "target" / dbt_warm.PARSE_STATE_FILE).is_file()  # make setup
     target = settings.dbt_target_dir
     dbt_warm.start(settings)

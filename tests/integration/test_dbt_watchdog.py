@@ -3,7 +3,7 @@
 import subprocess
 import sys
 
-from dagster_project.assets.dbt import dbt_watchdog
+from dagster_project.transform.build import dbt_watchdog
 
 
 def test_watchdog_kills_a_process_that_outlives_its_time_and_dumps_the_stacks(tmp_path):

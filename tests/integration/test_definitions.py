@@ -8,7 +8,7 @@ import dagster as dg
 
 
 def test_definitions_load_with_the_whole_flow():
-    from dagster_project.definitions import defs
+    from dagster_project.defs.definitions import defs
 
     job = defs.resolve_job_def("leitstand")
     keys = {k.to_user_string() for k in defs.resolve_all_asset_keys()}
@@ -24,7 +24,8 @@ def test_definitions_load_with_the_whole_flow():
 def test_dbt_holds_back_the_events_of_tables_and_of_what_depends_on_them():
     """A table's events wait for its row count; Dagster takes a multi-asset's outputs only in
     graph order, so whatever depends on a table (or a seed) waits too; the rest streams."""
-    from dagster_project.assets.dbt import dbt_models, held_keys
+    from dagster_project.defs.assets.dbt import dbt_models
+    from dagster_project.transform.build import held_keys
 
     held = {k.to_user_string() for k in held_keys(dbt_models)}
     assert {"marts/kpi_monthly", "staging/kpi_catalog", "intermediate/int_orders_counted"} <= held
@@ -40,12 +41,12 @@ def test_dbt_holds_back_the_events_of_tables_and_of_what_depends_on_them():
 
 def test_the_definitions_load_dagster_dbt_without_dbt_core():
     """dbt builds in a process of its own, so the pipeline's process takes dagster-dbt's
-    path without dbt-core (dbt_import.py): loading the definitions imports no module of
+    path without dbt-core (transform/dbt_import.py): loading the definitions imports no module of
     dbt's (~1 s of every run's start), and dbt can still be imported afterwards. Run in a
     process of its own: this one may have imported dbt already."""
     script = (
         "import json, sys\n"
-        "import dagster_project.definitions\n"
+        "import dagster_project.defs.definitions\n"
         "from dagster_dbt.compat import DBT_PYTHON_VERSION\n"
         "loaded = sorted(m for m in sys.modules if m == 'dbt' or m.startswith('dbt.'))\n"
         "import dbt.version\n"

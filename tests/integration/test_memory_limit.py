@@ -2,8 +2,8 @@
 
 import duckdb
 
-from dagster_project.checks.db import build_connection
-from dagster_project.settings import DEFAULT_MEMORY_LIMIT, MEMORY_LIMIT_ENV, load_settings
+from dagster_project.core.db import build_connection
+from dagster_project.core.settings import DEFAULT_MEMORY_LIMIT, MEMORY_LIMIT_ENV, load_settings
 
 
 def _limit_of(config: dict) -> str:
@@ -12,12 +12,12 @@ def _limit_of(config: dict) -> str:
 
 
 def test_build_connections_use_the_configured_memory_limit(tmp_path, monkeypatch):
-    settings = load_settings(tmp_path / "sources", tmp_path / "data")
     for configured, expected in ((None, DEFAULT_MEMORY_LIMIT), ("700MB", "700MB")):
         if configured is None:
             monkeypatch.delenv(MEMORY_LIMIT_ENV, raising=False)
         else:
             monkeypatch.setenv(MEMORY_LIMIT_ENV, configured)
+        settings = load_settings(tmp_path / "sources", tmp_path / "data")
         with build_connection(settings) as con:
             limit = con.execute("select current_setting('memory_limit')").fetchone()[0]
         assert limit == _limit_of({"memory_limit": expected})

@@ -254,7 +254,7 @@ def test_projects_and_milestones_as_of_the_latest_report(pipeline_run, truth):
 def test_dbt_keeps_its_artifacts_in_the_data_dir(pipeline_run):
     """One dbt folder per data dir, overwritten by each run: nothing piles up per run in
     the repo's `dbt/target/` (dagster-dbt's default is a new 7 MB folder per run)."""
-    from dagster_project.settings import DBT_PROJECT_DIR
+    from dagster_project.core.settings import DBT_PROJECT_DIR
 
     run_id = pipeline_run.outcome.run_id
     target = pipeline_run.data_dir / "dbt"
@@ -267,7 +267,7 @@ def test_dbt_keeps_its_artifacts_in_the_data_dir(pipeline_run):
 def test_the_first_run_builds_in_the_dbt_process_that_parsed_beside_the_ingest(pipeline_run):
     """A dbt process started with the run parses beside the ingest, starting from the parse
     state `make setup` left (it parses with setup's values of the profile's variables), and
-    `dbt build` runs in it on the manifest it parsed (dbt_warm.py)."""
+    `dbt build` runs in it on the manifest it parsed (transform/warm.py)."""
     import json
 
     invocations: dict[str, list[dict]] = {}

@@ -1,6 +1,6 @@
 """The run report names each failed check once: the gate's line, else Dagster's check name."""
 
-from dagster_project.runner import Outcome
+from dagster_project.cli.run import Outcome
 
 
 def test_gate_summary_replaces_the_bare_check_names():

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from dagster_project.settings import REPO_ROOT
+from dagster_project.core.settings import REPO_ROOT
 
 PROJECT_DAGSTER_YAML = REPO_ROOT / ".dagster_home" / "dagster.yaml"
 

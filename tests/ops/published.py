@@ -11,8 +11,8 @@ from datetime import datetime, timedelta
 
 import duckdb
 
-from dagster_project.publish import publish
-from dagster_project.settings import Settings
+from dagster_project.core.settings import Settings
+from dagster_project.publish.publication import publish
 
 ROWS = 20_000
 CONSISTENCY_SQL = (

@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from dagster_project.settings import REPO_ROOT
+from dagster_project.core.settings import REPO_ROOT
 
 LEITSTAND = [sys.executable, "-m", "dagster_project.cli"]
 PUBLICATIONS_SQL = (

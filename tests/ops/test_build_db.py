@@ -1,4 +1,4 @@
-"""The run holds the build database open (build_db.py): its steps get the database already
+"""The run holds the build database open (core/build_db.py): its steps get the database already
 open, and another process (dbt) gets the file while the hold is let go of."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ import sys
 import duckdb
 import pytest
 
-from dagster_project import build_db
-from dagster_project.settings import Settings, duckdb_config
+from dagster_project.core import build_db
+from dagster_project.core.settings import Settings
 
 OTHER_PROCESS = "import duckdb, sys; duckdb.connect(sys.argv[1]).close()"
 
@@ -26,7 +26,7 @@ def test_held_while_the_steps_run_and_let_go_of_for_dbt(tmp_path):
     settings = Settings(sources_dir=tmp_path / "sources", data_dir=tmp_path / "data")
     with build_db.held(settings):
         # a step's connection is one to the database already open; it closes, the hold stays
-        with duckdb.connect(str(settings.build_db), config=duckdb_config()) as con:
+        with duckdb.connect(str(settings.build_db), config=settings.duckdb_config()) as con:
             con.execute("create table t as select 1 as x")
         assert not opens_elsewhere(settings)
         with pytest.raises(duckdb.Error, match="different configuration"):

@@ -12,7 +12,7 @@ import subprocess
 import sys
 import textwrap
 
-from dagster_project.settings import REPO_ROOT, Settings
+from dagster_project.core.settings import REPO_ROOT, Settings
 from tests.ops.published import publish_version
 
 LEITSTAND = [sys.executable, "-m", "dagster_project.cli"]
@@ -51,7 +51,7 @@ def test_exit_handlers_of_the_command_still_run_and_the_teardown_does_not(tmp_pa
     torn_down = tmp_path / "torn-down"
     driver = textwrap.dedent(f"""
         import atexit, logging, logging.handlers
-        from dagster_project import cli
+        from dagster_project.cli import main as cli
 
         class Module:  # finalised only when Python tears the interpreter down
             def __del__(self, _open=open):  # (`open` itself may be gone by then)
@@ -83,7 +83,7 @@ def test_exit_handlers_of_the_command_still_run_and_the_teardown_does_not(tmp_pa
 
 def test_an_uncaught_error_ends_with_status_1_and_its_traceback():
     driver = textwrap.dedent("""
-        from dagster_project import cli
+        from dagster_project.cli import main as cli
 
         def command(argv=None):
             raise RuntimeError("planted failure")
@@ -99,7 +99,7 @@ def test_an_uncaught_error_ends_with_status_1_and_its_traceback():
 
 def test_an_interrupted_command_ends_by_sigint_as_python_would():
     driver = textwrap.dedent("""
-        from dagster_project import cli
+        from dagster_project.cli import main as cli
 
         def command(argv=None):
             raise KeyboardInterrupt

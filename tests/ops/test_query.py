@@ -12,9 +12,9 @@ import time
 import duckdb
 import pytest
 
-from dagster_project.cli import main
-from dagster_project.query import QueryError, WriteRefused, run_query
-from dagster_project.settings import REPO_ROOT, Settings
+from dagster_project.cli.main import main
+from dagster_project.cli.query import QueryError, WriteRefused, run_query
+from dagster_project.core.settings import REPO_ROOT, Settings
 from tests.ops.published import CONSISTENCY_SQL, ROWS, publish_version
 
 LEITSTAND = [sys.executable, "-m", "dagster_project.cli"]

@@ -14,8 +14,8 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from dagster_project.jobs import PIPELINE_JOB
-from dagster_project.run_lock import lock_holder, pipeline_lock
+from dagster_project.core.run_lock import lock_holder, pipeline_lock
+from dagster_project.defs.jobs import PIPELINE_JOB
 
 TOY_FILE = Path(__file__).with_name("toy_pipeline.py")
 IN_PROGRESS = {dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dagster as dg
 import pytest
 
-from dagster_project.schedules import (
+from dagster_project.defs.schedules import (
     SCHEDULE_NAME,
     ScheduleSettingError,
     build_daily_schedule,
@@ -53,8 +53,8 @@ def test_the_schedule_ticks_the_pipeline_job_at_the_configured_time():
 
 
 def test_definitions_load_with_the_schedule_and_the_sensor():
-    from dagster_project.definitions import defs
-    from dagster_project.sensors import SENSOR_NAME
+    from dagster_project.defs.definitions import defs
+    from dagster_project.defs.sensors import SENSOR_NAME
 
     schedule = defs.resolve_schedule_def(SCHEDULE_NAME)
     sensor = defs.resolve_sensor_def(SENSOR_NAME)

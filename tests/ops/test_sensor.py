@@ -9,7 +9,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from dagster_project.sensors import (
+from dagster_project.defs.sensors import (
     FolderState,
     evaluate_sources,
     fingerprint,
@@ -132,8 +132,8 @@ def test_a_cursor_of_another_format_starts_over(sources):
 
 def test_the_registered_sensor_requests_one_run_then_none(sources, monkeypatch, dagster_home):
     """The sensor as Dagster evaluates it, on the folders the ingest reads."""
-    from dagster_project.definitions import defs
-    from dagster_project.sensors import SENSOR_NAME
+    from dagster_project.defs.definitions import defs
+    from dagster_project.defs.sensors import SENSOR_NAME
 
     monkeypatch.setenv("LEITSTAND_SOURCES_DIR", str(sources))
     old = time.time() - 3600

@@ -8,9 +8,9 @@ from datetime import datetime
 import dagster as dg
 import pytest
 
-from dagster_project.cli import main
-from dagster_project.settings import Settings
-from dagster_project.status import collect_status, render
+from dagster_project.cli.main import main
+from dagster_project.cli.status import collect_status, render
+from dagster_project.core.settings import Settings
 from tests.ops.published import ROWS, publish_version
 
 NOW = datetime(2026, 11, 22, 9, 30)
@@ -115,7 +115,7 @@ def test_status_without_any_publication_says_what_to_do(tmp_path, capsys):
 
 
 def test_status_shows_a_run_in_progress(settings):
-    from dagster_project.run_lock import pipeline_lock
+    from dagster_project.core.run_lock import pipeline_lock
 
     with pipeline_lock(settings.data_dir, owner="run run-9"):
         text = render(collect_status(settings, with_dagster=False), now=NOW)

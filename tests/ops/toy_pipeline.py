@@ -11,8 +11,8 @@ from pathlib import Path
 
 import dagster as dg
 
-from dagster_project.jobs import pipeline_job
-from dagster_project.progress import PROGRESS_LOGGERS
+from dagster_project.defs.jobs import pipeline_job
+from dagster_project.defs.progress import PROGRESS_LOGGERS
 
 RUN_SECONDS = float(os.environ.get("TOY_RUN_SECONDS", "2"))
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from dagster_project.core.settings import REPO_ROOT
 from dagster_project.sample import generate
 from dagster_project.sample.company import CONFIG_TABLES, RAW_COLUMNS, SOURCE_KEYS
-from dagster_project.settings import REPO_ROOT
 from tests.oracle import expected_kpi_monthly
 
 CONFIG_FILES = ["org_units.csv", "channels.csv", "kpi_targets.csv",

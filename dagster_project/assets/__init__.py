@@ -1,1 +1,0 @@
-"""Dagster assets: ingest → dbt → publish → dashboards."""

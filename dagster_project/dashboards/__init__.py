@@ -1,0 +1,1 @@
+"""The Evidence dashboards: built from the published database (`build`), served (`serve`)."""

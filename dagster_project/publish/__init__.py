@@ -1,0 +1,1 @@
+"""Step 5: the audited build becomes the published file, atomically."""
