@@ -48,18 +48,27 @@ indexed as (
     from dimensions
     group by 1, 2, 3
 
+),
+
+indexed_with_population as (
+
+    select
+        indexed.month,
+        indexed.org_unit_id,
+        indexed.value,
+        indexed.denominator,
+        respondents.population
+    from indexed
+    inner join respondents
+        on respondents.wave = indexed.wave
+        and respondents.org_unit_id = indexed.org_unit_id
+
 )
 
-select
-    'digital_maturity_index' as kpi_id,
-    indexed.month,
-    indexed.org_unit_id,
-    cast(indexed.value as double precision) as value,
-    cast(null as double precision) as numerator,
-    cast(indexed.denominator as double precision) as denominator,
-    cast(respondents.population as integer) as population
-from indexed
-inner join respondents
-    on respondents.wave = indexed.wave
-    and respondents.org_unit_id = indexed.org_unit_id
-where indexed.denominator > 0
+{{ kpi_cell_select(
+    'digital_maturity_index',
+    relation='indexed_with_population',
+    value='cast(value as double precision)',
+    numerator=none,
+    population='population',
+) }}

@@ -38,13 +38,8 @@ rolled_up as (
 
 )
 
-select
-    'enps' as kpi_id,
-    month,
-    org_unit_id,
-    100.0 * numerator / denominator as value,
-    cast(numerator as double precision) as numerator,
-    cast(denominator as double precision) as denominator,
-    cast(population as integer) as population
-from rolled_up
-where denominator > 0
+{{ kpi_cell_select(
+    'enps',
+    value='100.0 * numerator / denominator',
+    population='population',
+) }}

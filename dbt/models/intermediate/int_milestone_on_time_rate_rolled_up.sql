@@ -56,13 +56,4 @@ rolled_up as (
 
 )
 
-select
-    'milestone_on_time_rate' as kpi_id,
-    month,
-    org_unit_id,
-    cast(numerator as double precision) / denominator as value,
-    cast(numerator as double precision) as numerator,
-    cast(denominator as double precision) as denominator,
-    cast(null as integer) as population
-from rolled_up
-where denominator > 0
+{{ kpi_cell_select('milestone_on_time_rate') }}

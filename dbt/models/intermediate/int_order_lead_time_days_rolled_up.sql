@@ -88,13 +88,9 @@ medians as (
 
 )
 
-select
-    'order_lead_time_days' as kpi_id,
-    month,
-    org_unit_id,
-    cast(median_days as double precision) as value,
-    cast(null as double precision) as numerator,
-    cast(denominator as double precision) as denominator,
-    cast(null as integer) as population
-from medians
-where denominator > 0
+{{ kpi_cell_select(
+    'order_lead_time_days',
+    relation='medians',
+    value='cast(median_days as double precision)',
+    numerator=none,
+) }}

@@ -33,13 +33,4 @@ rolled_up as (
 
 )
 
-select
-    'tool_adoption_rate' as kpi_id,
-    month,
-    org_unit_id,
-    cast(numerator as double precision) / denominator as value,
-    cast(numerator as double precision) as numerator,
-    cast(denominator as double precision) as denominator,
-    cast(population as integer) as population
-from rolled_up
-where denominator > 0
+{{ kpi_cell_select('tool_adoption_rate', population='population') }}
