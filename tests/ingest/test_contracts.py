@@ -111,17 +111,17 @@ def test_markdown_table_lists_every_field_and_alias():
             "Bestelldatum, Order Date |") in md
 
 
-def test_readme_table_of_accepted_columns_is_current():
-    """README.md holds the current generated table of accepted columns between the markers.
+def test_docs_table_of_accepted_columns_is_current():
+    """docs/sources.md holds the current generated table of accepted columns between the markers.
 
     Regenerate with `python -m dagster_project.ingest.contracts` and paste it between
     `<!-- accepted-columns:start -->` and `<!-- accepted-columns:end -->`.
     """
     from dagster_project.core.settings import REPO_ROOT
 
-    readme = (REPO_ROOT / "README.md")
-    text = readme.read_text(encoding="utf-8") if readme.exists() else ""
+    doc = (REPO_ROOT / "docs" / "sources.md")
+    text = doc.read_text(encoding="utf-8") if doc.exists() else ""
     start, end = "<!-- accepted-columns:start -->", "<!-- accepted-columns:end -->"
-    assert start in text and end in text, "README.md lacks the accepted-columns markers"
+    assert start in text and end in text, "docs/sources.md lacks the accepted-columns markers"
     table = text.split(start, 1)[1].split(end, 1)[0]
     assert table.strip() == contracts_markdown().strip()
