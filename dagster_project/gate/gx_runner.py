@@ -1,6 +1,6 @@
 """Run one Great Expectations suite file against the build database.
 
-GX's SQL data source does not work on DuckDB (stack.md), so the data goes through its
+GX's SQL data source does not work on DuckDB (docs/architecture.md), so the data goes through its
 pandas source. To keep that cheap on large raw tables, only the columns the suite reads
 are fetched (via Arrow), plus a row locator (DuckDB's `rowid`, or a raw view's
 `_stored_row`), which locates failing rows afterwards

@@ -1,4 +1,4 @@
-"""The gate rules of sources.md that are SQL, not Great Expectations.
+"""The gate rules of docs/sources.md that are SQL, not Great Expectations.
 
 - quarantine share per source over `max_quarantine_share` (default 1 %) blocks;
 - a rejected file (unreadable, unknown type, required column missing, empty) blocks;
@@ -31,7 +31,7 @@ FRESHNESS_CHECK = "freshness"
 SETTINGS_CHECK = "gate_settings"
 MAX_BREAKDOWN = 3
 
-# The date that says how recent a source's data is (kpis.md "period dates"); sources without
+# The date that says how recent a source's data is (docs/kpis.md "period dates"); sources without
 # one (headcount, licences: snapshots) have no freshness rule.
 PERIOD_DATES = {
     "erp_orders": "order_date",

@@ -1,4 +1,4 @@
-"""Ingest: read every export of sources.md robustly into the raw layer (`raw.*`).
+"""Ingest: read every export of docs/sources.md robustly into the raw layer (`raw.*`).
 
 `loader` is the interface (`load_config`, `load_source`); `contracts.yaml` says what is
 accepted; `sniff`/`reader` read files (`prefetch` hashes and transcodes the next ones

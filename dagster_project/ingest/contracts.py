@@ -1,4 +1,4 @@
-"""The source contracts of sources.md, read from `contracts.yaml` (the one place they live).
+"""The source contracts of docs/sources.md, read from `contracts.yaml` (the one place they live).
 
 Contracts are data so that a reader of the YAML sees exactly what is accepted, and so the
 README's table of accepted columns is generated from the same source the loader uses.

@@ -1,6 +1,6 @@
 """Value parsers as DuckDB SQL macros: every cell is parsed once, inside DuckDB.
 
-Exports write numbers, dates and booleans in many ways (sources.md, "What every export may
+Exports write numbers, dates and booleans in many ways (docs/sources.md, "What every export may
 look like"). Parsing row by row in Python would not scale to tens of millions of rows, so
 the rules live here as temporary SQL macros (session-only, never stored in a database
 file) that the file parsers call. The macros are small on purpose; tests call them directly.

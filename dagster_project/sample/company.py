@@ -81,7 +81,7 @@ RAW_COLUMNS: dict[str, list[tuple[str, str]]] = {
     "settings": [("key", "text"), ("value", "text")],
 }
 
-# Business keys of the source folders (sources.md): a later file's row replaces an earlier one.
+# Business keys of the source folders (docs/sources.md): a later file's row replaces an earlier one.
 SOURCE_KEYS: dict[str, list[str]] = {
     "erp_orders": ["order_id"],
     "crm_interactions": ["interaction_id"],
@@ -123,7 +123,7 @@ class QuarantinedRow:
 
     `row_number` counts data records from 1 after the header (a quoted field with a line
     break does not start a new record); `column` is the canonical field name of
-    sources.md (`org_unit`, not `org_unit_id`; a survey answer's `question_id`); `header`
+    docs/sources.md (`org_unit`, not `org_unit_id`; a survey answer's `question_id`); `header`
     is the column as written in the file; `kind` is one of `unparsable_date`,
     `unparsable_number`, `unknown_org_unit`, `unknown_employee`, `invalid_status`,
     `duplicate_key`, `non_eur_currency`, `missing_required`, `out_of_scale`.

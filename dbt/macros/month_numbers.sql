@@ -1,5 +1,5 @@
 {#- Month index (12 * year + month - 1) of a date: differences of it count calendar months
-    whatever the day, as the forecast horizon in kpis.md needs. -#}
+    whatever the day, as the forecast horizon in docs/kpis.md needs. -#}
 {% macro month_number(expression) -%}
     (12 * {{ date_part_int('year', expression) }} + {{ date_part_int('month', expression) }} - 1)
 {%- endmacro %}

@@ -1,5 +1,5 @@
 {#- The form in which tool names, roles, course ids and dimensions are compared
-    (kpis.md: they match case-insensitively after trimming). -#}
+    (docs/kpis.md: they match case-insensitively after trimming). -#}
 {% macro text_key(expression) -%}
     lower(trim({{ expression }}))
 {%- endmacro %}

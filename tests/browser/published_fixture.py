@@ -1,6 +1,6 @@
 """A small published database for developing and testing the dashboards without a pipeline run.
 
-It has the published schema of `kpis.md` (plus `marts.projects` / `marts.milestones`) and a
+It has the published schema of docs/kpis.md (plus `marts.projects` / `marts.milestones`) and a
 few plausible rows for the sample company, including suppressed cells, red and amber KPIs,
 an overdue measure and quarantined rows, so that every page has something to show. The values
 are generated, not planted truths: tests read them back from the file, never hard-code them.

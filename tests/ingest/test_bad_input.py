@@ -1,4 +1,4 @@
-"""Bad input (sources.md, second table): bad rows quarantined, bad files rejected clearly."""
+"""Bad input (docs/sources.md, second table): bad rows quarantined, bad files rejected clearly."""
 
 from __future__ import annotations
 

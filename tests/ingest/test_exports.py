@@ -1,7 +1,7 @@
 """Exports written the way real tools write them, through `load_source` into `raw.*`.
 
 Each test writes files into `tmp_path` (Excel CSV, LimeSurvey, SAP list, xlsx ...) and
-checks the typed raw table: the quirks of sources.md's first table, one by one.
+checks the typed raw table: the quirks of docs/sources.md's first table, one by one.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """A full pipeline run on the generated sample company: it publishes the planted truths.
 
 Two independent references: the cells the generator fixed by construction
-(`Company.planted`), and the pandas oracle in `tests/oracle` read straight from kpis.md over
+(`Company.planted`), and the pandas oracle in `tests/oracle` read straight from docs/kpis.md over
 the generator's clean truth. The published file must agree with both, cell by cell.
 """
 

@@ -1,4 +1,4 @@
-"""The privacy rule of kpis.md as implemented in the dbt Python model, on small trees.
+"""The privacy rule of docs/kpis.md as implemented in the dbt Python model, on small trees.
 
 The model file is loaded directly (it is plain Python apart from `model()`), so each case
 of the rule -- primary suppression, no differencing, the deterministic choice -- is pinned

@@ -1,4 +1,4 @@
-"""An independent pandas reading of kpis.md: what the published tables must contain.
+"""An independent pandas reading of docs/kpis.md: what the published tables must contain.
 
 Written straight from the spec, without SQL and without code shared with the dbt project,
 so that the pipeline and the oracle can only agree by both being right. Every function takes

@@ -1,4 +1,4 @@
-"""Which channel values are digital: the built-in map of sources.md plus `raw.channels`."""
+"""Which channel values are digital: the built-in map of docs/sources.md plus `raw.channels`."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Minimum group size: primary suppression and the no-differencing rule of kpis.md."""
+"""Minimum group size: primary suppression and the no-differencing rule of docs/kpis.md."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-{#- acceptance_rate (kpis.md): answers to `acceptance` questions >= scale_max - 1 (after
+{#- acceptance_rate (docs/kpis.md): answers to `acceptance` questions >= scale_max - 1 (after
     reverse coding) ÷ all such answers, per wave and org subtree. Population: distinct
     responses with at least one acceptance answer. -#}
 with

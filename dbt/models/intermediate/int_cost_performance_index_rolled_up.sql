@@ -1,4 +1,4 @@
-{#- cost_performance_index (kpis.md): Σ EV ÷ Σ AC over the projects reporting in M, each
+{#- cost_performance_index (docs/kpis.md): Σ EV ÷ Σ AC over the projects reporting in M, each
     with its latest report of M; EV = percent_complete / 100 × budget, AC = cost to date.
     No row where Σ AC = 0. -#}
 with

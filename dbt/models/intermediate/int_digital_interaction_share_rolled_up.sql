@@ -1,4 +1,4 @@
-{#- digital_interaction_share (kpis.md): interactions through a digital channel ÷ all
+{#- digital_interaction_share (docs/kpis.md): interactions through a digital channel ÷ all
     interactions, per month of occurred_at and org subtree.
     A table: a run that adds only orders keeps it (dbt_plan.py) instead of computing it
     again inside the KPI union (0.08 s at bench scale 480; the cheap roll-ups stay views). -#}

@@ -1,4 +1,4 @@
-{#- digital_maturity_index (kpis.md): mean of the dimension scores present, per wave and org
+{#- digital_maturity_index (docs/kpis.md): mean of the dimension scores present, per wave and org
     subtree. numerator NULL; denominator = the answers behind the value; population = the
     distinct responses with at least one maturity answer. Month = the wave's month. -#}
 with

@@ -1,4 +1,4 @@
-{#- digital_order_share (kpis.md): orders not cancelled with a digital channel ÷ all orders
+{#- digital_order_share (docs/kpis.md): orders not cancelled with a digital channel ÷ all orders
     not cancelled, per order month and org subtree. -#}
 with
 

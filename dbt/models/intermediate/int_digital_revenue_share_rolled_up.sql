@@ -1,4 +1,4 @@
-{#- digital_revenue_share (kpis.md): net amount of digital orders not cancelled ÷ net amount
+{#- digital_revenue_share (docs/kpis.md): net amount of digital orders not cancelled ÷ net amount
     of all orders not cancelled, per order month and org subtree; no row where the total
     is <= 0. -#}
 with

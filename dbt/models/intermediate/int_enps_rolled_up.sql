@@ -1,4 +1,4 @@
-{#- enps (kpis.md): 100 × (answers 9-10 - answers 0-6) ÷ answers on the `enps` question
+{#- enps (docs/kpis.md): 100 × (answers 9-10 - answers 0-6) ÷ answers on the `enps` question
     (scale 0-10), per wave and org subtree; numerator = promoters - detractors.
     Population: distinct responses that answered it. -#}
 with

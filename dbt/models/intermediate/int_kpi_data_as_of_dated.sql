@@ -1,4 +1,4 @@
-{#- Per KPI, the latest of its period dates loaded (kpis.md): cancelled orders count; for
+{#- Per KPI, the latest of its period dates loaded (docs/kpis.md): cancelled orders count; for
     milestone_on_time_rate it is the project data's as-of date. -#}
 with
 

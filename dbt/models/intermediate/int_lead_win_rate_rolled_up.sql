@@ -1,4 +1,4 @@
-{#- lead_win_rate (kpis.md): leads won ÷ leads won or lost, per month of closed_date and
+{#- lead_win_rate (docs/kpis.md): leads won ÷ leads won or lost, per month of closed_date and
     org subtree. -#}
 with
 

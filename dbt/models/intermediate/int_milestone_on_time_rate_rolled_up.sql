@@ -1,4 +1,4 @@
-{#- milestone_on_time_rate (kpis.md): milestones planned in M and reached on or before the
+{#- milestone_on_time_rate (docs/kpis.md): milestones planned in M and reached on or before the
     planned date ÷ milestones planned in M, by the project's org subtree; only months up to
     the as-of date. -#}
 with

@@ -1,6 +1,6 @@
 {#- The privacy rule's minimum group size: settings.csv `min_group_size`, else the project
     default (5). A value that is not a whole number >= 3 stops the build right here with a
-    message naming the file, the key, the value and the fix (kpis.md: never below 3); the
+    message naming the file, the key, the value and the fix (docs/kpis.md: never below 3); the
     data test on this model and the suppression model check it once more. -#}
 {%- set settings_relation = source('raw', 'settings') -%}
 {%- if execute and adapter.get_relation(

@@ -1,4 +1,4 @@
-{#- order_lead_time_days (kpis.md): median days from order to confirmation over the orders
+{#- order_lead_time_days (docs/kpis.md): median days from order to confirmation over the orders
     not cancelled with a confirmed_date, per order month and org subtree (an even count
     gives the mean of the two middle values). numerator NULL, denominator = orders.
     A table: computed inside the KPI union next to the other roll-ups it made DuckDB spill

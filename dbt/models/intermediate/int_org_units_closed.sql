@@ -1,6 +1,6 @@
 {#- The org tree's closure: one row per (ancestor, descendant) incl. each unit with itself.
     KPIs roll rows up through it, so a parent's value is recomputed from its subtree's rows
-    (kpis.md: never an average of its children's values). -#}
+    (docs/kpis.md: never an average of its children's values). -#}
 with recursive
 
 org_units as (

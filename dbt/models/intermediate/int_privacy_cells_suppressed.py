@@ -1,4 +1,4 @@
-"""The privacy rule of kpis.md, applied to every cell that describes people.
+"""The privacy rule of docs/kpis.md, applied to every cell that describes people.
 
 Primary suppression hides a cell with population < min_group_size. The no-differencing
 rule then repeats, deterministically: take the first published cell P (by depth, then
@@ -76,7 +76,7 @@ def resolved_min_group_size(rows):
     if int(values[0]) < SMALLEST_ALLOWED_GROUP:
         raise ValueError(
             f"settings.csv: min_group_size {int(values[0])} is below {SMALLEST_ALLOWED_GROUP}; "
-            f"kpis.md never allows groups smaller than {SMALLEST_ALLOWED_GROUP} - raise it"
+            f"docs/kpis.md never allows groups smaller than {SMALLEST_ALLOWED_GROUP} - raise it"
         )
     return int(values[0])
 

@@ -1,5 +1,5 @@
 {#- The cells that describe people, from every table the privacy rule covers, each tagged
-    with the group inside which kpis.md's rule is applied: per (kpi, month) for
+    with the group inside which docs/kpis.md's rule is applied: per (kpi, month) for
     kpi_monthly (cells with a population), per (wave, dimension) for maturity_by_dimension,
     per (tool, month) for tool_adoption. A tool cell also names the KPI cell it is a part
     of (`within_cell_group`): it is published only where that KPI cell is, or the tools of

@@ -1,4 +1,4 @@
-{#- The project data's as-of date (kpis.md): the latest status_date or actual_date seen.
+{#- The project data's as-of date (docs/kpis.md): the latest status_date or actual_date seen.
     Milestone months after it are not reported yet. -#}
 with
 

@@ -1,5 +1,5 @@
 {#- Each project with the org unit of its latest status report: a milestone belongs to its
-    project's org unit (kpis.md). -#}
+    project's org unit (docs/kpis.md). -#}
 with
 
 reports as (

@@ -1,4 +1,4 @@
-{#- repeat_customer_rate (kpis.md): customers with >= 2 orders not cancelled in the 12
+{#- repeat_customer_rate (docs/kpis.md): customers with >= 2 orders not cancelled in the 12
     months ending with M ÷ customers with >= 1, counting only the orders of the unit's
     subtree. Months: first to last month of order_date (all loaded orders). -#}
 with

@@ -1,4 +1,4 @@
-{#- tool_adoption_rate broken down per tool: the KPI's formula (kpis.md) for the licences of
+{#- tool_adoption_rate broken down per tool: the KPI's formula (docs/kpis.md) for the licences of
     one tool. Tools match case-insensitively after trimming; the name shown is the first
     spelling seen in the licence exports. A table, because both the privacy rule and the
     tool_adoption mart read it (as a view it was computed twice: 0.5 s each at 5 M usage

@@ -1,4 +1,4 @@
-{#- tool_adoption_rate (kpis.md): used licences ÷ licences active on the month's last day,
+{#- tool_adoption_rate (docs/kpis.md): used licences ÷ licences active on the month's last day,
     held by employees employed that day, by the employee's org subtree. Population: the
     distinct employees holding those licences.
     A table: a run that adds only orders keeps it (dbt_plan.py) instead of computing it

@@ -1,4 +1,4 @@
-{#- training_coverage (kpis.md): employees who completed every required course by the
+{#- training_coverage (docs/kpis.md): employees who completed every required course by the
     month's last day ÷ employees employed that day with >= 1 required course, by subtree.
     A table: a run that adds only orders keeps it (dbt_plan.py) instead of computing it
     again inside the KPI union (0.16 s at bench scale 480; the cheap roll-ups stay views). -#}

@@ -1,5 +1,5 @@
 {#- The KPI catalog as published: names and definitions in German and English, unit, good
-    direction (kpis.md's columns, plus `description_de` for the German dashboards). -#}
+    direction (docs/kpis.md's columns, plus `description_de` for the German dashboards). -#}
 select
     cast(kpi_id as {{ dbt.type_string() }}) as kpi_id,
     cast(name_de as {{ dbt.type_string() }}) as name_de,

@@ -1,4 +1,4 @@
-{#- The published KPI table (kpis.md): one row per (kpi, month, org unit) with a non-zero
+{#- The published KPI table (docs/kpis.md): one row per (kpi, month, org unit) with a non-zero
     denominator. A suppressed cell keeps only its keys: value, numerator, denominator and
     population are NULL, so its numbers appear nowhere downstream. -#}
 with

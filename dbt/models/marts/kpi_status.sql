@@ -1,4 +1,4 @@
-{#- Phase 5 (kpis.md): each (kpi, unit) with a published value, at its latest published
+{#- Phase 5 (docs/kpis.md): each (kpi, unit) with a published value, at its latest published
     month, against the target path of kpi_targets. Reads only published (not suppressed)
     values, so a suppressed cell shapes no status, trend or forecast. -#}
 with

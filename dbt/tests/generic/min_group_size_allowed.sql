@@ -1,4 +1,4 @@
-{#- The privacy promise (kpis.md): groups are never smaller than 3. Fails with the
+{#- The privacy promise (docs/kpis.md): groups are never smaller than 3. Fails with the
     offending value and how to fix it. -#}
 {% test min_group_size_allowed(model, column_name) %}
 

@@ -1,4 +1,4 @@
-{#- A suppressed cell keeps only its keys (kpis.md): fails with every suppressed row that
+{#- A suppressed cell keeps only its keys (docs/kpis.md): fails with every suppressed row that
     still carries a value, numerator, denominator or population. -#}
 {% test suppressed_cells_reveal_nothing(model) %}
 

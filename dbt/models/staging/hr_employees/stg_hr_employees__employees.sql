@@ -1,5 +1,5 @@
 {#- Pseudonymised headcount; the raw layer already keeps each employee's latest HR row,
-    which is the org unit and role the employee counts for (kpis.md). -#}
+    which is the org unit and role the employee counts for (docs/kpis.md). -#}
 with
 
 source as (

@@ -1,4 +1,4 @@
-{#- Training records; course ids are compared as written (trimmed): kpis.md names only
+{#- Training records; course ids are compared as written (trimmed): docs/kpis.md names only
     tool names, roles, channels and org unit names as case-insensitive. -#}
 with
 
