@@ -131,8 +131,10 @@ def test_a_cursor_of_another_format_starts_over(sources):
 
 
 def test_the_registered_sensor_requests_one_run_then_none(sources, monkeypatch, dagster_home):
-    """The sensor as Dagster evaluates it, on the folders the ingest reads."""
+    """The sensor as Dagster evaluates it (with the definitions' resources), on the folders
+    the ingest reads."""
     from dagster_project.defs.definitions import defs
+    from dagster_project.defs.resources import LeitstandPaths
     from dagster_project.defs.sensors import SENSOR_NAME
 
     monkeypatch.setenv("LEITSTAND_SOURCES_DIR", str(sources))
@@ -140,11 +142,13 @@ def test_the_registered_sensor_requests_one_run_then_none(sources, monkeypatch, 
     for p in sources.rglob("*"):
         os.utime(p, (old, old))
     sensor = defs.resolve_sensor_def(SENSOR_NAME)
+    resources = {"paths": LeitstandPaths()}  # as the definitions bind it
     with dg.DagsterInstance.get() as instance:
-        first = sensor.evaluate_tick(dg.build_sensor_context(instance=instance))
+        first = sensor.evaluate_tick(
+            dg.build_sensor_context(instance=instance, resources=resources))
         assert len(first.run_requests) == 1
         assert first.run_requests[0].job_name in (None, "leitstand")
         second = sensor.evaluate_tick(
-            dg.build_sensor_context(instance=instance, cursor=first.cursor)
+            dg.build_sensor_context(instance=instance, cursor=first.cursor, resources=resources)
         )
         assert not second.run_requests
