@@ -29,6 +29,8 @@ import duckdb
 from dagster_project.core.run_lock import lock_holder
 from dagster_project.core.settings import Settings
 from dagster_project.defs.progress import root_cause
+from dagster_project.gate.results import GateResult
+from dagster_project.gate.summary import summarise
 
 FRESHNESS_CHECK = "freshness"
 
@@ -170,9 +172,6 @@ def _n(x: int) -> str:
 
 
 def render(status: Status, now: datetime | None = None) -> str:
-    from dagster_project.gate.results import GateResult
-    from dagster_project.gate.summary import summarise
-
     now = now or datetime.now()
     out: list[str] = []
     pub = status.publication
