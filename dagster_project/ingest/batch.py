@@ -74,7 +74,7 @@ class _Queued:
     encoding: Encoding
     stat: os.stat_result
     allow_no_rows: bool
-    utf8_copy: Path | None  # the file in UTF-8, made ahead (prefetch.py); removed once read
+    utf8_copy: Path | None  # the file in UTF-8, made by the loader (loader.py); removed once read
 
 
 @dataclass

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,8 +29,8 @@ from dagster_project.ingest.contracts import (
     contracts_hash,
     contracts_markdown,
 )
-from dagster_project.ingest.prefetch import prefetched
 from dagster_project.ingest.reader import ACCEPTED_SUFFIXES
+from dagster_project.ingest.sniff import hash_and_encoding, transcode_to_utf8
 from dagster_project.ingest.store import (
     can_merge,
     count,
@@ -149,16 +150,22 @@ def _load(con: duckdb.DuckDBPyConnection, c: Contract, files: list[Path], folder
         known = registry.get(file_name)
         return bool(known and known.file_hash == file_hash and known.context_hash == context)
 
-    with prefetched(to_hash, loaded_already) as prepared:
-        for p in prepared:
-            if loaded_already(p.path.name, p.file_hash):
-                remember_file_stat(con, c.name, p.path.name, p.stat)
-                present.add(p.path.name)
+    # a file DuckDB cannot decode is read from a UTF-8 copy in a folder only this user can
+    # open; the batch removes each copy once read, the folder goes when the load ends
+    with tempfile.TemporaryDirectory(prefix="leitstand-ingest-") as copies:
+        for n, (path, stat) in enumerate(to_hash):
+            file_hash, encoding = hash_and_encoding(path)
+            if loaded_already(path.name, file_hash):
+                remember_file_stat(con, c.name, path.name, stat)
+                present.add(path.name)
                 continue
-            batch.add(p.path, p.file_hash, p.encoding, p.stat,
-                      allow_no_rows=c.is_config and c.name != "org_units",
-                      utf8_copy=p.utf8_copy)
-            queued.append(p.path.name)
+            utf8_copy = None
+            if encoding.transcode:
+                utf8_copy = Path(copies) / f"utf8-{n}.csv"
+                transcode_to_utf8(path, encoding, utf8_copy)
+            batch.add(path, file_hash, encoding, stat,
+                      allow_no_rows=c.is_config and c.name != "org_units", utf8_copy=utf8_copy)
+            queued.append(path.name)
         batch.flush()
     rejected = unreadable | batch.rejected
     problems.extend(FileProblem(c.name, p.name, rejected[p.name], folder_label)

@@ -12,7 +12,7 @@ that is what keeps dropped personal columns out of every stored file.
 
 Delimited files are read by DuckDB's own CSV reader; Python only detects the layout and,
 where DuckDB cannot decode the bytes itself (Windows-1252 € „ “ –, UTF-16), writes a UTF-8
-copy to a temporary file first (the loader has it made ahead, prefetch.py). `.xlsx` files
+copy to a temporary file first (the loader makes it, loader.py). `.xlsx` files
 (small by nature) go through openpyxl.
 """
 
@@ -61,7 +61,7 @@ class Planned:
     path: Path
     encoding: Encoding
     layout: CsvLayout | None  # None: a workbook
-    utf8_copy: Path | None = None  # the file in UTF-8 where DuckDB cannot decode it (prefetch.py)
+    utf8_copy: Path | None = None  # the file in UTF-8 where DuckDB cannot decode it (loader.py)
 
     def same_layout(self) -> tuple | None:
         """Files with equal values are read by one `read_csv` (None: read alone)."""
@@ -88,7 +88,7 @@ def plan_file(path: Path, encoding: Encoding, c: Contract,
 def read_file(con: duckdb.DuckDBPyConnection, path: Path, encoding: Encoding,
               c: Contract) -> ReadFile:
     """Fill temp table `_read` from `path` alone, transcoding it to a temporary UTF-8 copy
-    where needed (the loader has its copies made ahead, prefetch.py); raise UnreadableFile
+    where needed (the loader makes its copies itself, loader.py); raise UnreadableFile
     with a readable reason."""
     with tempfile.TemporaryDirectory(prefix="leitstand-ingest-") as tmp:
         copy = None

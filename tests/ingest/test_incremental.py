@@ -7,7 +7,7 @@ import hashlib
 import os
 from pathlib import Path
 
-from dagster_project.ingest import prefetch, store
+from dagster_project.ingest import loader, store
 from dagster_project.ingest.contracts import contract
 from dagster_project.ingest.loader import load_source
 
@@ -54,13 +54,13 @@ def test_a_file_with_unchanged_size_and_time_is_not_even_hashed(con, sources, mo
     decide first; a changed time leads to the hash, a changed hash to reading the file."""
     path = write_hr(sources, "hr.csv", [["E1", "EK", "Einkauf", "01.01.2020", ""]])
     hashed: list[str] = []
-    real_hash = prefetch.hash_and_encoding
+    real_hash = loader.hash_and_encoding
 
     def spy(p):
         hashed.append(p.name)
         return real_hash(p)
 
-    monkeypatch.setattr(prefetch, "hash_and_encoding", spy)
+    monkeypatch.setattr(loader, "hash_and_encoding", spy)
     assert load_source(con, "hr_employees", sources, "run-1").files_read == 1
     assert hashed == ["hr.csv"]
     hashed.clear()
