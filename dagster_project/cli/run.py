@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 
 import dagster as dg
 
-from dagster_project.core import build_db
 from dagster_project.core.settings import Settings
 from dagster_project.defs.progress import root_cause
 from dagster_project.defs.resources import paths_run_config
@@ -82,11 +81,10 @@ def run_pipeline(
         selection = None
         if not dashboards:
             selection = [k for k in defs.resolve_all_asset_keys() if k != DASHBOARDS_KEY]
-        with build_db.held(settings):  # the steps open it cheaply meanwhile
-            result = job.execute_in_process(
-                instance=instance or _instance(), raise_on_error=False,
-                asset_selection=selection, run_config=paths_run_config(settings),
-            )
+        result = job.execute_in_process(
+            instance=instance or _instance(), raise_on_error=False,
+            asset_selection=selection, run_config=paths_run_config(settings),
+        )
     finally:  # a run that ended before its dbt step leaves no dbt process behind
         dbt_warm.stop(settings.dbt_target_dir)
     materialized = {e.asset_key for e in result.get_asset_materialization_events()}

@@ -1,1 +1,1 @@
-"""What every stage stands on: the settings, the build database and the pipeline lock."""
+"""What every stage stands on: the settings, the database helpers and the pipeline lock."""

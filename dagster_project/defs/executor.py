@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dagster as dg
 
-from dagster_project.core.build_db import held
 from dagster_project.core.run_lock import lock_path, pipeline_lock
 from dagster_project.defs.resources import settings_of_run
 
@@ -32,8 +31,7 @@ class LockingInProcessExecutor(dg.Executor):
         return self._inner.step_dependency_config
 
     def execute(self, plan_context, execution_plan):
-        settings = settings_of_run(plan_context.run_config)
-        data_dir = settings.data_dir
+        data_dir = settings_of_run(plan_context.run_config).data_dir
         run_id = plan_context.run_id
         waits: list[str] = []
         with pipeline_lock(data_dir, owner=f"run {run_id}", on_wait=waits.append) as waited:
@@ -42,8 +40,7 @@ class LockingInProcessExecutor(dg.Executor):
                     f"queued behind {waits[0]} on {lock_path(data_dir)}; "
                     f"started after {waited:.0f} s"
                 )
-            with held(settings):  # the steps open the build database cheaply
-                yield from self._inner.execute(plan_context, execution_plan)
+            yield from self._inner.execute(plan_context, execution_plan)
 
 
 @dg.executor(name="in_process_locked", config_schema=dg.in_process_executor.config_schema)

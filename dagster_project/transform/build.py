@@ -16,7 +16,6 @@ from typing import Any
 import dagster as dg
 import duckdb
 
-from dagster_project.core.build_db import released
 from dagster_project.core.settings import Settings
 from dagster_project.transform.dbt_import import (
     DagsterDbtTranslator,
@@ -82,13 +81,11 @@ def build_models(context: dg.AssetExecutionContext, dbt: OfflineDbtCliResource,
     a failed build are passed on too, then its error.
 
     Models whose inputs did not change since the last build are kept, not built again
-    (`transform/plan.py`); they are reported first, with their tests' last results. The build
-    database, held open by the run, is let go of meanwhile (`core/build_db.py`).
+    (`transform/plan.py`); they are reported first, with their tests' last results.
     """
     write_profile(settings)
     dbt = dbt.model_copy(update={"profiles_dir": str(settings.dbt_target_dir)})
-    with released(settings):
-        yield from _build(context, dbt, settings)
+    yield from _build(context, dbt, settings)
 
 
 def _build(context: dg.AssetExecutionContext, dbt: OfflineDbtCliResource, settings: Settings):
