@@ -20,6 +20,29 @@ os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
 # (see dagster_project.transform.build.dbt_watchdog) instead of holding the test run up
 os.environ.setdefault("LEITSTAND_DBT_TIMEOUT_SECONDS", "240")
 
+# Modules whose tests run dbt, the whole pipeline or hundreds of generated examples: `make
+# test` runs them, `make check` (the inner loop, `-m "not slow and not browser"`) leaves
+# them out. Marked here in one list rather than module by module.
+SLOW_MODULES = {
+    "tests/integration/test_pipeline.py",
+    "tests/integration/test_dbt_plan.py",
+    "tests/integration/test_dbt_warm.py",
+    "tests/integration/test_dbt_watchdog.py",
+    "tests/kpi_models/test_dbt_build.py",
+    "tests/kpi_models/test_privacy_rule.py",
+    "tests/sample/test_bulk.py",
+    "tests/sample/test_generator.py",
+    "tests/ingest/test_sample_company.py",
+    "tests/ingest/test_values.py",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    root = Path(__file__).resolve().parent.parent
+    for item in items:
+        if str(Path(item.fspath).resolve().relative_to(root)) in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)
+
 
 @dataclass
 class PipelineRun:
