@@ -34,6 +34,9 @@ SLOW_MODULES = {
     "tests/sample/test_generator.py",
     "tests/ingest/test_sample_company.py",
     "tests/ingest/test_values.py",
+    "tests/ingest/test_incremental.py",
+    "tests/ingest/test_reader_roundtrip.py",
+    "tests/gate/test_gx_import.py",
 }
 
 
