@@ -165,7 +165,8 @@ def test_hidden_tools_that_cover_too_few_people_together_take_a_third():
     same = people("L1", "x", 3)
     hidden = linked({("L1", "erp"): same, ("L1", "dms"): same,
                      ("L1", "teams"): people("L1", "t", 9),
-                     ("L2", "teams"): people("L2", "t", 9), ("RIGHT", "teams"): people("R", "t", 9)})
+                     ("L2", "teams"): people("L2", "t", 9),
+                     ("RIGHT", "teams"): people("R", "t", 9)})
     assert {key for key in hidden if "L1" in hidden[key]} == {"erp", "dms", "teams"}
 
 
