@@ -1,7 +1,7 @@
 """`leitstand` — the command analysts use: run the pipeline, query the publication, serve.
 
     leitstand run [--sources DIR] [--data-dir DIR] [--no-dashboards]
-    leitstand query "SQL" [--csv]
+    leitstand query "SQL" [--csv] [--timeout SECONDS] [--max-rows N]
     leitstand status
     leitstand serve [--port N]
 
@@ -53,14 +53,30 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_query(args: argparse.Namespace) -> int:
+    """One line on stderr for whatever goes wrong, never a traceback (exit status 2)."""
     from dagster_project.cli.query import QueryError, run_query
 
     settings = load_settings(None, args.data_dir)
+    notes: list[str] = []
     try:
-        print(run_query(settings, args.sql, as_csv=args.csv), end="")
+        print(run_query(settings, args.sql, as_csv=args.csv, timeout=args.timeout,
+                        max_rows=args.max_rows, notes=notes), end="")
     except QueryError as e:
         print(f"leitstand query: {e}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("leitstand query: abgebrochen / interrupted", file=sys.stderr)
+        return 130
+    except MemoryError:
+        print("leitstand query: zu wenig Speicher / out of memory: narrow the query "
+              "(where, limit) or lower --max-rows", file=sys.stderr)
+        return 2
+    except Exception as e:  # a bug of ours: still one line, with what it was
+        print(f"leitstand query: unerwarteter Fehler / unexpected error: "
+              f"{type(e).__name__}: {' '.join(str(e).split())}", file=sys.stderr)
+        return 2
+    for note in notes:
+        print(f"leitstand query: {note}", file=sys.stderr)
     return 0
 
 
@@ -99,6 +115,11 @@ def build_parser() -> argparse.ArgumentParser:
     q = sub.add_parser("query", help="read-only SQL on the published database")
     q.add_argument("sql")
     q.add_argument("--csv", action="store_true", help="print CSV instead of a table")
+    q.add_argument("--timeout", type=float, default=60.0,
+                   help="stop the query after this many seconds (default 60)")
+    q.add_argument("--max-rows", type=int, default=None,
+                   help="print at most this many rows per statement "
+                        "(default 10000, with --csv 1000000)")
     q.add_argument("--data-dir")
     q.set_defaults(func=cmd_query)
 
