@@ -34,6 +34,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings = load_settings(args.sources, args.data_dir)
     _quiet_tools()
     from dagster_project.cli.run import run_pipeline
+    from dagster_project.core.private import owner_only_files
     from dagster_project.core.run_lock import pipeline_lock
 
     def queued(holder: str) -> None:
@@ -43,10 +44,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     # one run per data dir at a time (one DuckDB writer); progress lines go to stderr, the
     # tools' own chatter (dbt's ~200 lines) to a log file, the report alone to stdout
     tool_log = settings.runs_dir / "last_run.log"
-    tool_log.parent.mkdir(parents=True, exist_ok=True)
-    with pipeline_lock(settings.data_dir, owner="leitstand run", on_wait=queued):
-        with tool_log.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
-            outcome = run_pipeline(settings, dashboards=not args.no_dashboards)
+    with owner_only_files():  # the lock file and the log, too (core/private.py)
+        tool_log.parent.mkdir(parents=True, exist_ok=True)
+        with pipeline_lock(settings.data_dir, owner="leitstand run", on_wait=queued):
+            with tool_log.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
+                outcome = run_pipeline(settings, dashboards=not args.no_dashboards)
     print(outcome.report())
     print(f"(dbt and tool output of this run: {tool_log})")
     return 0 if outcome.ok else 1

@@ -14,6 +14,7 @@ from datetime import datetime
 
 import duckdb
 
+from dagster_project.core.private import PUBLISHED_FILE_MODE
 from dagster_project.core.settings import Settings
 from dagster_project.ingest.contracts import contract
 
@@ -157,5 +158,7 @@ def publish(settings: Settings, run_id: str, published_at: datetime | None = Non
             )
         finally:
             con.execute("detach pub")
+    # the data dir is owner-only (core/private.py); the publication itself is for readers
+    tmp.chmod(PUBLISHED_FILE_MODE)
     os.replace(tmp, target)
     return pub

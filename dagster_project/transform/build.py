@@ -113,7 +113,8 @@ def _build(context: dg.AssetExecutionContext, dbt: OfflineDbtCliResource, settin
         forget_build(con)
         kept_counts = table_row_counts(con) if not plan.full else {}
     context.log.info(_plan_message(plan))
-    # dbt started with the run and parsed meanwhile (`transform/warm.py`), if this is `leitstand run`
+    # dbt started with the run and parsed meanwhile (`transform/warm.py`), if this is
+    # `leitstand run`
     executable = warm_executable(target)
     if executable is not None:
         dbt = dbt.model_copy(update={"dbt_executable": executable})
