@@ -67,3 +67,35 @@ def test_a_temp_dir_names_its_process_and_is_private():
         assert folder.stat().st_mode & 0o777 == 0o700
     finally:
         folder.rmdir()
+
+
+def test_a_run_of_the_job_cleans_up_after_a_killed_one(dagster_home, tmp_path, monkeypatch):
+    """A run Dagster starts (UI, schedule, sensor) goes through the job's executor: it tags
+    itself with its process, makes the data dir private, removes a half-written publication
+    and marks the run a kill left STARTED failed (defs/executor.py)."""
+    import dagster as dg
+    from dagster._core.definitions.reconstruct import ReconstructableRepository
+
+    from dagster_project.core.settings import REPO_ROOT
+    from dagster_project.defs.run_records import DATA_DIR_TAG, PID_TAG
+
+    data = tmp_path / "data"
+    data.mkdir(mode=0o755)
+    half = data / ".leitstand.duckdb.killed.tmp"
+    half.write_text("half a publication")
+    monkeypatch.setenv("LEITSTAND_DATA_DIR", str(data))
+    monkeypatch.setenv("TOY_RUN_SECONDS", "0.1")
+    toy = ReconstructableRepository.for_file(str(REPO_ROOT / "tests" / "ops" / "toy_pipeline.py"),
+                                             "defs").get_reconstructable_job("leitstand")
+    stand_in = dg.Definitions(assets=[dg.asset(name="step")(lambda: None)],
+                              jobs=[dg.define_asset_job("leitstand")]).resolve_job_def("leitstand")
+    with dg.DagsterInstance.get() as instance:
+        killed = instance.create_run_for_job(job_def=stand_in, status=dg.DagsterRunStatus.STARTED,
+                                             tags={DATA_DIR_TAG: str(data)})
+        result = dg.execute_job(toy, instance=instance)
+        assert result.success
+        tags = instance.get_run_by_id(result.run_id).tags
+        assert tags[PID_TAG] == str(os.getpid()) and tags[DATA_DIR_TAG] == str(data)
+        assert instance.get_run_by_id(killed.run_id).status == dg.DagsterRunStatus.FAILURE
+    assert not half.exists()
+    assert data.stat().st_mode & 0o777 == 0o700
