@@ -16,54 +16,10 @@ import duckdb
 
 from dagster_project.core.private import PUBLISHED_FILE_MODE
 from dagster_project.core.settings import Settings
-from dagster_project.ingest.contracts import contract
+from dagster_project.gate.personal import quarantine_select
 
 # schema -> tables published (None: every table of the schema)
 PUBLISHED_SCHEMAS: dict[str, list[str] | None] = {"marts": None, "dq": None}
-
-# docs/kpis.md, Privacy: the quarantine is published without person-level content. Rows of
-# these sources never show an identity column's value nor a survey answer (a survey column
-# that is not a field of the contract is a question); the build database keeps them whole.
-PERSON_SOURCES = ("hr_employees", "it_licenses", "it_usage", "lms_trainings",
-                  "survey_responses")
-IDENTITY_COLUMNS = ("employee_id", "response_id")
-SURVEY = "survey_responses"
-NOT_SHOWN = "(value not shown: personal data)"
-
-
-def _quoted(values) -> str:
-    return ", ".join("'" + str(v).replace("'", "''") + "'" for v in values)
-
-
-def quarantine_select(table: str = "dq.quarantine") -> str:
-    """The published form of the quarantine: person-level values and the reasons that
-    repeat them replaced (docs/kpis.md, Privacy)."""
-    survey_fields = [f.name for f in contract(SURVEY).fields] + ["(row)"]
-    personal = (
-        f"source in ({_quoted(PERSON_SOURCES)}) and (column_name in "
-        f"({_quoted(IDENTITY_COLUMNS)}) or (source = '{SURVEY}' and column_name not in "
-        f"({_quoted(survey_fields)})))"
-    )
-    shown = f"'{NOT_SHOWN}'"
-    # the value in quotes first ('7'), then bare (7); chr(39) is the quote
-    without = (f"replace(replace(reason, chr(39) || raw_value || chr(39), {shown}), "
-               f"raw_value, {shown})")
-    reason = f"""case
-        when not ({personal}) then reason
-        when regexp_matches(reason, '^answer .* outside the scale ') then
-            regexp_replace(reason, '^answer .* outside the scale ', 'answer outside the scale ')
-        when starts_with(reason, 'unparsable answer') then 'unparsable answer: not a number'
-        when coalesce(raw_value, '') = '' or not contains(reason, raw_value) then reason
-        when contains({without}, raw_value)
-            then column_name || ': value not accepted ' || {shown}
-        else {without}
-    end"""
-    return f"""
-        select source, file_name, row_number, column_name, {reason} as reason,
-               case when {personal} then null else raw_value end as raw_value
-        from {table}
-    """
-
 
 @dataclass(frozen=True)
 class Publication:

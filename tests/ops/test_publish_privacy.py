@@ -79,3 +79,22 @@ def test_the_published_gate_results_are_the_publishing_runs_only(tmp_path):
     assert published(settings, "select distinct run_id from dq.gate_results") == [("run-9",)]
     with duckdb.connect(str(settings.build_db), read_only=True) as con:
         assert con.execute("select count(distinct run_id) from dq.gate_results").fetchone() == (3,)
+
+
+def test_the_gates_quarantine_message_names_no_answer_and_no_person_id():
+    """The quarantine-share message (printed, logged, stored in dq.gate_results) reads the
+    quarantine as it is published."""
+    from dagster_project.gate.rules import quarantine_share
+
+    with duckdb.connect() as con:
+        con.execute("create schema dq; create table dq.quarantine (source varchar, file_name "
+                    "varchar, row_number bigint, column_name varchar, reason varchar, "
+                    "raw_value varchar)")
+        con.executemany("insert into dq.quarantine values (?, 'f.csv', ?, ?, ?, ?)",
+                        [q for q in QUARANTINED if q[0] in ("survey_responses", "it_licenses")])
+        for source in ("survey_responses", "it_licenses"):
+            result = quarantine_share(con, source, max_share=0.0)
+            assert not result.passed and "f.csv" in result.message
+            for value in PERSONAL_VALUES:
+                assert f"'{value}'" not in result.message, result.message
+        assert "ab 01.03.2026" in quarantine_share(con, "it_licenses", max_share=0.0).message
