@@ -1,7 +1,7 @@
 """`leitstand` — the command analysts use: run the pipeline, query the publication, serve.
 
     leitstand run [--sources DIR] [--data-dir DIR] [--no-dashboards]
-    leitstand query "SQL" [--csv]
+    leitstand query "SQL" [--csv] [--timeout SECONDS] [--max-rows N]
     leitstand status
     leitstand serve [--port N]
 
@@ -34,6 +34,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings = load_settings(args.sources, args.data_dir)
     _quiet_tools()
     from dagster_project.cli.run import run_pipeline
+    from dagster_project.core.private import owner_only_files
     from dagster_project.core.run_lock import pipeline_lock
 
     def queued(holder: str) -> None:
@@ -43,24 +44,41 @@ def cmd_run(args: argparse.Namespace) -> int:
     # one run per data dir at a time (one DuckDB writer); progress lines go to stderr, the
     # tools' own chatter (dbt's ~200 lines) to a log file, the report alone to stdout
     tool_log = settings.runs_dir / "last_run.log"
-    tool_log.parent.mkdir(parents=True, exist_ok=True)
-    with pipeline_lock(settings.data_dir, owner="leitstand run", on_wait=queued):
-        with tool_log.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
-            outcome = run_pipeline(settings, dashboards=not args.no_dashboards)
+    with owner_only_files():  # the lock file and the log, too (core/private.py)
+        tool_log.parent.mkdir(parents=True, exist_ok=True)
+        with pipeline_lock(settings.data_dir, owner="leitstand run", on_wait=queued):
+            with tool_log.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
+                outcome = run_pipeline(settings, dashboards=not args.no_dashboards)
     print(outcome.report())
     print(f"(dbt and tool output of this run: {tool_log})")
     return 0 if outcome.ok else 1
 
 
 def cmd_query(args: argparse.Namespace) -> int:
+    """One line on stderr for whatever goes wrong, never a traceback (exit status 2)."""
     from dagster_project.cli.query import QueryError, run_query
 
     settings = load_settings(None, args.data_dir)
+    notes: list[str] = []
     try:
-        print(run_query(settings, args.sql, as_csv=args.csv), end="")
+        print(run_query(settings, args.sql, as_csv=args.csv, timeout=args.timeout,
+                        max_rows=args.max_rows, notes=notes), end="")
     except QueryError as e:
         print(f"leitstand query: {e}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("leitstand query: abgebrochen / interrupted", file=sys.stderr)
+        return 130
+    except MemoryError:
+        print("leitstand query: zu wenig Speicher / out of memory: narrow the query "
+              "(where, limit) or lower --max-rows", file=sys.stderr)
+        return 2
+    except Exception as e:  # a bug of ours: still one line, with what it was
+        print(f"leitstand query: unerwarteter Fehler / unexpected error: "
+              f"{type(e).__name__}: {' '.join(str(e).split())}", file=sys.stderr)
+        return 2
+    for note in notes:
+        print(f"leitstand query: {note}", file=sys.stderr)
     return 0
 
 
@@ -99,6 +117,11 @@ def build_parser() -> argparse.ArgumentParser:
     q = sub.add_parser("query", help="read-only SQL on the published database")
     q.add_argument("sql")
     q.add_argument("--csv", action="store_true", help="print CSV instead of a table")
+    q.add_argument("--timeout", type=float, default=60.0,
+                   help="stop the query after this many seconds (default 60)")
+    q.add_argument("--max-rows", type=int, default=None,
+                   help="print at most this many rows per statement "
+                        "(default 10000, with --csv 1000000)")
     q.add_argument("--data-dir")
     q.set_defaults(func=cmd_query)
 

@@ -6,13 +6,18 @@ UI. In-process execution keeps one process as the only writer of the build datab
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 
 import dagster as dg
 
+from dagster_project.core.leftovers import remove_leftovers
+from dagster_project.core.private import owner_only_files, secure_data_dir
 from dagster_project.core.settings import Settings
+from dagster_project.defs.jobs import PIPELINE_JOB
 from dagster_project.defs.progress import root_cause
 from dagster_project.defs.resources import paths_run_config
+from dagster_project.defs.run_records import mark_interrupted_runs_failed, process_tags
 from dagster_project.transform import warm as dbt_warm
 from dagster_project.transform.results import summary_for_run
 
@@ -62,31 +67,51 @@ def _instance() -> dg.DagsterInstance:
         return dg.DagsterInstance.ephemeral()
 
 
-def run_pipeline(
-    settings: Settings, dashboards: bool = True, instance: dg.DagsterInstance | None = None
-) -> Outcome:
-    """Execute the whole job (optionally without the dashboard build) and collect the outcome.
+def clean_up_after_killed_runs(instance: dg.DagsterInstance, settings: Settings) -> None:
+    """Remove the leftovers of killed runs and mark their Dagster runs failed; say so."""
+    removed = remove_leftovers(settings)
+    marked = mark_interrupted_runs_failed(instance, settings, PIPELINE_JOB)
+    if removed or marked:
+        print(f"leitstand run: cleaned up after interrupted runs: {len(removed)} leftover "
+              f"file(s) removed, {len(marked)} run(s) marked failed"
+              + (f" ({', '.join(marked)})" if marked else ""), file=sys.stderr, flush=True)
 
-    The caller holds the pipeline lock (`leitstand run` does, see cli/main.py).
-    """
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+
+def _execute(settings: Settings, dashboards: bool,
+             instance: dg.DagsterInstance) -> dg.ExecuteInProcessResult:
     # dbt starts and parses on the other core while this process imports and ingests
     dbt_warm.start(settings)
     try:
         # imported now, while dbt starts: Dagster's definitions take ~1 s to import
         from dagster_project.defs.definitions import defs
-        from dagster_project.defs.jobs import PIPELINE_JOB
 
         job = defs.resolve_job_def(PIPELINE_JOB)
         selection = None
         if not dashboards:
             selection = [k for k in defs.resolve_all_asset_keys() if k != DASHBOARDS_KEY]
-        result = job.execute_in_process(
-            instance=instance or _instance(), raise_on_error=False,
-            asset_selection=selection, run_config=paths_run_config(settings),
+        return job.execute_in_process(
+            instance=instance, raise_on_error=False, asset_selection=selection,
+            run_config=paths_run_config(settings), tags=process_tags(settings),
         )
     finally:  # a run that ended before its dbt step leaves no dbt process behind
         dbt_warm.stop(settings.dbt_target_dir)
+
+
+def run_pipeline(
+    settings: Settings, dashboards: bool = True, instance: dg.DagsterInstance | None = None
+) -> Outcome:
+    """Execute the whole job (optionally without the dashboard build) and collect the outcome.
+
+    The caller holds the pipeline lock (`leitstand run` does, see cli/main.py). What killed
+    runs left behind is cleaned up first (core/leftovers.py, defs/run_records.py).
+    """
+    with owner_only_files():  # the build database and all beside it: owner-only
+        secure_data_dir(settings)
+        instance = instance or _instance()
+        clean_up_after_killed_runs(instance, settings)
+        result = _execute(settings, dashboards, instance)
+    from dagster_project.defs.definitions import defs  # imported by _execute already
+
     materialized = {e.asset_key for e in result.get_asset_materialization_events()}
     outcome = Outcome(run_id=result.run_id, published=PUBLISH_KEY in materialized)
     outcome.materialized = sorted(k.to_user_string() for k in materialized)

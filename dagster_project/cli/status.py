@@ -11,7 +11,10 @@ from where it is recorded, read-only:
   gate for every run, blocked runs too), summarised the way `leitstand run` prints it;
 - **the last run and what blocked it** — the Dagster instance (`$DAGSTER_HOME`) knows every
   run of the pipeline job, also runs that failed before the gate (a dbt error) and runs that
-  are queued or in progress; the pipeline lock says whether a run is alive right now.
+  are queued or in progress. The instance is shared by every data dir, so only the runs of
+  this data dir count (defs/run_records.py); a run Dagster still calls STARTED whose process
+  is gone (killed) is shown as interrupted; the pipeline lock says whether a run is alive
+  right now.
 
 Nothing here opens the build database: it may be locked by a running pipeline.
 """
@@ -29,6 +32,7 @@ import duckdb
 from dagster_project.core.run_lock import lock_holder
 from dagster_project.core.settings import Settings
 from dagster_project.defs.progress import root_cause
+from dagster_project.defs.run_records import process_gone, runs_of
 from dagster_project.gate.results import GateResult
 from dagster_project.gate.summary import summarise
 
@@ -59,6 +63,7 @@ class DagsterRun:
     status: str
     started: datetime | None
     failed_steps: list[str] = field(default_factory=list)
+    interrupted: bool = False  # Dagster says in progress, but its process is gone
 
 
 @dataclass
@@ -113,23 +118,23 @@ def latest_run_report(runs_dir: Path) -> RunReport | None:
     return newest[2] if newest else None
 
 
-def latest_dagster_run(job_name: str) -> tuple[DagsterRun | None, int]:
-    """The newest run of the pipeline job in the Dagster instance and how many are queued."""
+def latest_dagster_run(job_name: str, data_dir: Path) -> tuple[DagsterRun | None, int]:
+    """The newest run of the pipeline job on `data_dir` in the Dagster instance, and how
+    many of its runs are queued."""
     home = os.environ.get("DAGSTER_HOME")
     if not home or not (Path(home) / "dagster.yaml").exists():
         return None, 0
     import dagster as dg
 
     with dg.DagsterInstance.get() as instance:
-        records = instance.get_run_records(dg.RunsFilter(job_name=job_name), limit=1)
-        queued = instance.get_runs_count(
-            dg.RunsFilter(job_name=job_name, statuses=[dg.DagsterRunStatus.QUEUED])
-        )
+        records = runs_of(instance, job_name, data_dir)
+        queued = len(runs_of(instance, job_name, data_dir, [dg.DagsterRunStatus.QUEUED]))
         if not records:
             return None, queued
         rec = records[0]
         started = datetime.fromtimestamp(rec.start_time) if rec.start_time else None
-        run = DagsterRun(rec.dagster_run.run_id, rec.dagster_run.status.value, started)
+        run = DagsterRun(rec.dagster_run.run_id, rec.dagster_run.status.value, started,
+                         interrupted=process_gone(rec.dagster_run))
         if rec.dagster_run.status == dg.DagsterRunStatus.FAILURE:
             for entry in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.STEP_FAILURE):
                 err = entry.dagster_event.step_failure_data.error
@@ -152,7 +157,8 @@ def collect_status(
     status.lock_holder = lock_holder(settings.data_dir)
     if with_dagster:
         try:
-            status.latest_run, status.queued_runs = latest_dagster_run(job_name)
+            status.latest_run, status.queued_runs = latest_dagster_run(job_name,
+                                                                       settings.data_dir)
         except Exception as e:  # the instance is a convenience here, never a reason to fail
             status.problems.append(f"cannot read the Dagster instance at $DAGSTER_HOME: {e}")
     return status
@@ -202,7 +208,12 @@ def render(status: Status, now: datetime | None = None) -> str:
     if run:
         when = f", started {run.started:%Y-%m-%d %H:%M:%S}" if run.started else ""
         verdict = "published" if run.run_id in published_ids else _run_verdict(run.status)
-        out.append(f"  run {run.run_id}: {run.status.lower()}{when} — {verdict}")
+        state = run.status.lower()
+        if run.interrupted:
+            state = "interrupted"
+            verdict = ("its process is gone (killed?): nothing of it was published; the last "
+                       "publication stays, the next run cleans up after it")
+        out.append(f"  run {run.run_id}: {state}{when} — {verdict}")
         out += [f"  failed step: {s}" for s in run.failed_steps]
     if report:
         if not run or report.run_id != run.run_id:

@@ -23,6 +23,7 @@ from dagster_project.core.settings import EXPECTATIONS_DIR, Settings
 from dagster_project.defs.resources import LeitstandPaths
 from dagster_project.gate.channels import CHANNEL_COLUMNS, channel_map_result
 from dagster_project.gate.gx_runner import run_suite
+from dagster_project.gate.org_tree import ORG_TREE_CHECK, ORG_UNITS, org_tree_result
 from dagster_project.gate.results import ERROR, WARN, GateResult
 from dagster_project.gate.rules import (
     FRESHNESS_CHECK,
@@ -90,6 +91,8 @@ def _source_rules(
     if path is not None and path.exists():
         rules[SUITE_CHECK] = (True, _gx_rule(path))
     rules[REJECTED_CHECK] = (True, lambda con, s: [rejected_files(con, source)])
+    if source == ORG_UNITS and is_config:
+        rules[ORG_TREE_CHECK] = (True, lambda con, s: [org_tree_result(con)])
     rules[QUARANTINE_CHECK] = (True, lambda con, s: [quarantine_share(con, source)])
     if source in CHANNEL_COLUMNS and not is_config:
         rules[CHANNEL_CHECK] = (

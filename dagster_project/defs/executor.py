@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import dagster as dg
 
+from dagster_project.core.leftovers import remove_leftovers
+from dagster_project.core.private import owner_only_files, secure_data_dir
 from dagster_project.core.run_lock import lock_path, pipeline_lock
 from dagster_project.defs.resources import settings_of_run
+from dagster_project.defs.run_records import mark_interrupted_runs_failed, process_tags
 
 
 class LockingInProcessExecutor(dg.Executor):
@@ -31,15 +34,29 @@ class LockingInProcessExecutor(dg.Executor):
         return self._inner.step_dependency_config
 
     def execute(self, plan_context, execution_plan):
-        data_dir = settings_of_run(plan_context.run_config).data_dir
+        settings = settings_of_run(plan_context.run_config)
+        data_dir = settings.data_dir
         run_id = plan_context.run_id
+        instance = plan_context.instance
+        # before waiting: a run waiting for the lock is alive (defs/run_records.py)
+        instance.add_run_tags(run_id, process_tags(settings))
         waits: list[str] = []
-        with pipeline_lock(data_dir, owner=f"run {run_id}", on_wait=waits.append) as waited:
+        with owner_only_files(), pipeline_lock(data_dir, owner=f"run {run_id}",
+                                               on_wait=waits.append) as waited:
             if waits:
                 plan_context.log.info(
                     f"queued behind {waits[0]} on {lock_path(data_dir)}; "
                     f"started after {waited:.0f} s"
                 )
+            secure_data_dir(settings)
+            removed = remove_leftovers(settings)
+            job_name = plan_context.dagster_run.job_name
+            marked = mark_interrupted_runs_failed(instance, settings, job_name,
+                                                  current_run_id=run_id)
+            if removed or marked:
+                plan_context.log.info(
+                    f"cleaned up after interrupted runs: {len(removed)} leftover file(s) "
+                    f"removed, {len(marked)} run(s) marked failed {marked or ''}")
             yield from self._inner.execute(plan_context, execution_plan)
 
 

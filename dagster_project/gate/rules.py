@@ -23,6 +23,7 @@ from dagster_project.gate.gate_settings import (
     gate_settings,
     read_settings,
 )
+from dagster_project.gate.personal import quarantine_select
 from dagster_project.gate.results import ERROR, WARN, GateResult
 
 QUARANTINE_CHECK = "quarantine_share"
@@ -85,9 +86,10 @@ def _quarantine_breakdown(con: duckdb.DuckDBPyConnection, source: str) -> str:
     """'orders_2026-10.csv column order_date: unparsable date (50 rows, e.g. '31.13.2026')'."""
     if not table_exists(con, "dq.quarantine"):
         return ""
+    # as published: no person's answer or id in a message (gate/personal.py)
     rows = con.execute(
         "select file_name, column_name, reason, count(distinct row_number) as n, "
-        "min(raw_value) as example from dq.quarantine where source = ? "
+        f"min(raw_value) as example from ({quarantine_select()}) where source = ? "
         "group by all order by n desc, file_name, column_name limit ?",
         [source, MAX_BREAKDOWN],
     ).fetchall()

@@ -15,12 +15,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-import tempfile
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
+from dagster_project.core.leftovers import make_temp_dir
 from dagster_project.ingest.batch import FileBatch
 from dagster_project.ingest.contracts import (
     Contract,
@@ -151,8 +152,10 @@ def _load(con: duckdb.DuckDBPyConnection, c: Contract, files: list[Path], folder
         return bool(known and known.file_hash == file_hash and known.context_hash == context)
 
     # a file DuckDB cannot decode is read from a UTF-8 copy in a folder only this user can
-    # open; the batch removes each copy once read, the folder goes when the load ends
-    with tempfile.TemporaryDirectory(prefix="leitstand-ingest-") as copies:
+    # open; the batch removes each copy once read, the folder goes when the load ends (and,
+    # should the process be killed, at the next run's start: core/leftovers.py)
+    copies = make_temp_dir("ingest")
+    try:
         for n, (path, stat) in enumerate(to_hash):
             file_hash, encoding = hash_and_encoding(path)
             if loaded_already(path.name, file_hash):
@@ -161,12 +164,14 @@ def _load(con: duckdb.DuckDBPyConnection, c: Contract, files: list[Path], folder
                 continue
             utf8_copy = None
             if encoding.transcode:
-                utf8_copy = Path(copies) / f"utf8-{n}.csv"
+                utf8_copy = copies / f"utf8-{n}.csv"
                 transcode_to_utf8(path, encoding, utf8_copy)
             batch.add(path, file_hash, encoding, stat,
                       allow_no_rows=c.is_config and c.name != "org_units", utf8_copy=utf8_copy)
             queued.append(path.name)
         batch.flush()
+    finally:
+        shutil.rmtree(copies, ignore_errors=True)
     rejected = unreadable | batch.rejected
     problems.extend(FileProblem(c.name, p.name, rejected[p.name], folder_label)
                     for p in files if p.name in rejected)

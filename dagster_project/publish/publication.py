@@ -14,11 +14,12 @@ from datetime import datetime
 
 import duckdb
 
+from dagster_project.core.private import PUBLISHED_FILE_MODE
 from dagster_project.core.settings import Settings
+from dagster_project.gate.personal import quarantine_select
 
 # schema -> tables published (None: every table of the schema)
 PUBLISHED_SCHEMAS: dict[str, list[str] | None] = {"marts": None, "dq": None}
-
 
 @dataclass(frozen=True)
 class Publication:
@@ -61,6 +62,17 @@ def _publication_row(
     )
 
 
+def _published_select(schema: str, table: str) -> str:
+    """What of a build table is published: all of it, but the quarantine without
+    person-level content and the gate results of the publishing run only (`?`: its id; the
+    history stays in the build database and in `<data dir>/runs/`)."""
+    if (schema, table) == ("dq", "quarantine"):
+        return quarantine_select()
+    if (schema, table) == ("dq", "gate_results"):
+        return "select * from dq.gate_results where run_id = ?"
+    return f"select * from {schema}.{table}"
+
+
 def publish(settings: Settings, run_id: str, published_at: datetime | None = None) -> Publication:
     """Write marts, dq and meta.publication to a temp file, then swap it in atomically."""
     published_at = published_at or datetime.now().replace(microsecond=0)
@@ -75,7 +87,8 @@ def publish(settings: Settings, run_id: str, published_at: datetime | None = Non
                 con.execute(f"create schema pub.{schema}")
                 for table in wanted or _tables(con, schema):
                     con.execute(
-                        f"create table pub.{schema}.{table} as select * from {schema}.{table}"
+                        f"create table pub.{schema}.{table} as {_published_select(schema, table)}",
+                        [run_id] if (schema, table) == ("dq", "gate_results") else [],
                     )
             con.execute("create schema pub.meta")
             con.execute(
@@ -101,5 +114,7 @@ def publish(settings: Settings, run_id: str, published_at: datetime | None = Non
             )
         finally:
             con.execute("detach pub")
+    # the data dir is owner-only (core/private.py); the publication itself is for readers
+    tmp.chmod(PUBLISHED_FILE_MODE)
     os.replace(tmp, target)
     return pub

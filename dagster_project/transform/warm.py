@@ -41,11 +41,11 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from dagster_project.core.leftovers import make_temp_dir
 from dagster_project.core.settings import DBT_PROJECT_DIR, Settings
 
 PARSE_STATE_FILE = "partial_parse.msgpack"
@@ -90,7 +90,7 @@ def start(settings: Settings) -> None:
 
 def _start(target: Path) -> _Waiting:
     target.mkdir(parents=True, exist_ok=True)
-    folder = Path(tempfile.mkdtemp(prefix="leitstand-dbt-"))  # only this user may connect
+    folder = make_temp_dir("dbt")  # 0700: only this user may connect
     sock = folder / "socket"
     relay = folder / "dbt"
     relay.write_text(

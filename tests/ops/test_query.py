@@ -153,3 +153,64 @@ def test_a_reader_holding_the_file_open_does_not_block_a_publish(settings):
         assert time.monotonic() - started < 30
         assert reader.execute("select max(value) from marts.kpi_monthly").fetchone()[0] == 1.0
     assert "2.0" in run_query(settings, "select max(value) as v from marts.kpi_monthly")
+
+
+# ---- bounded: time, memory, rows; CSV a spreadsheet cannot run; one line on failure --------
+
+SLOW = "select sum(a.range * b.range) from range(1000000) a, range(1000000) b"
+
+
+def test_a_query_is_stopped_after_its_timeout(settings):
+    started = time.monotonic()
+    with pytest.raises(QueryError, match=r"abgebrochen / query stopped after 1 s"):
+        run_query(settings, SLOW, timeout=1)
+    assert time.monotonic() - started < 10
+
+
+def test_a_query_stays_within_the_memory_limit(settings):
+    from dataclasses import replace
+
+    small = replace(settings, memory_limit="64MB")
+    with pytest.raises(QueryError, match="needs more than 64MB of memory"):
+        run_query(small, "select string_agg(a.kpi_id || b.org_unit_id, ',') "
+                         "from marts.kpi_monthly a, (from marts.kpi_monthly limit 300) b")
+
+
+def test_printed_rows_are_capped_with_a_note(settings):
+    table = run_query(settings, "select * from marts.kpi_monthly", max_rows=5)
+    lines = table.rstrip("\n").splitlines()
+    assert len(lines) == 2 + 5 + 1
+    assert "the first 5 rows; the result has more" in lines[-1]
+    notes: list[str] = []
+    text = run_query(settings, "select * from marts.kpi_monthly", as_csv=True, max_rows=5,
+                     notes=notes)
+    assert len(list(csv.reader(io.StringIO(text)))) == 1 + 5  # the file stays plain CSV
+    assert len(notes) == 1 and "the first 5 rows" in notes[0]
+    notes.clear()
+    run_query(settings, "select 1", as_csv=True, max_rows=1, notes=notes)
+    assert notes == []  # exactly max_rows: nothing left out, no note
+
+
+def test_csv_cells_a_spreadsheet_would_run_get_a_leading_quote(settings):
+    sql = ("select '=HYPERLINK(\"http://x\",\"y\")' as a, '+cmd|'' /C calc''!A0' as b, "
+           "'-2+3' as c, '@SUM(A1)' as d, chr(9) || 'x' as e, chr(13) || 'x' as f, "
+           "'ok=1' as g, -5 as n, 'x' as \"=h\"")
+    header, row = list(csv.reader(io.StringIO(run_query(settings, sql, as_csv=True))))
+    assert header == ["a", "b", "c", "d", "e", "f", "g", "n", "'=h"]
+    assert row[:6] == ["'=HYPERLINK(\"http://x\",\"y\")", "'+cmd|' /C calc'!A0", "'-2+3",
+                       "'@SUM(A1)", "'\tx", "'\rx"]
+    assert row[6:] == ["ok=1", "-5", "x"]  # a number is never a formula
+
+
+@pytest.mark.parametrize("sql, extra, expected", [
+    (SLOW, ["--timeout", "1"], "query stopped after 1 s"),
+    ("selec 1", [], "does not parse"),
+    ("select * from no_such_table", [], "does not exist"),
+    ("select 1", ["--max-rows", "0"], "--max-rows must be a positive number"),
+])
+def test_cli_failures_are_one_line_without_a_traceback(settings, capsys, sql, extra, expected):
+    code = main(["query", sql, "--data-dir", str(settings.data_dir), *extra])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert expected in err and "Traceback" not in err
+    assert err.count("\n") == 1, err

@@ -120,3 +120,70 @@ def test_status_shows_a_run_in_progress(settings):
     with pipeline_lock(settings.data_dir, owner="run run-9"):
         text = render(collect_status(settings, with_dagster=False), now=NOW)
     assert "a pipeline run is in progress: pid" in text and "run run-9" in text
+
+
+# ---- truthful: a killed run, another data dir's runs ----------------------------------------
+
+def _quick_run(instance, data_dir, fails=False):
+    """A finished run of the job `leitstand` on `data_dir` (tagged as the pipeline does)."""
+    from dagster_project.defs.run_records import process_tags
+
+    @dg.asset(name="dbt_models")
+    def step():
+        if fails:
+            raise RuntimeError(f"broken in {data_dir.name}")
+
+    job = dg.Definitions(assets=[step], jobs=[dg.define_asset_job("leitstand")]
+                         ).resolve_job_def("leitstand")
+    settings = Settings(sources_dir=data_dir / "sources", data_dir=data_dir)
+    return job.execute_in_process(instance=instance, raise_on_error=False,
+                                  tags=process_tags(settings))
+
+
+def test_status_reads_only_the_runs_of_its_own_data_dir(settings, dagster_home, tmp_path):
+    with dg.DagsterInstance.get() as instance:
+        own = _quick_run(instance, settings.data_dir)
+        other = _quick_run(instance, tmp_path / "other-data", fails=True)  # newer
+    status = collect_status(settings)
+    assert status.latest_run and status.latest_run.run_id == own.run_id
+    text = render(status, now=NOW)
+    assert other.run_id not in text and "broken in other-data" not in text
+
+
+def test_a_killed_run_is_interrupted_and_the_next_start_marks_it_failed(settings, dagster_home):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from dagster_project.cli.run import clean_up_after_killed_runs
+    from dagster_project.core.settings import REPO_ROOT
+
+    marker = settings.data_dir.parent / "started"
+    env = {**os.environ, "DAGSTER_HOME": str(dagster_home), "PYTHONPATH": str(REPO_ROOT)}
+    process = subprocess.Popen([sys.executable, "-m", "tests.ops.killed_run",
+                                str(settings.data_dir)], cwd=REPO_ROOT, env=env)
+    try:
+        deadline = time.monotonic() + 120
+        while not marker.exists():
+            assert process.poll() is None and time.monotonic() < deadline
+            time.sleep(0.2)
+        running = collect_status(settings).latest_run
+        assert running.status == "STARTED" and not running.interrupted
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+
+    status = collect_status(settings)
+    assert status.latest_run.status == "STARTED" and status.latest_run.interrupted
+    text = render(status, now=NOW)
+    assert f"run {status.latest_run.run_id}: interrupted" in text and "running" not in text
+    assert "its process is gone" in text
+
+    with dg.DagsterInstance.get() as instance:
+        clean_up_after_killed_runs(instance, settings)
+        record = instance.get_run_record_by_id(status.latest_run.run_id)
+        assert record.dagster_run.status == dg.DagsterRunStatus.FAILURE
+    after = render(collect_status(settings), now=NOW)
+    assert f"run {status.latest_run.run_id}: failure" in after

@@ -12,7 +12,7 @@ import pandas as pd
 
 from .channels import ChannelMap
 from .org import OrgTree
-from .privacy import suppressed_units
+from .privacy import closed_suppression, suppressed_units
 
 PEOPLE_KPIS = {"tool_adoption_rate", "training_coverage", "digital_maturity_index",
                "acceptance_rate", "enps"}
@@ -337,11 +337,9 @@ def expected_kpi_monthly(raw: dict[str, pd.DataFrame],
     return out.reset_index(drop=True)
 
 
-def expected_maturity_by_dimension(raw: dict[str, pd.DataFrame],
-                                   min_group_size: int | None = 5) -> pd.DataFrame:
-    """`marts.maturity_by_dimension`: score per wave, unit and maturity dimension, with the
-    privacy rules applied per wave and dimension."""
-    tree = OrgTree(raw["org_units"])
+def dimension_cells(raw: dict[str, pd.DataFrame], tree: OrgTree) -> pd.DataFrame:
+    """The maturity dimension cells before privacy: wave, month, org_unit_id, dimension,
+    score, people (the responses that answered the dimension) and answers (their count)."""
     answers = scored_answers(raw)
     answers = answers[answers.dimension.isin(MATURITY_DIMENSIONS)]
     rows = []
@@ -349,9 +347,62 @@ def expected_maturity_by_dimension(raw: dict[str, pd.DataFrame],
         for unit, unit_rows in _per_unit(tree, group):
             rows.append({"wave": wave, "month": month, "org_unit_id": unit,
                          "dimension": dimension, "score": unit_rows.score.mean(),
-                         "people": set(unit_rows.response_id)})
-    cells = _apply_privacy(pd.DataFrame(rows), tree, _min_group_size(raw, min_group_size),
-                           ["wave", "dimension"])
+                         "people": set(unit_rows.response_id), "answers": len(unit_rows)})
+    return pd.DataFrame(rows)
+
+
+def tool_cells(raw: dict[str, pd.DataFrame], tree: OrgTree) -> pd.DataFrame:
+    """tool_adoption_rate per tool before privacy: the KPI's cells for one tool's licences,
+    with `tool` (the first spelling seen) and `tool_key` (trimmed, lower case)."""
+    names = (raw["it_licenses"].assign(tool_key=lambda f: _norm(f.tool),
+                                       tool=lambda f: f.tool.str.strip())
+             .groupby("tool_key").tool.min())
+    rows = []
+    for tool_key, name in names.items():
+        only = dict(raw)
+        only["it_licenses"] = raw["it_licenses"][_norm(raw["it_licenses"].tool) == tool_key]
+        for cell in tool_adoption_rate(only, tree, None):
+            rows.append(cell | {"tool": name, "tool_key": tool_key})
+    return pd.DataFrame(rows)
+
+
+def _linked(total: pd.DataFrame, parts: pd.DataFrame, tree: OrgTree, k: int,
+            total_key: str, part_key: str, mean: bool = False) -> pd.Series:
+    """The suppressed flags of `parts` under the linked-tables rule, per value of
+    `total_key` (the month of the total cell; `total` has its cells, `suppressed` set).
+    A mean (`mean`: the total is the mean of its parts) is weighted by `answers` through
+    the tree, and its total is not additive."""
+    flags = pd.Series(False, index=parts.index)
+    for when, group in parts.groupby(total_key):
+        totals = total[total.month == when]
+        total_hidden = set(totals.org_unit_id[totals.suppressed])
+        total_hidden |= set(group.org_unit_id) - set(totals.org_unit_id)
+        breakdown = {value: dict(zip(cells.org_unit_id, cells.people, strict=True))
+                     for value, cells in group.groupby(part_key)}
+        weights = None
+        if mean:
+            weights = {value: dict(zip(cells.org_unit_id, cells.answers, strict=True))
+                       for value, cells in group.groupby(part_key)}
+        hidden = closed_suppression(dict(zip(totals.org_unit_id, totals.people, strict=True)),
+                                    total_hidden, breakdown, tree, k,
+                                    additive_total=not mean, mean=mean, weights=weights)
+        flags[group.index] = [unit in hidden[value] for unit, value
+                              in zip(group.org_unit_id, group[part_key], strict=True)]
+    return flags
+
+
+def expected_maturity_by_dimension(raw: dict[str, pd.DataFrame],
+                                   min_group_size: int | None = 5) -> pd.DataFrame:
+    """`marts.maturity_by_dimension`: score per wave, unit and maturity dimension, with the
+    privacy rules applied per wave and dimension and linked to the index."""
+    tree = OrgTree(raw["org_units"])
+    k = _min_group_size(raw, min_group_size)
+    cells = dimension_cells(raw, tree)
+    index = pd.DataFrame([c for c in survey_kpis(raw, tree, None)
+                          if c["kpi_id"] == "digital_maturity_index"])
+    index = _apply_privacy(index, tree, k, ["kpi_id", "month"])
+    cells["population"] = cells.people.map(len)
+    cells["suppressed"] = _linked(index, cells, tree, k, "month", "dimension", mean=True)
     cells.loc[cells.suppressed, "score"] = np.nan
     cells["population"] = cells.population.where(~cells.suppressed).astype("Int64")
     cells["month"] = cells.month.astype("datetime64[us]")
@@ -362,29 +413,14 @@ def expected_maturity_by_dimension(raw: dict[str, pd.DataFrame],
 def expected_tool_adoption(raw: dict[str, pd.DataFrame],
                            min_group_size: int | None = 5) -> pd.DataFrame:
     """`marts.tool_adoption`: tool_adoption_rate per tool, the privacy rule per (tool,
-    month), a tool cell hidden from the start where its unit's KPI cell is hidden."""
+    month), linked to the unit's tool_adoption_rate cell of the month."""
     tree = OrgTree(raw["org_units"])
     k = _min_group_size(raw, min_group_size)
     kpi = _apply_privacy(pd.DataFrame(tool_adoption_rate(raw, tree, None)), tree, k,
                          ["kpi_id", "month"])
-    hidden_kpi = {month: set(group.org_unit_id[group.suppressed])
-                  for month, group in kpi.groupby("month")}
-    names = (raw["it_licenses"].assign(tool_key=lambda f: _norm(f.tool),
-                                       tool=lambda f: f.tool.str.strip())
-             .groupby("tool_key").tool.min())
-    rows = []
-    for tool_key, name in names.items():
-        only = dict(raw)
-        only["it_licenses"] = raw["it_licenses"][_norm(raw["it_licenses"].tool) == tool_key]
-        for cell in tool_adoption_rate(only, tree, None):
-            rows.append(cell | {"tool": name, "tool_key": tool_key})
-    cells = pd.DataFrame(rows)
+    cells = tool_cells(raw, tree)
     cells["population"] = cells.people.map(len)
-    cells["suppressed"] = False
-    for (_, month), group in cells.groupby(["tool_key", "month"]):
-        people = dict(zip(group.org_unit_id, group.people, strict=True))
-        hidden = suppressed_units(people, tree, k, hidden_kpi.get(month, set()))
-        cells.loc[group.index[group.org_unit_id.isin(hidden)], "suppressed"] = True
+    cells["suppressed"] = _linked(kpi, cells, tree, k, "month", "tool_key")
     hidden = cells.suppressed
     cells.loc[hidden, ["value", "numerator", "denominator"]] = np.nan
     cells["population"] = cells.population.where(~hidden).astype("Int64")

@@ -6,10 +6,11 @@ import math
 
 import pandas as pd
 
-from tests.oracle import expected_kpi_monthly, expected_kpi_status
+from tests.oracle import expected_kpi_monthly, expected_kpi_status, expected_tool_adoption
 from tests.oracle.conftest import ORG, frame
+from tests.oracle.derivable import Cell, Relations, leaks
 from tests.oracle.org import OrgTree
-from tests.oracle.privacy import suppressed_units
+from tests.oracle.privacy import closed_suppression, linked_suppressed, suppressed_units
 
 
 def order(order_id, unit, channel, amount, status="invoiced", day="2025-03-10",
@@ -201,3 +202,50 @@ def test_status_of_a_down_kpi_on_its_target_path(make_raw):
     assert math.isclose(row.progress, (2.0 - 5.0) / (1.0 - 5.0))
     assert math.isclose(row.trend_3m, -1.0)
     assert row.data_as_of == pd.Timestamp("2025-07-03")
+
+
+def test_a_tool_hidden_beside_its_published_total_takes_another_tool_with_it(make_raw):
+    """docs/kpis.md, linked tables: VW-FI's total (4) is hidden, and so VW-HR's is; VW's
+    total is published. ERP is held in VW by VW-FI's 4 alone, so VW's ERP cell is hidden
+    (the tree rule per tool), and beside VW's published total it must not stand alone."""
+    staff = _staff(6, "VW-HR", "H") + _staff(7, "VW-IT", "I") + _staff(4, "VW-FI", "F")
+    licences = [{"employee_id": p["employee_id"], "tool": "Teams", "assigned_from": "2024-01-01",
+                 "assigned_until": None} for p in staff]
+    licences += [{"employee_id": p["employee_id"], "tool": "ERP", "assigned_from": "2024-01-01",
+                  "assigned_until": None} for p in staff if p["org_unit_id"] == "VW-FI"]
+    usage = [{"employee_id": "H0", "tool": "Teams", "activity_date": "2025-03-05", "events": 1}]
+    raw = make_raw(hr_employees=staff, it_licenses=licences, it_usage=usage)
+    tools = expected_tool_adoption(raw)
+    vw = tools[(tools.org_unit_id == "VW") & (tools.month == pd.Timestamp("2025-03-01"))]
+    assert set(vw.tool[vw.suppressed]) == {"ERP", "Teams"}
+    total = cell(expected_kpi_monthly(raw), "tool_adoption_rate", "VW", "2025-03-01")
+    assert not total.suppressed  # a total is never hidden because of its breakdown
+
+
+def test_the_closing_audit_hides_what_the_rules_alone_leave_computable():
+    """Two children under a root without people of its own; tools erp, crm, dms."""
+    tree = OrgTree(frame("org_units", [{"org_unit_id": u, "name": u, "parent_id": p}
+                                       for u, p in (("R", None), ("C1", "R"), ("C2", "R"))]))
+    sizes = {("C1", "erp"): 2, ("C1", "crm"): 10, ("C1", "dms"): 5,
+             ("C2", "erp"): 6, ("C2", "crm"): 6, ("C2", "dms"): 7}
+    parts: dict[str, dict[str, set]] = {}
+    for (unit, tool), n in sizes.items():
+        persons = {f"{unit}{tool}{i}" for i in range(n)}
+        parts.setdefault(tool, {}).setdefault(unit, set()).update(persons)
+        parts[tool].setdefault("R", set()).update(persons)
+    total = {u: set().union(*(cells[u] for cells in parts.values() if u in cells))
+             for u in ("R", "C1", "C2")}
+
+    def computable(hidden):
+        relations = Relations(tree)
+        relations.add_group("total", {u: Cell(p, False) for u, p in total.items()})
+        for tool, cells in parts.items():
+            relations.add_group(tool, {u: Cell(p, u in hidden[tool]) for u, p in cells.items()})
+        relations.link("total", list(parts))
+        return leaks(relations, 5)
+
+    alone = linked_suppressed(parts, set(), tree, 5)
+    assert (("erp", "C1"), 2) in computable(alone)
+    closed = closed_suppression(total, set(), parts, tree, 5, additive_total=True, mean=False)
+    assert computable(closed) == []
+    assert all(alone[tool] <= closed[tool] for tool in parts)

@@ -1,16 +1,36 @@
 """The privacy rule of docs/kpis.md, applied to every cell that describes people.
 
 Primary suppression hides a cell with population < min_group_size. The no-differencing
-rule then repeats, deterministically: take the first published cell P (by depth, then
-org_unit_id) whose residue r(P) -- its people not inside any published cell strictly below
-it -- is between 1 and min_group_size - 1, and suppress, among the published cells right
-below P (no published cell in between), the one with the smallest population (ties: the
-smallest org_unit_id). People belong to exactly one org unit, so r(P) is P's population
+(tree) rule then repeats, deterministically: take the first published cell P (by depth,
+then org_unit_id) whose residue r(P) -- its people not inside any published cell strictly
+below it -- is between 1 and min_group_size - 1, and suppress, among the published cells
+right below P (no published cell in between), the one with the smallest population (ties:
+the smallest org_unit_id). People belong to exactly one org unit, so r(P) is P's population
 minus the populations of those nearest published cells below it.
 
-A cell that is part of another cell (a tool's adoption inside the unit's tool adoption KPI,
-`within_cell_group`) starts hidden where that cell was hidden, so that the parts cannot be
-added up to it; the rule then runs on the parts as on any group.
+Breakdowns of a people KPI (the tools of tool_adoption_rate, the dimensions of the
+maturity index) add up to their total cell, so they follow the linked-tables rule too:
+
+- a breakdown cell is suppressed wherever its unit's total cell is;
+- the tree rule runs per breakdown value (per tool and month, per wave and dimension);
+- for every unit whose total cell is published, the suppressed breakdown cells are none,
+  or at least two that together cover >= min_group_size distinct people; else the unit's
+  smallest published breakdown cell (ties: the smallest key) is suppressed, until they are
+  (or all are);
+- the tree rule and the linked rule repeat until neither suppresses anything more. A total
+  cell is never suppressed because of its breakdown;
+- then the closing audit: the published cells of a total and its breakdown, with the
+  relations between them (a parent is its children plus its own people's rest, per
+  breakdown value and for an additive total; a unit's total is the sum of its breakdown, or
+  n times their mean), must not determine a suppressed cell (a unit's only breakdown cell
+  excepted: it equals its published total) nor an own rest of 1..min_group_size - 1
+  people. While one is determined, take the first such cell (totals, then breakdown
+  keys, by depth and org_unit_id; own rests last) and suppress, among the published
+  breakdown cells in a relation with it, the one with the smallest population (ties: key,
+  then org_unit_id) whose suppression leaves it undetermined (else the smallest); then
+  the tree and linked rules run again. Linear algebra modulo a
+  large prime decides "determined" exactly (with a negligible chance of a false alarm,
+  never of a miss: a rank can only drop modulo a prime).
 
 Iterative set logic is clearer here than in recursive SQL, hence a Python model. It reads
 plain rows and returns a DuckDB relation: importing pandas took longer than the rule itself.
@@ -18,9 +38,12 @@ plain rows and returns a DuckDB relation: importing pandas took longer than the 
 
 from __future__ import annotations
 
-from itertools import groupby
+from collections import defaultdict
 
 SMALLEST_ALLOWED_GROUP = 3
+# breakdowns whose total is their sum (and adds up through the tree); the others' total is
+# the mean of their parts (the maturity index: a mean of dimension means, not additive)
+SUM_OF_BREAKDOWN = {"tool_adoption"}
 
 
 def nearest_published_ancestor(unit, published, parent_of):
@@ -34,9 +57,9 @@ def nearest_published_ancestor(unit, published, parent_of):
 
 
 def suppressed_units(population_by_unit, parent_of, depth_of, min_group_size, hidden_before=()):
-    """Units whose cell the rule suppresses, for one group of cells (one kpi and month).
+    """Units whose cell the tree rule suppresses, for one group of cells (one kpi and month).
 
-    `hidden_before`: units whose cell is hidden from the start (see the module docstring).
+    `hidden_before`: units whose cell is hidden already (the rule goes on from there).
     """
     published = {
         unit
@@ -59,6 +82,203 @@ def suppressed_units(population_by_unit, parent_of, depth_of, min_group_size, hi
             return set(population_by_unit) - published
         victim = min(below[violator], key=lambda u: (population_by_unit[u], u))
         published.discard(victim)
+
+
+def linked_suppressed(breakdown, total_hidden, parent_of, depth_of, min_group_size, covered,
+                      hidden=None):
+    """The tree and linked rules for the breakdown of one total (one kpi and month).
+
+    `breakdown`: key -> {unit: population} (one tool's or dimension's cells);
+    `total_hidden`: units whose total cell is suppressed (or missing);
+    `covered(unit, keys)`: distinct people in the cells `keys` of `unit` together;
+    `hidden`: key -> units suppressed already (the rules go on from there).
+    Returns key -> the units whose cell of that key is suppressed.
+    """
+    hidden = {key: {u for u in cells if u in total_hidden} | set((hidden or {}).get(key, ()))
+              for key, cells in breakdown.items()}
+    keys_of = defaultdict(list)
+    for key in sorted(breakdown):
+        for unit in breakdown[key]:
+            keys_of[unit].append(key)
+    while True:
+        changed = False
+        for key, cells in breakdown.items():
+            now = suppressed_units(cells, parent_of, depth_of, min_group_size, hidden[key])
+            changed |= now != hidden[key]
+            hidden[key] = now
+        for unit in sorted(set(keys_of) - set(total_hidden)):
+            keys = keys_of[unit]
+            while True:
+                gone = [key for key in keys if unit in hidden[key]]
+                if not gone or len(gone) == len(keys):
+                    break
+                if len(gone) >= 2 and enough_people(
+                        unit, gone, breakdown, min_group_size, covered):
+                    break
+                victim = min((key for key in keys if unit not in hidden[key]),
+                             key=lambda key: (breakdown[key][unit], key))
+                hidden[victim].add(unit)
+                changed = True
+        if not changed:
+            return hidden
+
+
+def enough_people(unit, keys, breakdown, min_group_size, covered):
+    """Do the cells `keys` of `unit` cover >= min_group_size distinct people together?"""
+    populations = [breakdown[key][unit] for key in keys]
+    if max(populations) >= min_group_size:
+        return True
+    if sum(populations) < min_group_size:
+        return False
+    return covered(unit, keys) >= min_group_size
+
+
+# ----------------------------------------------------------------------- the closing audit
+
+PRIME = 2**61 - 1  # arithmetic modulo a Mersenne prime: exact, and fast on Python ints
+
+
+def determined(equations, order):
+    """The unknowns whose value `equations` ({unknown: int coefficient}, = a known number)
+    fix: Gauss-Jordan modulo PRIME; an unknown is fixed when a reduced row holds it alone."""
+    pivots = {}
+    for equation in equations:
+        row = {v: c % PRIME for v, c in equation.items() if c % PRIME}
+        for var in [v for v in row if v in pivots]:
+            factor = row.get(var)
+            if factor:
+                for v, c in pivots[var].items():
+                    row[v] = (row.get(v, 0) - factor * c) % PRIME
+        row = {v: c for v, c in row.items() if c}
+        if not row:
+            continue
+        pivot = min(row, key=order)
+        inverse = pow(row[pivot], PRIME - 2, PRIME)
+        row = {v: c * inverse % PRIME for v, c in row.items()}
+        for other in pivots.values():
+            factor = other.get(pivot)
+            if factor:
+                for v, c in row.items():
+                    other[v] = (other.get(v, 0) - factor * c) % PRIME
+                for v in [v for v, c in other.items() if not c]:
+                    del other[v]
+        pivots[pivot] = row
+    return {var for var, row in pivots.items() if len(row) == 1}
+
+
+class TotalWithBreakdown:
+    """One total (one kpi and month) with its breakdown, for the closing audit.
+
+    Cells are ("cell", key, unit) with key None for the total; own rests ("own", key, unit).
+    """
+
+    def __init__(self, total, breakdown, weights, parent_of, depth_of, min_group_size,
+                 additive_total, mean_link):
+        self.total, self.breakdown, self.weights = total, breakdown, weights
+        self.parent_of, self.depth_of, self.k = parent_of, depth_of, min_group_size
+        self.mean_link = mean_link
+        self.groups = ([None] if additive_total else []) + sorted(breakdown)
+        self.keys_at = defaultdict(list)
+        for key in sorted(breakdown):
+            for unit in breakdown[key]:
+                self.keys_at[unit].append(key)
+        self.relations = self._relations()
+
+    def cells(self, key):
+        return self.total if key is None else self.breakdown[key]
+
+    def weight(self, key, unit):
+        return 1 if key is None else self.weights[key][unit]
+
+    def own_people(self, key, unit):
+        cells = self.cells(key)
+        return cells[unit] - sum(p for u, p in cells.items() if self.parent_of.get(u) == unit)
+
+    def _relations(self):
+        """Each relation as [(member, coefficient)]: members are cells and own rests."""
+        relations = []
+        for key in self.groups:
+            cells = self.cells(key)
+            children = defaultdict(list)
+            for unit in cells:
+                if self.parent_of.get(unit) in cells:
+                    children[self.parent_of[unit]].append(unit)
+            for unit in sorted(children):
+                relation = [(("cell", key, unit), self.weight(key, unit))]
+                relation += [(("cell", key, c), -self.weight(key, c)) for c in children[unit]]
+                if self.own_people(key, unit) > 0:
+                    relation.append((("own", key, unit), -1))
+                relations.append(relation)
+        for unit in sorted(self.total):
+            keys = self.keys_at.get(unit, [])
+            if keys:
+                times = len(keys) if self.mean_link else 1
+                relations.append([(("cell", None, unit), times)]
+                                 + [(("cell", key, unit), -1) for key in keys])
+        return relations
+
+    def order(self, member):
+        kind, key, unit = member
+        return (kind == "own", key is not None, key or "", self.depth_of.get(unit, 0), unit)
+
+    def fixed(self, total_hidden, hidden):
+        """The suppressed cells and own rests that the published cells determine."""
+        def unknown(member):
+            kind, key, unit = member
+            if kind == "own":
+                return True
+            return unit in (total_hidden if key is None else hidden[key])
+
+        equations = [{m: c for m, c in relation if unknown(m)} for relation in self.relations]
+        return determined([e for e in equations if e], self.order)
+
+    def leaking(self, member):
+        """Is `member`, when determined, a leak? (Not a unit's only breakdown cell: it is
+        its published total; not an own rest of 0 or >= min_group_size people.)"""
+        kind, key, unit = member
+        if kind == "own":
+            return 0 < self.own_people(key, unit) < self.k
+        return key is None or len(self.keys_at[unit]) > 1
+
+    def first_leak(self, total_hidden, hidden):
+        """The first suppressed cell or small own rest the published cells determine."""
+        leaks = [m for m in self.fixed(total_hidden, hidden) if self.leaking(m)]
+        return min(leaks, key=self.order) if leaks else None
+
+    def victim(self, leak, total_hidden, hidden):
+        """The published breakdown cell to suppress against `leak`: among those in a
+        relation with it (else among all published breakdown cells), the smallest whose
+        suppression alone leaves `leak` undetermined, else the smallest."""
+        def published(member):
+            kind, key, unit = member
+            return kind == "cell" and key is not None and unit not in hidden[key]
+
+        near = {m for relation in self.relations if leak in dict(relation)
+                for m, _ in relation if published(m)}
+        if not near:
+            near = {("cell", key, unit) for key in self.breakdown
+                    for unit in self.breakdown[key] if published(("cell", key, unit))}
+        ranked = sorted(near, key=lambda m: (self.breakdown[m[1]][m[2]], m[1], m[2]))
+        for member in ranked:
+            trial = {key: units | ({member[2]} if key == member[1] else set())
+                     for key, units in hidden.items()}
+            if leak not in self.fixed(total_hidden, trial):
+                return member
+        return ranked[0] if ranked else None
+
+
+def breakdown_suppressed(audit, total_hidden, parent_of, depth_of, min_group_size, covered):
+    """The tree and linked rules, then the closing audit (see the module docstring)."""
+    hidden = linked_suppressed(audit.breakdown, total_hidden, parent_of, depth_of,
+                               min_group_size, covered)
+    while True:
+        leak = audit.first_leak(total_hidden, hidden)
+        victim = None if leak is None else audit.victim(leak, total_hidden, hidden)
+        if victim is None:  # nothing left to hide: the privacy audit model reports it
+            return hidden
+        hidden[victim[1]].add(victim[2])
+        hidden = linked_suppressed(audit.breakdown, total_hidden, parent_of, depth_of,
+                                   min_group_size, covered, hidden)
 
 
 def resolved_min_group_size(rows):
@@ -86,10 +306,42 @@ def rows_of(relation, columns):
     return relation.project(", ".join(columns)).fetchall()
 
 
+def sql_text(value):
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+class PeopleOfBreakdown:
+    """`covered(unit, keys)` for one total, from int_privacy_breakdown_people, read on the
+    first question (most totals never need it: one cell of >= min_group_size people, or
+    cells that add up to fewer, settle it)."""
+
+    def __init__(self, relation, table_name, total_group, descendants):
+        self.relation, self.table_name, self.total_group = relation, table_name, total_group
+        self.descendants = descendants
+        self.people = None
+
+    def __call__(self, unit, keys):
+        if self.people is None:
+            self.people = defaultdict(set)
+            rows = self.relation.filter(
+                f"table_name = {sql_text(self.table_name)} "
+                f"and within_cell_group = {sql_text(self.total_group)}"
+            ).project("breakdown_key, org_unit_id, person_id").fetchall()
+            for key, own_unit, person in rows:
+                self.people[(key, own_unit)].add(person)
+        found = set()
+        for key in keys:
+            for member in self.descendants[unit]:
+                found |= self.people.get((key, member), set())
+        return len(found)
+
+
 def model(dbt, session):
     dbt.config(materialized="table")
     cells = rows_of(dbt.ref("int_privacy_cells_unioned"),
-                    ["table_name", "cell_group", "within_cell_group", "org_unit_id", "population"])
+                    ["table_name", "cell_group", "within_cell_group", "breakdown_key",
+                     "org_unit_id", "population", "weight"])
+    people = dbt.ref("int_privacy_breakdown_people")
     org_units = rows_of(dbt.ref("int_org_units_ranked"), ["org_unit_id", "parent_id", "depth"])
     min_group_size = resolved_min_group_size(
         rows_of(dbt.ref("int_min_group_size_resolved"), ["min_group_size", "configured_value"])
@@ -97,31 +349,55 @@ def model(dbt, session):
 
     parent_of = {unit: parent for unit, parent, _ in org_units}
     depth_of = {unit: int(depth) for unit, _, depth in org_units}
+    descendants = defaultdict(set)
+    for unit in parent_of:
+        ancestor = unit
+        while ancestor is not None:
+            descendants[ancestor].add(unit)
+            ancestor = parent_of.get(ancestor)
+
+    totals = defaultdict(dict)  # kpi_monthly group -> {unit: population}
+    breakdowns = defaultdict(lambda: defaultdict(dict))  # (table, total group) -> key -> cells
+    weights = defaultdict(lambda: defaultdict(dict))  # the same, the cells' weights
+    group_of = {}  # (table, total group, key) -> cell_group
+    for table_name, cell_group, within, key, unit, population, weight in cells:
+        if within is None:
+            totals[cell_group][unit] = int(population)
+        else:
+            breakdowns[(table_name, within)][key][unit] = int(population)
+            weights[(table_name, within)][key][unit] = int(weight)
+            group_of[(table_name, within, key)] = cell_group
 
     out = {"table_name": [], "cell_group": [], "org_unit_id": [], "suppressed": []}
-    hidden_by_group = {}
 
-    # cells that are parts of other cells come last, once the verdicts on the wholes are in
-    def group_key(cell):
-        table_name, cell_group, within = cell[0], cell[1], cell[2]
-        return (within is not None, table_name, cell_group)
-
-    for (_, table_name, cell_group), group in groupby(sorted(cells, key=group_key), group_key):
-        group = list(group)
-        population_by_unit = {unit: int(population) for *_, unit, population in group}
-        within = group[0][2]
-        hidden_before = set()
-        if within is not None:
-            hidden_before = hidden_by_group.get(("kpi_monthly", within), set())
-        hidden = suppressed_units(
-            population_by_unit, parent_of, depth_of, min_group_size, hidden_before
-        )
-        hidden_by_group[(table_name, cell_group)] = hidden
+    def emit(table_name, cell_group, population_by_unit, hidden):
         for unit in sorted(population_by_unit):
             out["table_name"].append(table_name)
             out["cell_group"].append(cell_group)
             out["org_unit_id"].append(unit)
             out["suppressed"].append(unit in hidden)
+
+    hidden_totals = {}
+    for cell_group in sorted(totals):
+        hidden = suppressed_units(totals[cell_group], parent_of, depth_of, min_group_size)
+        hidden_totals[cell_group] = hidden
+        emit("kpi_monthly", cell_group, totals[cell_group], hidden)
+
+    for (table_name, within) in sorted(breakdowns):
+        breakdown = breakdowns[(table_name, within)]
+        units = set().union(*breakdown.values())
+        total_cells = totals.get(within, {})
+        # a unit without a total cell counts as hidden: nothing may stand beside it
+        total_hidden = hidden_totals.get(within, set()) | (units - set(total_cells))
+        covered = PeopleOfBreakdown(people, table_name, within, descendants)
+        audit = TotalWithBreakdown(total_cells, breakdown, weights[(table_name, within)],
+                                   parent_of, depth_of, min_group_size,
+                                   additive_total=table_name in SUM_OF_BREAKDOWN,
+                                   mean_link=table_name not in SUM_OF_BREAKDOWN)
+        hidden = breakdown_suppressed(audit, total_hidden, parent_of, depth_of,
+                                      min_group_size, covered)
+        for key in sorted(breakdown):
+            emit(table_name, group_of[(table_name, within, key)], breakdown[key], hidden[key])
 
     # the rows as a relation of DuckDB's, from one list per column: pyarrow's `pa.array` of
     # Python lists imports pandas (0.2 s of the 0.4 s this model took)
