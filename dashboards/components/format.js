@@ -106,11 +106,15 @@ export function dateTime(d) {
 	return `${date(x)}, ${time}${NBSP}Uhr`;
 }
 
-/** `Okt. 2026` (axis labels: `Okt.`, with the year in January: `Jan. 2026`). */
+// German month abbreviations as written in running text (the browser's stand-alone forms,
+// `Jan`, `Jul`, `Sep`, read as English on an axis).
+const MONTHS_DE = ['Jan.', 'Feb.', 'März', 'Apr.', 'Mai', 'Juni', 'Juli', 'Aug.', 'Sept.', 'Okt.', 'Nov.', 'Dez.'];
+
+/** An axis label: `Okt.`, with the year in January: `Jan. 2026`. */
 export function axisMonth(d) {
 	const x = asDate(d);
 	if (!x) return '';
-	const short = x.toLocaleDateString('de-DE', { month: 'short', timeZone: 'UTC' });
+	const short = MONTHS_DE[x.getUTCMonth()];
 	return x.getUTCMonth() === 0 ? `${short} ${x.getUTCFullYear()}` : short;
 }
 
