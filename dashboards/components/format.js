@@ -420,6 +420,7 @@ const CHECKS = [
 	[/^freshness$/, () => 'Aktualität der Daten'],
 	[/^gate_settings$/, () => 'Einstellungen (config/settings.csv)'],
 	[/^channels_mapped$/, () => 'alle Kanäle zugeordnet'],
+	[/^channel_map$/, () => 'jeder Kanal steht in der Kanalzuordnung'],
 	[/^column_values_to_not_be_null\((.*)\)$/, (m) => `${columnLabel(m[1])} ist gefüllt`],
 	[/^column_values_to_be_null\((.*)\)$/, (m) => `${columnLabel(m[1])} ist leer`],
 	[/^column_values_to_be_unique\((.*)\)$/, (m) => `${columnLabel(m[1])} ist eindeutig`],
@@ -447,6 +448,15 @@ export function observedLabel(text) {
 	if (typeof text === 'number') return num(text, 2);
 	return String(text)
 		.replace(/(\d+) of (\d+) rows/g, (_, a, b) => `${num(a)} von ${num(b)} Zeilen`)
+		.replace(/^(\d+) values?$/, (_, n) => `${num(n)} ${n === '1' ? 'Wert' : 'Werte'}`)
+		.replace(/\((\d+) rows?\)/g, (_, n) => `(${num(n)} ${n === '1' ? 'Zeile' : 'Zeilen'})`)
+		.replace(/ \(for at least (.*) % of rows\)/, ' (für mindestens $1 % der Zeilen)')
+		.replace(/ where /g, ' wo ')
+		.replace(/^not in /, 'nicht in ')
+		.replace(/^matching /, 'passend zu ')
+		.replace(/^empty$/, 'leer')
+		.replace(/row count/g, 'Zeilenzahl')
+		.replace(/^hidden \(privacy\)$/, 'verborgen (Datenschutz)')
 		.replace(/(\d+)\.(\d+) %/g, '$1,$2 %')
 		.replace(/^newest (\w+) (\d{4})-(\d{2})-(\d{2}) \((\d+) days old\)$/, (_, c, y, mo, d, n) => `neuester Stand ${d}.${mo}.${y} (${n} Tage alt)`)
 		.replace(/^≤ (\d+) days old$/, '≤ $1 Tage alt')

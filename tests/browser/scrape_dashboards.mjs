@@ -156,6 +156,12 @@ try {
 	if (plan.only === 'published') {
 		await goto(page, '/', plan.root.name);
 		report.cockpit.root = await readCockpit(page);
+		for (const key of ['stale', 'blocked']) {
+			const banner = page.getByTestId(`banner-${key}`);
+			report.cockpit.root[`banner_${key}`] = (await banner.count()) ? clean(await banner.first().innerText()) : null;
+		}
+		report.texts['/'] = await germanText(page);
+		await page.screenshot({ path: path.join(shots, `cockpit_${plan.shot ?? 'again'}.png`) });
 		process.stdout.write(JSON.stringify(report));
 		await browser.close();
 		process.exit(0);

@@ -364,8 +364,7 @@ def test_management_pages_speak_german(seen):
     for url, text in seen["texts"].items():
         assert seen["langs"][url] == "de", url
         assert "Evidence" not in seen["titles"][url] and seen["titles"][url], url
-        found = [w for w in ENGLISH_WORDS if re.search(rf"(?<![\w-]){re.escape(w)}(?![\w-])", text)]
-        assert found == [], (url, found)
+        assert _no_english(text) == [], url
 
 
 def test_a_phone_gets_cards_and_nothing_wider_than_its_screen(seen):
@@ -390,36 +389,69 @@ def test_screenshots_are_written(seen, plan):
         assert shot.is_file() and shot.stat().st_size > 20_000, shot
 
 
-@pytest.mark.slow
-def test_new_data_reaches_the_site_in_seconds_without_a_page_build(
-    published, site_url, plan, seen, tmp_path
-):
-    """A second run publishes again: the dashboards step only swaps the data files in (no
-    page build), and the served site shows the new publication. The same publication again:
-    nothing is done."""
-    if os.environ.get("LEITSTAND_BROWSER_FIXTURE") == "1":
-        pytest.skip("needs a real pipeline run")
-    from tests.conftest import run_pipeline_in
-
-    before = read_stamp(site_path(published).resolve())
-    events: list = []
-    outcome = run_pipeline_in(published.sources_dir, published.data_dir, dashboards=True,
-                              events=events)
-    assert outcome.ok, outcome.report()
-    metadata = [
+def _dashboards_metadata(events: list) -> dict:
+    return [
         e.dagster_event.step_materialization_data.materialization.metadata
         for e in events
         if e.dagster_event is not None and e.dagster_event.is_step_materialization
         and e.dagster_event.step_materialization_data.materialization.asset_key.path
         == ["dashboards"]
     ][0]
+
+
+def _no_english(text: str) -> list[str]:
+    return [w for w in ENGLISH_WORDS if re.search(rf"(?<![\w-]){re.escape(w)}(?![\w-])", text)]
+
+
+@pytest.mark.slow
+def test_new_data_reaches_the_site_in_seconds_and_the_banner_warns(
+    published, site_url, plan, seen, tmp_path
+):
+    """A second run publishes again, now with a freshness limit the data is older than: the
+    dashboards step only swaps the data files in (no page build), the served site shows the
+    new publication and says the data is not current. The same publication again: nothing is
+    done. A third run with an export the gate rejects publishes nothing: the site keeps the
+    publication and says that newer data was rejected."""
+    if os.environ.get("LEITSTAND_BROWSER_FIXTURE") == "1":
+        pytest.skip("needs a real pipeline run")
+    from tests.conftest import run_pipeline_in
+
+    before = read_stamp(site_path(published).resolve())
+    settings_csv = published.sources_dir / "config" / "settings.csv"
+    settings_csv.write_text(settings_csv.read_text(encoding="utf-8-sig").rstrip("\r\n")
+                            + "\nfreshness_days;5\n", encoding="utf-8")
+    events: list = []
+    outcome = run_pipeline_in(published.sources_dir, published.data_dir, dashboards=True,
+                              events=events)
+    assert outcome.ok, outcome.report()
+    metadata = _dashboards_metadata(events)
     assert metadata["mode"].value == "data"
     assert metadata["build_seconds"].value <= DATA_ONLY_REFRESH_LIMIT_SECONDS
     after = read_stamp(site_path(published).resolve())
     assert after["pages"] == before["pages"] and after["publication"] != before["publication"]
-    seen_again = _scrape(site_url, {**plan, "only": "published"}, tmp_path)
+    again = _scrape(site_url, {**plan, "only": "published", "shot": "stale"}, tmp_path)
+    root = again["cockpit"]["root"]
     published_at = _query(published.published_db,
                           "select max(published_at) from meta.publication")[0][0]
-    assert german.same_text(seen_again["cockpit"]["root"]["publishedAt"],
-                            german.date_time(published_at))
+    assert german.same_text(root["publishedAt"], german.date_time(published_at))
+    assert root["banner_stale"] and root["banner_stale"].startswith("Daten nicht aktuell:")
+    assert "Grenze 5 Tage" in root["banner_stale"] and root["banner_blocked"] is None
+    assert _no_english(again["texts"]["/"]) == []
     assert build_dashboards(published).mode == "unchanged"
+
+    (root_id,) = _query(published.published_db,
+                        "select org_unit_id from marts.org_units where parent_id is null")[0]
+    header = ("Auftragsnummer;Auftragsdatum;Kundennummer;Vertriebsbereich;Bestellkanal;"
+              "Nettobetrag;Währung;Auftragsstatus;Bestätigungsdatum")
+    (published.sources_dir / "erp_orders" / "auftraege_2026-11-30_nachtrag.csv").write_text(
+        f"{header}\nNA-000001;15.11.2026;K10527;{root_id};Brieftaube;1.250,00;EUR;offen;\n",
+        encoding="utf-8")
+    blocked = run_pipeline_in(published.sources_dir, published.data_dir, dashboards=True)
+    assert not blocked.published
+    rejected = _scrape(site_url, {**plan, "only": "published", "shot": "blocked"}, tmp_path)
+    root = rejected["cockpit"]["root"]
+    assert german.same_text(root["publishedAt"], german.date_time(published_at))
+    banner = root["banner_blocked"]
+    assert banner and banner.startswith("Neuere Daten wurden am ") and "zurückgewiesen:" in banner
+    assert "Kanalzuordnung" in banner and "ERP-Aufträge" in banner
+    assert _no_english(rejected["texts"]["/"]) == []
