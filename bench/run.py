@@ -9,7 +9,11 @@ usage rows) it generates the sample company, then measures side by side:
 - **full run**: `leitstand run --no-dashboards` into an empty data dir, per stage (ingest,
   gate, dbt, publish: the Dagster steps' durations from the run's event log);
 - **re-run**: one daily ERP export added (`auftraege_<day>_tag.csv`), `leitstand run`
-  again on the same data dir.
+  again on the same data dir;
+- **dashboards** (at the scales of `--dashboards-scales`, by default the sample only):
+  the site's page build after the full run, the data-only refresh after the re-run (the
+  re-run's publication reaches the built site), and the call with nothing changed
+  (`python -m dagster_project.dashboards`).
 
 Peak memory is the largest resident set of the measured process tree (sampled every
 50 ms from /proc, children included: dbt runs in a subprocess). Results go to
@@ -17,7 +21,7 @@ Peak memory is the largest resident set of the measured process tree (sampled ev
 machine and the versions. Data is written under `--work` (default
 `/tmp/leitstand-bench`), never into the repository.
 
-    python -m bench [--scales 1 50 200 480] [--work DIR] [--keep]
+    python -m bench [--scales 1 50 200 480] [--dashboards-scales 1] [--work DIR] [--keep]
 """
 
 from __future__ import annotations
@@ -67,6 +71,8 @@ class ScaleResult:
     floor: Measured
     full: Measured
     rerun: Measured
+    # the dashboards: page build, data-only refresh, nothing changed (None: not measured)
+    dashboards: dict[str, Measured] | None = None
 
     @property
     def ratio(self) -> float:
@@ -237,7 +243,13 @@ def pipeline(sources: Path, data: Path, env: dict[str, str], log: Path,
     return result
 
 
-def bench_scale(scale: float, work: Path, keep: bool) -> ScaleResult:
+def dashboards(data: Path, env: dict[str, str], log: Path, full: bool = False) -> Measured:
+    cmd = [_python(), "-m", "dagster_project.dashboards", "--data-dir", str(data)]
+    return measure(cmd + (["--full"] if full else []), env, log)
+
+
+def bench_scale(scale: float, work: Path, keep: bool, with_dashboards: bool = False
+                ) -> ScaleResult:
     root = work / f"scale-{scale:g}"
     sources, data, logs = root / "sources", root / "data", root / "logs"
     dagster_home = root / "dagster_home"
@@ -259,19 +271,30 @@ def bench_scale(scale: float, work: Path, keep: bool) -> ScaleResult:
     print(f"scale {scale:g}: floor {floor_result.seconds:.1f} s; full run …", flush=True)
     full = pipeline(sources, data, env, logs / "full.log", dagster_home)
     print(f"scale {scale:g}: full {full.seconds:.1f} s {full.stages}; re-run …", flush=True)
+    site: dict[str, Measured] | None = None
+    if with_dashboards:
+        site = {"build": dashboards(data, env, logs / "dashboards-build.log", full=True)}
+        print(f"scale {scale:g}: dashboards page build {site['build'].seconds:.1f} s", flush=True)
     from dagster_project.sample.bulk import write_daily_orders
 
     write_daily_orders(sources, seed=42, scale=scale, day=DAILY_EXPORT_DAY)
     rerun = pipeline(sources, data, env, logs / "rerun.log", dagster_home)
     print(f"scale {scale:g}: re-run {rerun.seconds:.1f} s {rerun.stages}", flush=True)
-    for name, m in (("full run", full), ("re-run", rerun)):
+    if site is not None:
+        site["data_refresh"] = dashboards(data, env, logs / "dashboards-refresh.log")
+        site["unchanged"] = dashboards(data, env, logs / "dashboards-unchanged.log")
+        print(f"scale {scale:g}: dashboards data refresh {site['data_refresh'].seconds:.1f} s,"
+              f" unchanged {site['unchanged'].seconds:.1f} s", flush=True)
+    measured = [("full run", full), ("re-run", rerun)] + [
+        (f"dashboards {name}", m) for name, m in (site or {}).items()]
+    for name, m in measured:
         if m.exit_code:
             print(f"scale {scale:g}: the {name} exited with {m.exit_code} — see "
                   f"{logs}", file=sys.stderr)
     if not keep:
         shutil.rmtree(data, ignore_errors=True)
         shutil.rmtree(sources, ignore_errors=True)
-    return ScaleResult(scale, rows, round(size, 1), gen_seconds, floor_result, full, rerun)
+    return ScaleResult(scale, rows, round(size, 1), gen_seconds, floor_result, full, rerun, site)
 
 
 # ----------------------------------------------------------------------------- reporting
@@ -312,6 +335,12 @@ def targets(results: list[ScaleResult]) -> dict[str, dict[str, object]]:
             "target": "<= 4", "value": round(max(largest.full.peak_mb,
                                                  largest.rerun.peak_mb) / 1000, 2),
             "met": max(largest.full.peak_mb, largest.rerun.peak_mb) <= 4000},
+    } | {
+        # new data reaches the built site in seconds (was a 121 s page build on the sample)
+        f"dashboards_data_refresh_seconds_at_scale_{r.scale:g}": {
+            "target": "<= 15", "value": round(r.dashboards["data_refresh"].seconds, 1),
+            "met": r.dashboards["data_refresh"].seconds <= 15}
+        for r in results if r.dashboards
     }
 
 
@@ -336,6 +365,14 @@ def table(results: list[ScaleResult]) -> str:
             f"{stages(r.full)} | {r.rerun.seconds:.1f} | "
             f"{r.rerun.seconds / r.full.seconds:.2f} | {stages(r.rerun)} | "
             f"{r.floor.peak_mb:,.0f} / {r.full.peak_mb:,.0f} / {r.rerun.peak_mb:,.0f} |")
+    for r in sorted(results, key=lambda r: r.scale):
+        if r.dashboards:
+            d = r.dashboards
+            lines.append(
+                f"\nDashboards at scale {r.scale:g}: page build {d['build'].seconds:.1f} s, "
+                f"data-only refresh {d['data_refresh'].seconds:.1f} s, nothing changed "
+                f"{d['unchanged'].seconds:.1f} s (peak {d['build'].peak_mb:,.0f} / "
+                f"{d['data_refresh'].peak_mb:,.0f} / {d['unchanged'].peak_mb:,.0f} MB).")
     return "\n".join(lines)
 
 
@@ -365,11 +402,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scales", type=float, nargs="+", default=DEFAULT_SCALES)
     parser.add_argument("--work", type=Path, default=Path("/tmp/leitstand-bench"))
     parser.add_argument("--keep", action="store_true", help="keep generated data and builds")
+    parser.add_argument("--dashboards-scales", type=float, nargs="*", default=[1],
+                        help="scales at which the dashboards' build and refresh are measured")
     parser.add_argument("--no-write", action="store_true",
                         help="print the table only; leave results.json and README.md alone")
     args = parser.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
-    results = [bench_scale(scale, args.work, args.keep) for scale in args.scales]
+    results = [bench_scale(scale, args.work, args.keep, scale in args.dashboards_scales)
+               for scale in args.scales]
     info = machine()
     print(table(results))
     print(json.dumps(targets(results), indent=2))

@@ -39,6 +39,9 @@ SHOWN_METADATA = (
     ("rejected_files", "rejected files"),
 )
 SKIPPED_STEP_MESSAGE = "Dependencies for step"
+# Stages whose steps report their own progress with info messages (a dashboard build takes
+# minutes; a line every few seconds says it is still at work).
+TALKING_STAGES = {"dashboards"}
 STAGE_BY_KEY_PREFIX = {
     "raw": "ingest",
     "staging": "dbt",
@@ -130,7 +133,8 @@ class ProgressFormatter:
         if event is None:
             # user messages: warnings and errors always, info only when not inside a step
             if record.levelno >= logging.WARNING or (
-                step is None and record.levelno >= logging.INFO
+                (step is None or stage_of_step(step) in TALKING_STAGES)
+                and record.levelno >= logging.INFO
             ):
                 text = meta.get("orig_message") or record.getMessage()
                 if text.startswith(SKIPPED_STEP_MESSAGE):

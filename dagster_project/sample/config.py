@@ -13,9 +13,9 @@ import pandas as pd
 
 from . import formats as f
 from .exports import FileFormat, delimited_bytes
-from .org import ORG_UNITS
+from .org import OrgTree
 from .people import REQUIRED_COURSES
-from .survey import QUESTIONS
+from .survey import QUESTIONS, question_text
 
 # Company spellings the built-in channel map does not know: source, raw value, channel, digital
 CHANNELS = [
@@ -77,13 +77,14 @@ def _yes_no(values) -> list[str]:
     return ["ja" if v else "nein" for v in values]
 
 
-def write_config(folder: Path) -> dict[str, pd.DataFrame]:
-    """Write `config/*.csv` into `folder`; return the raw-layer truth of each file."""
+def write_config(folder: Path, tree: OrgTree) -> dict[str, pd.DataFrame]:
+    """Write `config/*.csv` into `folder` for the company of `tree` (targets and measures
+    of the units that play the sample's roles); return the raw-layer truth of each file."""
     folder.mkdir(parents=True, exist_ok=True)
     semicolon = FileFormat(delimiter=";")
     tables: dict[str, pd.DataFrame] = {}
 
-    org = pd.DataFrame(ORG_UNITS, columns=["org_unit_id", "name", "parent_id"])
+    org = pd.DataFrame(list(tree.units), columns=["org_unit_id", "name", "parent_id"])
     _write(folder / "org_units.csv", ["org_unit_id", "name", "parent_id"],
            [f.text(org.org_unit_id), f.text(org.name), f.text(org.parent_id)],
            FileFormat(encoding="utf-8-sig", delimiter=";"))
@@ -98,6 +99,7 @@ def write_config(folder: Path) -> dict[str, pd.DataFrame]:
     targets = pd.DataFrame(KPI_TARGETS, columns=[
         "kpi_id", "org_unit_id", "baseline_date", "baseline_value", "target_date",
         "target_value", "tolerance"])
+    targets["org_unit_id"] = targets.org_unit_id.map(tree.roles)
     _write(folder / "kpi_targets.csv", list(targets.columns), [
         targets.kpi_id, targets.org_unit_id, f.de_date(targets.baseline_date),
         f.de_number(targets.baseline_value, 2, thousands=False), f.de_date(targets.target_date),
@@ -113,6 +115,7 @@ def write_config(folder: Path) -> dict[str, pd.DataFrame]:
 
     questions = pd.DataFrame(QUESTIONS, columns=[
         "question_id", "dimension", "text", "scale_min", "scale_max", "reverse_coded"])
+    questions["text"] = [question_text(text, tree) for text in questions.text]
     _write(folder / "survey_questions.csv", list(questions.columns), [
         questions.question_id, questions.dimension, questions.text,
         f.integer(questions.scale_min), f.integer(questions.scale_max),
@@ -121,6 +124,9 @@ def write_config(folder: Path) -> dict[str, pd.DataFrame]:
 
     actions = pd.DataFrame(ACTIONS, columns=[
         "action_id", "kpi_id", "org_unit_id", "title", "owner", "due_date", "status"])
+    actions["org_unit_id"] = actions.org_unit_id.map(tree.roles)
+    actions["owner"] = actions.owner.map(tree.rename)
+    actions["title"] = actions.title.map(tree.rename)
     _write(folder / "actions.csv", list(actions.columns), [
         actions.action_id, actions.kpi_id, actions.org_unit_id, actions.title, actions.owner,
         f.de_date(actions.due_date), actions.status], semicolon)

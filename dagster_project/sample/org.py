@@ -3,9 +3,17 @@
 The ids and names are fixed by the team brief. Headcounts are chosen so that privacy
 suppression happens: Verwaltung has VW-HR (6), VW-IT (7) and VW-FI (4) people, so VW-FI is
 suppressed for being too small and VW-HR has to go too (else VW − VW-IT − VW-HR = VW-FI).
+
+The generator works with these ids as the *roles* of units (the sales units, the plants,
+the administration); an `OrgTree` says which unit of a company plays each role. The
+shipped sample is `SAMPLE_TREE`; `SECOND_TREE` is another company (other ids and names,
+four levels, umlauts in names), so that nothing downstream can lean on the sample's tree.
 """
 
 from __future__ import annotations
+
+import re
+from dataclasses import dataclass
 
 ROOT = "HAT"
 
@@ -81,3 +89,89 @@ TOOL_ROLLOUT = {
     ("MES", "PR-W2"): "2025-09-15",
     ("DMS", None): "2025-06-16",
 }
+
+
+@dataclass(frozen=True)
+class OrgTree:
+    """A company's org tree and which of its units plays each role of the generator.
+
+    `units`: (org_unit_id, name, parent_id), parents first. `roles`: role (a unit id of the
+    sample tree) -> this tree's unit id; units without a role hold no rows of their own
+    (an extra level in between). `company`: how the survey questions name the company;
+    `places`: the sample's town names in free text (project names, owners) -> this
+    company's.
+    """
+
+    key: str
+    units: tuple[tuple[str, str, str | None], ...]
+    roles: dict[str, str]
+    company: str
+    places: tuple[tuple[str, str], ...] = ()
+
+    def __post_init__(self) -> None:
+        ids = [unit for unit, _, _ in self.units]
+        missing = sorted(set(UNIT_NAMES) - set(self.roles))
+        unknown = sorted(set(self.roles.values()) - set(ids))
+        if missing or unknown or len(set(self.roles.values())) != len(self.roles):
+            raise ValueError(f"org tree {self.key!r}: roles without a unit {missing}, "
+                             f"units not in the tree {unknown}, or a unit with two roles")
+
+    def id(self, role: str) -> str:
+        """The unit that plays `role` (a sample unit id)."""
+        return self.roles[role]
+
+    def name(self, role: str) -> str:
+        return self.names[self.roles[role]]
+
+    @property
+    def names(self) -> dict[str, str]:
+        return {unit: name for unit, name, _ in self.units}
+
+    def rename(self, text: str) -> str:
+        """Free text of the sample (a project name, a measure's owner) for this company:
+        the sample's unit names (longest first) and towns replaced by this tree's, as whole
+        words (`IT` in `IT-Sicherheit` stays)."""
+        pairs = sorted(((UNIT_NAMES[role], self.name(role)) for role in self.roles),
+                       key=lambda pair: -len(pair[0]))
+        for old, new in [*pairs, *self.places]:
+            if old != new:
+                text = re.sub(rf"(?<![\w-]){re.escape(old)}(?![\w-])", new, text)
+        return text
+
+    @property
+    def root(self) -> str:
+        return next(unit for unit, _, parent in self.units if parent is None)
+
+
+SAMPLE_TREE = OrgTree("sample", tuple(ORG_UNITS), {u: u for u in UNIT_NAMES},
+                      "Hagedorn")
+
+# Brückner Fördertechnik AG: four levels; the service unit sits beside sales, not below it.
+SECOND_TREE = OrgTree(
+    "second",
+    (
+        ("BFT", "Brückner Fördertechnik AG", None),
+        ("MK", "Markt & Kunden", "BFT"),
+        ("MK-VK", "Verkauf", "MK"),
+        ("MK-VK-N", "Verkauf Nord", "MK-VK"),
+        ("MK-VK-S", "Verkauf Süd & Österreich", "MK-VK"),
+        ("MK-KD", "Kundendienst", "MK"),
+        ("TW", "Technik & Werke", "BFT"),
+        ("TW-FE", "Fertigung", "TW"),
+        ("TW-FE-NU", "Werk Nürnberg", "TW-FE"),
+        ("TW-FE-FU", "Werk Fürth", "TW-FE"),
+        ("TW-EL", "Einkauf & Lager", "TW"),
+        ("ZD", "Zentrale Dienste", "BFT"),
+        ("ZD-PE", "Personalwesen", "ZD"),
+        ("ZD-IT", "IT-Service", "ZD"),
+        ("ZD-RW", "Rechnungswesen", "ZD"),
+    ),
+    {
+        "HAT": "BFT", "VT": "MK-VK", "VT-IN": "MK-VK-N", "VT-EX": "MK-VK-S",
+        "VT-SV": "MK-KD", "PR": "TW-FE", "PR-W1": "TW-FE-NU", "PR-W2": "TW-FE-FU",
+        "VW": "ZD", "VW-HR": "ZD-PE", "VW-IT": "ZD-IT", "VW-FI": "ZD-RW", "EK": "TW-EL",
+    },
+    "Brückner",
+    (("Bielefeld", "Nürnberg"), ("Gütersloh", "Fürth")),
+)
+TREES = {tree.key: tree for tree in (SAMPLE_TREE, SECOND_TREE)}

@@ -22,7 +22,7 @@ from .org import (
     TEAMS_ROLES_IN_PRODUCTION,
     TOOL_ROLLOUT,
     TOOLS_BY_UNIT,
-    UNIT_NAMES,
+    OrgTree,
 )
 from .timeline import DATA_END, DATA_START, month_end, month_starts
 
@@ -132,23 +132,24 @@ def employed_on(employees: pd.DataFrame, day: pd.Timestamp) -> pd.Series:
 
 # ----------------------------------------------------------------------------- HR exports
 
-def _unit_written(rng: np.random.Generator, p_id: float):
+def _unit_written(rng: np.random.Generator, p_id: float, tree: OrgTree):
     """HR writes the department's name; a few rows carry the id or odd spacing/case."""
     def render(records: pd.DataFrame) -> list[str]:
         out = []
         for unit in records.org_unit_id:
             roll = rng.random()
             if roll < p_id:
-                out.append(unit)
+                out.append(tree.id(unit))
             elif roll < p_id + 0.03:
-                out.append(f" {UNIT_NAMES[unit].upper()} ")
+                out.append(f" {tree.name(unit).upper()} ")
             else:
-                out.append(UNIT_NAMES[unit])
+                out.append(tree.name(unit))
         return out
     return render
 
 
-def hr_exports(employees: pd.DataFrame, rng: np.random.Generator) -> list[ExportFile]:
+def hr_exports(employees: pd.DataFrame, rng: np.random.Generator,
+               tree: OrgTree) -> list[ExportFile]:
     """Quarterly headcount snapshots from the HR system (xlsx, with names and e-mails)."""
     files = []
     previous = None
@@ -166,7 +167,8 @@ def hr_exports(employees: pd.DataFrame, rng: np.random.Generator) -> list[Export
                 Column("Vorname", None, lambda r: [n.split(", ")[1] for n in r["_name"]]),
                 Column("Nachname", None, lambda r: [n.split(", ")[0] for n in r["_name"]]),
                 Column("E-Mail", None, lambda r: f.text(r["_email"])),
-                Column("Org-Einheit", "org_unit", lambda r: f.text(r.org_unit_id)),
+                Column("Org-Einheit", "org_unit",
+                       lambda r: f.text(r.org_unit_id.map(tree.roles))),
                 Column("Rolle", "role", lambda r: f.text(r.role)),
                 Column("Eintritt", "entry_date", lambda r: f.de_date(r.entry_date)),
                 Column("Austritt", "exit_date", lambda r: f.de_date(r.exit_date)),
@@ -176,7 +178,7 @@ def hr_exports(employees: pd.DataFrame, rng: np.random.Generator) -> list[Export
                 Column("Personalnummer", "employee_id", lambda r: f.text(r.employee_id)),
                 Column("Name", None, lambda r: f.text(r["_name"])),
                 Column("E-Mail", None, lambda r: f.text(r["_email"])),
-                Column("Abteilung", "org_unit", _unit_written(rng, 0.05)),
+                Column("Abteilung", "org_unit", _unit_written(rng, 0.05, tree)),
                 Column("Funktion", "role", lambda r: f.text(r.role)),
                 Column("Eintrittsdatum", "entry_date", lambda r: f.cell_date(r.entry_date)),
                 Column("Austrittsdatum", "exit_date", lambda r: f.cell_date(r.exit_date)),

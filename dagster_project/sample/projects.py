@@ -12,6 +12,7 @@ import pandas as pd
 
 from . import formats as f
 from .exports import Column, ExportFile, FileFormat
+from .org import OrgTree
 from .timeline import DATA_END, DATA_START, month_end, month_starts, quarter_ends
 
 AS_OF = pd.Timestamp(DATA_END)
@@ -89,7 +90,7 @@ def build_projects(rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame
     return pd.DataFrame(reports), pd.DataFrame(milestones), pd.DataFrame(first_plans)
 
 
-def project_exports(reports: pd.DataFrame) -> list[ExportFile]:
+def project_exports(reports: pd.DataFrame, tree: OrgTree) -> list[ExportFile]:
     """Quarterly status lists from the PMO (Windows-1252, `;`, `45 %`, `480.000,00`)."""
     files = []
     previous = None
@@ -100,7 +101,7 @@ def project_exports(reports: pd.DataFrame) -> list[ExportFile]:
         layout = [
             Column("Projekt-ID", "project_id", lambda r: f.text(r.project_id)),
             Column("Projektname", "project_name", lambda r: f.text(r.project_name)),
-            Column("Org-Einheit", "org_unit", lambda r: f.text(r.org_unit_id)),
+            Column("Org-Einheit", "org_unit", lambda r: f.text(r.org_unit_id.map(tree.roles))),
             Column("Projekttyp", "project_type", lambda r: f.text(r.project_type)),
             Column("Stichtag", "status_date", lambda r: f.de_date(r.status_date)),
             Column("Budget EUR", "budget_eur", lambda r: f.de_number(r.budget_eur)),

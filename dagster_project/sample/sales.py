@@ -15,7 +15,7 @@ import pandas as pd
 
 from . import formats as f
 from .exports import Column, ExportFile, FileFormat
-from .org import UNIT_NAMES
+from .org import OrgTree
 from .timeline import DATA_END, month_end, month_starts, quarter_ends
 
 END = pd.Timestamp(DATA_END)
@@ -158,16 +158,16 @@ def build_orders(rng: np.random.Generator, scale: float) -> tuple[pd.DataFrame, 
     return orders.reset_index(drop=True), planted
 
 
-def _erp_unit(rng: np.random.Generator):
+def _erp_unit(rng: np.random.Generator, tree: OrgTree):
     """The ERP writes the sales area's id; a few rows carry its name or a lower-case id."""
     def render(records: pd.DataFrame) -> list[str]:
         rolls = rng.random(len(records))
-        return [UNIT_NAMES[u] if r < 0.04 else u.lower() if r < 0.07 else u
+        return [tree.name(u) if r < 0.04 else tree.id(u).lower() if r < 0.07 else tree.id(u)
                 for u, r in zip(records.org_unit_id, rolls, strict=True)]
     return render
 
 
-def _erp_layout(rng: np.random.Generator, old: bool) -> list[Column]:
+def _erp_layout(rng: np.random.Generator, old: bool, tree: OrgTree) -> list[Column]:
     """The ERP's order list; before the 2025 upgrade: other headers, `31.12.24`, Capitalised
     status words."""
     def status(records):
@@ -183,7 +183,7 @@ def _erp_layout(rng: np.random.Generator, old: bool) -> list[Column]:
             Column("Belegdatum", "order_date", lambda r: date(r.order_date)),
             Column("AB-Datum", "confirmed_date", lambda r: date(r.confirmed_date)),
             Column("Debitor", "customer_id", lambda r: f.text(r.customer_id)),
-            Column("Kostenstelle", "org_unit", _erp_unit(rng)),
+            Column("Kostenstelle", "org_unit", _erp_unit(rng, tree)),
             Column("Kanal", "channel", lambda r: f.text(r.channel)),
             Column("Nettowert", "net_amount", lambda r: f.de_number(r.net_amount)),
             Column("Währung", "currency", currency),
@@ -194,7 +194,7 @@ def _erp_layout(rng: np.random.Generator, old: bool) -> list[Column]:
         Column("Auftragsnummer", "order_id", lambda r: f.text(r.order_id)),
         Column("Auftragsdatum", "order_date", lambda r: date(r.order_date)),
         Column("Kundennummer", "customer_id", lambda r: f.text(r.customer_id)),
-        Column("Vertriebsbereich", "org_unit", _erp_unit(rng)),
+        Column("Vertriebsbereich", "org_unit", _erp_unit(rng, tree)),
         Column("Bestellkanal", "channel", lambda r: f.text(r.channel)),
         Column("Bemerkung", None, lambda r: f.text(r["_remark"])),
         Column("Nettobetrag", "net_amount", lambda r: f.de_number(r.net_amount)),
@@ -207,7 +207,8 @@ def _erp_layout(rng: np.random.Generator, old: bool) -> list[Column]:
 ERP_FORMAT = FileFormat(encoding="cp1252", delimiter=";")
 
 
-def order_exports(orders: pd.DataFrame, rng: np.random.Generator) -> list[ExportFile]:
+def order_exports(orders: pd.DataFrame, rng: np.random.Generator,
+                  tree: OrgTree) -> list[ExportFile]:
     """Quarterly ERP exports, one corrected re-export of March 2025, a few bad rows."""
     files: dict[str, ExportFile] = {}
     previous = None
@@ -230,10 +231,11 @@ def order_exports(orders: pd.DataFrame, rng: np.random.Generator) -> list[Export
             rows.loc[typo, "net_amount"] = round(rows.loc[typo, "net_amount"] * 10, 2)
         name = f"auftraege_{end:%Y-%m-%d}.csv"
         files[name] = ExportFile("erp_orders", name, ERP_FORMAT,
-                                 _erp_layout(rng, old=previous is None), rows)
+                                 _erp_layout(rng, old=previous is None, tree=tree), rows)
         previous = end
     files[CORRECTION_FILE] = ExportFile("erp_orders", CORRECTION_FILE, ERP_FORMAT,
-                                        _erp_layout(rng, old=False), orders.loc[corrected])
+                                        _erp_layout(rng, old=False, tree=tree),
+                                        orders.loc[corrected])
     # A key that the correction file holds twice, differently: both rows are quarantined
     # and the order keeps the version of the quarterly export.
     twice = orders.loc[rng.choice(march.index.difference(corrected))].to_dict()
@@ -299,7 +301,7 @@ def build_interactions(rng: np.random.Generator, scale: float) -> tuple[pd.DataF
     return interactions.reset_index(drop=True), planted
 
 
-def interaction_exports(interactions: pd.DataFrame) -> list[ExportFile]:
+def interaction_exports(interactions: pd.DataFrame, tree: OrgTree) -> list[ExportFile]:
     """Quarterly CRM exports (UTF-8, `,`, English headers); until mid-2025 with ISO `T` and
     seconds, later as `2025-09-30 14:05` (so those rows carry no seconds)."""
     files = []
@@ -319,7 +321,7 @@ def interaction_exports(interactions: pd.DataFrame) -> list[ExportFile]:
                                                      sep="T" if e else " ")),
             Column("Customer ID", "customer_id", lambda r: f.text(r.customer_id)),
             Column("Org Unit" if early else "Department", "org_unit",
-                   lambda r: f.text(r.org_unit_id)),
+                   lambda r: f.text(r.org_unit_id.map(tree.roles))),
             Column("Channel", "channel", lambda r: f.text(r.channel)),
             Column("Direction", "direction", lambda r: f.text(r.direction)),
             Column("Topic", "topic", lambda r: f.text(r.topic)),
@@ -364,7 +366,7 @@ def build_leads(rng: np.random.Generator, scale: float) -> pd.DataFrame:
     return leads
 
 
-def lead_exports(leads: pd.DataFrame) -> list[ExportFile]:
+def lead_exports(leads: pd.DataFrame, tree: OrgTree) -> list[ExportFile]:
     """Quarterly CRM exports of leads created or closed in the quarter (a later export shows
     the lead's new status); the first one with German headers and status words."""
     files = []
@@ -385,7 +387,7 @@ def lead_exports(leads: pd.DataFrame) -> list[ExportFile]:
             Column("Erstellt am" if german else "Created", "created_date",
                    lambda r: f.iso_date(r.created_date)),
             Column("Org-Einheit" if german else "Org Unit", "org_unit",
-                   lambda r: f.text(r.org_unit_id)),
+                   lambda r: f.text(r.org_unit_id.map(tree.roles))),
             Column("Leadquelle" if german else "Source", "source_channel",
                    lambda r: f.text(r.source_channel)),
             Column("Status", "status", status),

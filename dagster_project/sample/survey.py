@@ -14,7 +14,7 @@ import pandas as pd
 
 from .company import CollapsedRow, QuarantinedRow
 from .exports import FileFormat, delimited_bytes
-from .org import UNIT_NAMES
+from .org import OrgTree
 from .people import employed_on, unit_on
 from .timeline import quarter_label
 
@@ -77,9 +77,17 @@ def _answer(rng: np.random.Generator, question: tuple, level: float) -> int:
     return high + low - agree if reverse else agree
 
 
-def survey_exports(employees: pd.DataFrame, rng: np.random.Generator, folder_path):
-    """Write the four survey files; return (truth, quarantine, collapsed, rows, files)."""
-    headers = [f"{q[0]} [{q[2]}]" for q in QUESTIONS]
+def question_text(text: str, tree: OrgTree) -> str:
+    """A question as the company asks it (the sample's questions name Hagedorn)."""
+    return text.replace("Hagedorn", tree.company)
+
+
+def survey_exports(employees: pd.DataFrame, rng: np.random.Generator, folder_path,
+                   tree: OrgTree):
+    """Write the four survey files; return (truth, quarantine, collapsed, rows, files).
+
+    The truth names units by role (a sample unit id), as every other truth frame."""
+    headers = [f"{q[0]} [{question_text(q[2], tree)}]" for q in QUESTIONS]
     truth_rows, quarantine = [], []
     rows_written, names = 0, []
     for wave_index, (label, first, last, written_wave, first_id) in enumerate(WAVES):
@@ -101,7 +109,8 @@ def survey_exports(employees: pd.DataFrame, rng: np.random.Generator, folder_pat
         for number, (person, when) in enumerate(zip(people.to_dict("records"), submitted,
                                                     strict=True), start=1):
             response_id = str(first_id + number - 1)
-            unit_cell = UNIT_NAMES[person["unit"]] if rng.random() < 0.9 else person["unit"]
+            unit_cell = (tree.name(person["unit"]) if rng.random() < 0.9
+                         else tree.id(person["unit"]))
             level = 2.5 + 0.3 * wave_index + UNIT_LEVEL[person["unit"]]
             cells, answers = [], []
             for position, question in enumerate(QUESTIONS):

@@ -106,6 +106,18 @@ export function dateTime(d) {
 	return `${date(x)}, ${time}${NBSP}Uhr`;
 }
 
+// German month abbreviations as written in running text (the browser's stand-alone forms,
+// `Jan`, `Jul`, `Sep`, read as English on an axis).
+const MONTHS_DE = ['Jan.', 'Feb.', 'März', 'Apr.', 'Mai', 'Juni', 'Juli', 'Aug.', 'Sept.', 'Okt.', 'Nov.', 'Dez.'];
+
+/** An axis label: `Okt.`, with the year in January: `Jan. 2026`. */
+export function axisMonth(d) {
+	const x = asDate(d);
+	if (!x) return '';
+	const short = MONTHS_DE[x.getUTCMonth()];
+	return x.getUTCMonth() === 0 ? `${short} ${x.getUTCFullYear()}` : short;
+}
+
 /** `Okt. 2026` */
 export function month(d) {
 	const x = asDate(d);
@@ -124,21 +136,128 @@ export function statusLabel(status) {
 	return STATUS_LABELS[status] ?? 'keine Daten';
 }
 
+const DAYS_PER_MONTH = 365.25 / 12;
+
+/** The smallest change a KPI of `unit` shows (half of its last displayed digit). */
+function displayStep(unit) {
+	const u = String(unit ?? '').toLowerCase();
+	if (u === 'share' || u === 'fraction') return 0.0005; // 0,1 Pp.
+	if (u === 'ratio') return 0.005; // 0,01
+	return 0.05; // 0,1 days, points, index
+}
+
 /**
- * The trend arrow: which way the KPI moves, and whether that is good for it.
- * Returns { arrow, tone } with tone 'good' | 'bad' | 'flat' | 'none'.
+ * The trend of a kpi_status row in words: which way the KPI moves per month, whether that is
+ * the good direction, and whether the distance to the target path grows or shrinks.
+ *
+ * row: { trend_3m, direction, unit, value, expected_value, target_value, target_date, month }
+ * Returns { arrow, tone ('good' | 'bad' | 'flat' | 'none'), label, delta, path } where
+ * `label` is "in Zielrichtung" / "gegen Zielrichtung" / "gleichbleibend" / "zu wenige Werte",
+ * `delta` the change per month in the KPI's unit, `path` e.g. "Abstand zum Pfad wächst".
  */
-export function trend(slope, direction) {
-	if (isMissing(slope)) return { arrow: '–', tone: 'none', label: 'zu wenige Werte' };
+export function trendInfo(row) {
+	const slope = row?.trend_3m;
+	if (isMissing(slope)) {
+		return { arrow: '–', tone: 'none', label: 'zu wenige Werte', delta: '–', path: '' };
+	}
 	const s = Number(slope);
-	if (s === 0) return { arrow: '→', tone: 'flat', label: 'gleichbleibend' };
+	const step = displayStep(row.unit);
+	const down = row.direction === 'down';
+	const path = pathWords(row, s, step);
+	if (Math.abs(s) < step) {
+		return { arrow: '→', tone: 'flat', label: 'gleichbleibend', delta: kpiDelta(0, row.unit), path };
+	}
 	const rising = s > 0;
-	const good = direction === 'down' ? !rising : rising;
+	const good = down ? !rising : rising;
 	return {
 		arrow: rising ? '↗' : '↘',
 		tone: good ? 'good' : 'bad',
-		label: `${rising ? 'steigend' : 'fallend'} (${good ? 'in Zielrichtung' : 'gegen Zielrichtung'})`
+		label: good ? 'in Zielrichtung' : 'gegen Zielrichtung',
+		delta: kpiDelta(s, row.unit),
+		path
 	};
+}
+
+/** How the gap to the target path changes per month at the current trend. */
+function pathWords(row, slope, step) {
+	if (isMissing(row.expected_value) || isMissing(row.target_value) || isMissing(row.value)) return '';
+	const end = monthEnd(row.month);
+	const targetDate = asDate(row.target_date);
+	let pathSlope = 0;
+	if (end && targetDate) {
+		const daysLeft = (targetDate.getTime() - end.getTime()) / 86400000;
+		if (daysLeft > 0) {
+			pathSlope = ((Number(row.target_value) - Number(row.expected_value)) / daysLeft) * DAYS_PER_MONTH;
+		}
+	}
+	const down = row.direction === 'down';
+	const gap = down
+		? Number(row.expected_value) - Number(row.value)
+		: Number(row.value) - Number(row.expected_value);
+	const gapChange = down ? pathSlope - slope : slope - pathSlope;
+	if (Math.abs(gapChange) < step) {
+		return gap < 0 ? 'Abstand zum Pfad bleibt gleich' : 'Vorsprung bleibt gleich';
+	}
+	if (gap < 0) return gapChange < 0 ? 'Abstand zum Pfad wächst' : 'Abstand zum Pfad schrumpft';
+	return gapChange > 0 ? 'Vorsprung wächst' : 'Vorsprung schrumpft';
+}
+
+function monthEnd(d) {
+	const x = asDate(d);
+	if (!x) return null;
+	return new Date(Date.UTC(x.getUTCFullYear(), x.getUTCMonth() + 1, 0));
+}
+
+/** The old trend arrow, kept for callers that only need the arrow and its tone. */
+export function trend(slope, direction, unit) {
+	const t = trendInfo({ trend_3m: slope, direction, unit });
+	return { arrow: t.arrow, tone: t.tone, label: t.label };
+}
+
+// What the denominator of a KPI counts, in the dative plural ("3 von 4 Meilensteinen").
+const COUNTED = {
+	milestone_on_time_rate: 'Meilensteinen',
+	lead_win_rate: 'abgeschlossenen Leads',
+	digital_order_share: 'Aufträgen',
+	digital_interaction_share: 'Kontakten',
+	repeat_customer_rate: 'Kunden',
+	tool_adoption_rate: 'Lizenzen',
+	training_coverage: 'Beschäftigten',
+	acceptance_rate: 'Antworten'
+};
+// KPIs whose denominator counts observations behind a median or mean ("aus 12 Antworten").
+const OBSERVED = {
+	order_lead_time_days: 'Aufträgen',
+	digital_maturity_index: 'Antworten',
+	enps: 'Antworten'
+};
+/** Up to this many observations the count is shown beside the value. */
+export const SMALL_COUNT = 30;
+
+/** "3 von 4 Meilensteinen" / "aus 12 Antworten" where the count behind a value is small. */
+export function countNote(kpiId, numerator, denominator) {
+	if (isMissing(denominator) || Number(denominator) > SMALL_COUNT) return '';
+	const n = Number(denominator);
+	if (COUNTED[kpiId] && !isMissing(numerator)) {
+		return `${num(numerator)} von ${num(n)} ${COUNTED[kpiId]}`;
+	}
+	if (OBSERVED[kpiId]) return `aus ${num(n)} ${OBSERVED[kpiId]}`;
+	return '';
+}
+
+/** "2 rot, 1 gelb" for the units below that are off track ('' when none). */
+export function belowNote(red, amber) {
+	const parts = [];
+	if (Number(red) > 0) parts.push(`${num(red)} rot`);
+	if (Number(amber) > 0) parts.push(`${num(amber)} gelb`);
+	return parts.join(', ');
+}
+
+/** The gap to the target path in the KPI's unit, signed so that negative is behind. */
+export function gapValue(row) {
+	if (isMissing(row?.value) || isMissing(row?.expected_value)) return null;
+	const gap = Number(row.value) - Number(row.expected_value);
+	return row.direction === 'down' ? -gap : gap;
 }
 
 export const MILESTONE_LABELS = {
@@ -170,6 +289,190 @@ export const DIMENSION_LABELS = {
 };
 
 export const SUPPRESSED_TEXT = 'unter Mindestgruppengröße';
+
+export const PROJECT_TYPE_LABELS = {
+	pilot: 'Pilotprojekt',
+	rollout: 'Einführung',
+	roll_out: 'Einführung',
+	'roll-out': 'Einführung'
+};
+
+// The source folders as management knows them.
+export const SOURCE_LABELS = {
+	erp_orders: 'ERP-Aufträge',
+	crm_interactions: 'CRM-Kontakte',
+	crm_leads: 'CRM-Leads',
+	hr_employees: 'Personalstamm',
+	it_licenses: 'IT-Lizenzen',
+	it_usage: 'IT-Nutzung',
+	lms_trainings: 'Schulungen',
+	survey_responses: 'Mitarbeiterbefragung',
+	projects: 'Projektstatus',
+	project_milestones: 'Meilensteine',
+	config: 'Stammdaten (config/)',
+	org_units: 'Organisationsstruktur',
+	channels: 'Kanalzuordnung',
+	kpi_targets: 'Zielwerte',
+	training_requirements: 'Pflichtschulungen',
+	survey_questions: 'Fragenkatalog',
+	actions: 'Maßnahmen',
+	settings: 'Einstellungen',
+	dbt: 'Berechnung der Kennzahlen (Modellprüfungen)'
+};
+
+/** `ERP-Aufträge` for `erp_orders`, `Kennzahlen je Monat` for `marts.kpi_monthly`. */
+export function sourceLabel(name) {
+	const text = String(name ?? '');
+	const [schema, table] = text.includes('.') ? text.split('.', 2) : ['', text];
+	const tables = {
+		kpi_monthly: 'Kennzahlen je Monat',
+		kpi_status: 'Kennzahlen-Status',
+		kpi_definitions: 'Kennzahlenkatalog',
+		maturity_by_dimension: 'Reifegrad je Dimension',
+		tool_adoption: 'Tool-Nutzung je Tool',
+		org_units: 'Organisationsstruktur',
+		actions: 'Maßnahmen',
+		projects: 'Projekte',
+		milestones: 'Meilensteine'
+	};
+	if (schema === 'marts') return `${tables[table] ?? table} (veröffentlicht)`;
+	if (schema === 'raw') return `${SOURCE_LABELS[table] ?? table} (Rohdaten)`;
+	if (schema === 'staging' || schema === 'intermediate') return `Zwischenschritt der Berechnung: ${table}`;
+	return SOURCE_LABELS[text] ?? text;
+}
+
+const COLUMN_WORDS = {
+	org_unit: 'Organisationseinheit',
+	org_unit_id: 'Organisationseinheit',
+	order_date: 'Auftragsdatum',
+	confirmed_date: 'Bestätigungsdatum',
+	occurred_at: 'Kontaktzeitpunkt',
+	closed_date: 'Abschlussdatum',
+	created_date: 'Erstellungsdatum',
+	entry_date: 'Eintrittsdatum',
+	exit_date: 'Austrittsdatum',
+	assigned_from: 'gültig ab',
+	assigned_until: 'gültig bis',
+	activity_date: 'Nutzungsdatum',
+	completed_date: 'Abschlussdatum',
+	submitted_at: 'Abgabezeitpunkt',
+	status_date: 'Stichtag',
+	planned_date: 'Plantermin',
+	actual_date: 'Ist-Termin',
+	net_amount: 'Nettobetrag',
+	currency: 'Währung',
+	status: 'Status',
+	channel: 'Kanal',
+	employee_id: 'Personalnummer',
+	percent_complete: 'Fertigstellungsgrad',
+	budget_eur: 'Budget',
+	cost_to_date_eur: 'Ist-Kosten',
+	answer: 'Antwort',
+	tool: 'Tool',
+	role: 'Rolle',
+	value: 'Wert',
+	kpi_id: 'Kennzahl',
+	parent_id: 'übergeordnete Einheit'
+};
+
+/** A column name in words (`order_date` -> `Auftragsdatum`); unknown names stay as they are. */
+export function columnLabel(name) {
+	const key = String(name ?? '').trim();
+	return COLUMN_WORDS[key] ?? COLUMN_WORDS[key.toLowerCase()] ?? key;
+}
+
+// A quarantine reason as the ingest writes it -> German. Order matters: first match wins.
+const REASONS = [
+	[/^unknown org unit '(.*)' \(known: see (.*)\)$/, (m) => `unbekannte Organisationseinheit „${m[1]}“ (bekannte: siehe ${m[2]})`],
+	[/^unknown org unit '(.*)'$/, (m) => `unbekannte Organisationseinheit „${m[1]}“`],
+	[/^unparsable date\/time '(.*)'$/, (m) => `Datum/Uhrzeit nicht lesbar: „${m[1]}“`],
+	[/^unparsable date '(.*)'$/, (m) => `Datum nicht lesbar: „${m[1]}“`],
+	[/^unparsable number '(.*)'$/, (m) => `Zahl nicht lesbar: „${m[1]}“`],
+	[/^unparsable (.*)$/, (m) => `nicht lesbar: ${m[1]}`],
+	[/^status '(.*)' not in (.*)$/, (m) => `Status „${m[1]}“ nicht zulässig (erlaubt: ${m[2]})`],
+	[/^(\w+) required for status '(.*)'$/, (m) => `${columnLabel(m[1])} fehlt (Pflicht bei Status „${m[2]}“)`],
+	[/^(\w+) (?:is )?required$/, (m) => `${columnLabel(m[1])} fehlt (Pflichtfeld)`],
+	[/^missing (\w+)$/, (m) => `${columnLabel(m[1])} fehlt (Pflichtfeld)`],
+	[/^currency '(.*)' is not EUR$/, (m) => `Währung „${m[1]}“ ist nicht EUR`],
+	[/^duplicate key with different values in the same file$/, () => 'doppelter Schlüssel mit abweichenden Werten in derselben Datei'],
+	[/^duplicate key(.*)$/, (m) => `doppelter Schlüssel${m[1]}`],
+	[/^employee id not in hr_employees$/, () => 'Personalnummer nicht im Personalstamm'],
+	[/^answer (?:.* )?outside the scale (.*)$/, (m) => `Antwort außerhalb der Skala ${m[1]}`],
+	[/^unknown tool '(.*)'$/, (m) => `unbekanntes Tool „${m[1]}“`],
+	[/^unknown question '(.*)'$/, (m) => `unbekannte Frage „${m[1]}“`],
+	[/^negative (\w+)(.*)$/, (m) => `${columnLabel(m[1])} negativ${m[2]}`]
+];
+
+/** A quarantine reason in German; an unknown wording is marked as the original message. */
+export function reasonLabel(reason) {
+	const text = String(reason ?? '').trim();
+	for (const [pattern, render] of REASONS) {
+		const m = text.match(pattern);
+		if (m) return render(m);
+	}
+	return text ? `Meldung der Quelle: ${text}` : '–';
+}
+
+// A gate check name -> German. Check names are `<kind>(<columns>)` or a rule name.
+const CHECKS = [
+	[/^quarantine_share$/, () => 'Anteil der Zeilen in Quarantäne'],
+	[/^rejected_files$/, () => 'abgelehnte Dateien'],
+	[/^freshness$/, () => 'Aktualität der Daten'],
+	[/^gate_settings$/, () => 'Einstellungen (config/settings.csv)'],
+	[/^channels_mapped$/, () => 'alle Kanäle zugeordnet'],
+	[/^channel_map$/, () => 'jeder Kanal steht in der Kanalzuordnung'],
+	[/^column_values_to_not_be_null\((.*)\)$/, (m) => `${columnLabel(m[1])} ist gefüllt`],
+	[/^column_values_to_be_null\((.*)\)$/, (m) => `${columnLabel(m[1])} ist leer`],
+	[/^column_values_to_be_unique\((.*)\)$/, (m) => `${columnLabel(m[1])} ist eindeutig`],
+	[/^column_values_to_be_in_set\((.*)\)$/, (m) => `${columnLabel(m[1])} hat einen zulässigen Wert`],
+	[/^column_values_to_be_between\((.*)\)$/, (m) => `${columnLabel(m[1])} liegt im Wertebereich`],
+	[/^column_pair_values_a_to_be_greater_than_b\((.*), (.*)\)$/, (m) => `„${columnLabel(m[1])}“ nicht vor „${columnLabel(m[2])}“`],
+	[/^compound_columns_to_be_unique\((.*)\)$/, (m) => `Kombination ${m[1].split(/,\s*/).map(columnLabel).join(' + ')} ist eindeutig`],
+	[/^table_row_count_to_be_between.*$/, () => 'Tabelle hat Zeilen'],
+	[/^dbt:(.*)$/, (m) => `Modellprüfung (dbt): ${m[1]}`]
+];
+
+/** A gate check in German words. */
+export function checkLabel(name) {
+	const text = String(name ?? '').trim();
+	for (const [pattern, render] of CHECKS) {
+		const m = text.match(pattern);
+		if (m) return render(m);
+	}
+	return text.replaceAll('_', ' ');
+}
+
+/** An observed value or threshold of a gate check in German (`2 of 673 rows (0.3 %)`). */
+export function observedLabel(text) {
+	if (text === null || text === undefined || text === '') return '–';
+	if (typeof text === 'number') return num(text, 2);
+	return String(text)
+		.replace(/(\d+) of (\d+) rows/g, (_, a, b) => `${num(a)} von ${num(b)} Zeilen`)
+		.replace(/^(\d+) values?$/, (_, n) => `${num(n)} ${n === '1' ? 'Wert' : 'Werte'}`)
+		.replace(/\((\d+) rows?\)/g, (_, n) => `(${num(n)} ${n === '1' ? 'Zeile' : 'Zeilen'})`)
+		.replace(/ \(for at least (.*) % of rows\)/, ' (für mindestens $1 % der Zeilen)')
+		.replace(/ where /g, ' wo ')
+		.replace(/^not in /, 'nicht in ')
+		.replace(/^matching /, 'passend zu ')
+		.replace(/^empty$/, 'leer')
+		.replace(/row count/g, 'Zeilenzahl')
+		.replace(/^hidden \(privacy\)$/, 'verborgen (Datenschutz)')
+		.replace(/(\d+)\.(\d+) %/g, '$1,$2 %')
+		.replace(/^newest (\w+) (\d{4})-(\d{2})-(\d{2}) \((\d+) days old\)$/, (_, c, y, mo, d, n) => `neuester Stand ${d}.${mo}.${y} (${n} Tage alt)`)
+		.replace(/^≤ (\d+) days old$/, '≤ $1 Tage alt')
+		.replace(/^(\w+) (≥|>|≤|<) (\w+)$/, (_, a, op, b) => `${columnLabel(a)} ${op} ${columnLabel(b)}`)
+		.replace(/^not empty$/, 'gefüllt')
+		.replace(/^unique$/, 'eindeutig')
+		.replace(/^no rows$/, 'keine Zeilen')
+		.replace(/^no table$/, 'keine Tabelle');
+}
+
+/** The newest date and the limit of a freshness check, read from its observed/threshold. */
+export function freshnessOf(observed, threshold) {
+	const m = String(observed ?? '').match(/(\d{4}-\d{2}-\d{2})/);
+	const limit = String(threshold ?? '').match(/(\d+)/);
+	return { newest: m ? m[1] : null, limitDays: limit ? Number(limit[1]) : null };
+}
 
 /**
  * ECharts options for Evidence charts (`echartsOptions=`): German axis labels and tooltips.

@@ -58,3 +58,37 @@ def same_text(shown: str | None, expected: str) -> bool:
     return " ".join((shown or "").replace(NBSP, " ").split()) == " ".join(
         expected.replace(NBSP, " ").split()
     )
+
+
+def below_note(red: int | None, amber: int | None) -> str:
+    """`2 rot, 1 gelb` for the units below that are off track ('' when none)."""
+    parts = []
+    if red:
+        parts.append(f"{num(red)} rot")
+    if amber:
+        parts.append(f"{num(amber)} gelb")
+    return ", ".join(parts)
+
+
+# What a KPI's denominator counts (dative plural), and KPIs whose denominator counts the
+# observations behind a median or a mean; shown up to SMALL_COUNT of them.
+COUNTED = {
+    "milestone_on_time_rate": "Meilensteinen", "lead_win_rate": "abgeschlossenen Leads",
+    "digital_order_share": "Aufträgen", "digital_interaction_share": "Kontakten",
+    "repeat_customer_rate": "Kunden", "tool_adoption_rate": "Lizenzen",
+    "training_coverage": "Beschäftigten", "acceptance_rate": "Antworten",
+}
+OBSERVED = {"order_lead_time_days": "Aufträgen", "digital_maturity_index": "Antworten",
+            "enps": "Antworten"}
+SMALL_COUNT = 30
+
+
+def count_note(kpi_id: str, numerator: float | None, denominator: float | None) -> str:
+    """`3 von 4 Meilensteinen` / `aus 12 Antworten` where the count behind a value is small."""
+    if denominator is None or denominator > SMALL_COUNT:
+        return ""
+    if kpi_id in COUNTED and numerator is not None:
+        return f"{num(numerator)} von {num(denominator)} {COUNTED[kpi_id]}"
+    if kpi_id in OBSERVED:
+        return f"aus {num(denominator)} {OBSERVED[kpi_id]}"
+    return ""

@@ -1,9 +1,10 @@
 """A small published database for developing and testing the dashboards without a pipeline run.
 
 It has the published schema of docs/kpis.md (plus `marts.projects` / `marts.milestones`) and a
-few plausible rows for the sample company, including suppressed cells, red and amber KPIs,
-an overdue measure and quarantined rows, so that every page has something to show. The values
-are generated, not planted truths: tests read them back from the file, never hard-code them.
+few plausible rows for a company on the generator's second org tree (not the shipped sample),
+including suppressed cells, red and amber KPIs, an overdue measure and quarantined rows, so
+that every page has something to show. The values are generated, not planted truths: tests
+read them back from the file, never hard-code them.
 """
 
 from __future__ import annotations
@@ -14,15 +15,17 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.sample.org import ORG_UNITS
+from dagster_project.sample.org import SECOND_TREE
 
+TREE = SECOND_TREE
+ORG_UNITS = list(TREE.units)
 # kpi_id, name_de, name_en, unit, direction, source, start value, monthly drift, people-KPI
 KPIS = [
     ("digital_order_share", "Digitaler Bestellanteil", "Digital order share", "share", "up",
      "erp_orders", 0.28, 0.006, False),
     ("digital_revenue_share", "Digitaler Umsatzanteil", "Digital revenue share", "share", "up",
      "erp_orders", 0.22, 0.005, False),
-    ("order_lead_time_days", "Auftragsdurchlaufzeit", "Order confirmation time", "days", "down",
+    ("order_lead_time_days", "Auftragsbestätigungszeit", "Order confirmation time", "days", "down",
      "erp_orders", 3.5, -0.05, False),
     ("tool_adoption_rate", "Tool-Nutzung", "Tool adoption", "share", "up",
      "it_licenses, it_usage, hr_employees", 0.55, 0.01, True),
@@ -37,7 +40,10 @@ KPIS = [
 DIMENSIONS = ["it_infrastructure", "organisation", "processes", "strategy", "innovation",
               "collaboration"]
 MONTHS = [dt.date(2024 + (10 + i) // 12, (10 + i) % 12 + 1, 1) for i in range(24)]
-SMALL_UNITS = {"VW-FI", "VW-IT"}  # fewer than five people: their people-KPI cells are suppressed
+# fewer than five people: their people-KPI cells are suppressed
+SMALL_UNITS = {TREE.id("VW-FI"), TREE.id("VW-IT")}
+RANGES = {"share": (0.0, 1.0), "days": (0.0, None), "score": (-100.0, 100.0),
+          "index": (0.0, 100.0), "ratio": (0.0, None)}
 
 
 def _children(unit: str) -> list[str]:
@@ -84,7 +90,8 @@ def _org_units(con) -> None:
 def _kpis(con, rnd: random.Random) -> None:
     con.execute("create table marts.kpi_definitions (kpi_id varchar, name_de varchar,"
                 " name_en varchar, unit varchar, direction varchar, source varchar,"
-                " description varchar, description_de varchar)")
+                " description varchar, description_de varchar, min_value double,"
+                " max_value double)")
     con.execute("create table marts.kpi_monthly (kpi_id varchar, month date,"
                 " org_unit_id varchar, value double, numerator double, denominator double,"
                 " population integer, suppressed boolean)")
@@ -92,12 +99,13 @@ def _kpis(con, rnd: random.Random) -> None:
                 " month date, value double, baseline_value double, target_value double,"
                 " expected_value double, tolerance double, status varchar, progress double,"
                 " trend_3m double, forecast_at_target_date double, target_date date,"
-                " data_as_of date)")
+                " data_as_of date, red_below integer, amber_below integer)")
     for kpi_id, name_de, name_en, unit, direction, source, start, drift, people in KPIS:
-        con.execute("insert into marts.kpi_definitions values (?, ?, ?, ?, ?, ?, ?, ?)",
+        con.execute("insert into marts.kpi_definitions values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [kpi_id, name_de, name_en, unit, direction, source,
                      f"{name_en}: a KPI from {source}, per month and org unit.",
-                     f"{name_de}: Kennzahl aus {source}, je Monat und Organisationseinheit."])
+                     f"{name_de}: Kennzahl aus {source}, je Monat und Organisationseinheit.",
+                     *RANGES[unit]])
         for unit_id, _, _ in ORG_UNITS:
             offset = rnd.uniform(-0.3, 0.3) * abs(start)
             series = []
@@ -114,14 +122,15 @@ def _kpis(con, rnd: random.Random) -> None:
                 if not suppressed:
                     series.append((month, value))
             if series:
-                _status_row(con, kpi_id, unit_id, direction, series, rnd)
+                _status_row(con, kpi_id, unit_id, direction, unit, series, rnd)
+    _count_below(con)
 
 
-def _status_row(con, kpi_id, unit_id, direction, series, rnd) -> None:
+def _status_row(con, kpi_id, unit_id, direction, unit, series, rnd) -> None:
     month, value = series[-1]
     last3 = [v for _, v in series[-3:]]
     trend = (last3[2] - last3[0]) / 2
-    has_target = unit_id not in {"VT-SV", "EK"}
+    has_target = unit_id not in {TREE.id("VT-SV"), TREE.id("EK")}
     if has_target:
         baseline = series[0][1]
         target = baseline * (1.5 if direction == "up" else 0.6) * rnd.uniform(0.8, 1.2)
@@ -133,15 +142,34 @@ def _status_row(con, kpi_id, unit_id, direction, series, rnd) -> None:
         gap = value - expected if direction == "up" else expected - value
         status = "green" if gap >= 0 else "amber" if gap >= -tolerance else "red"
         progress = (value - baseline) / (target - baseline)
-        forecast = value + trend * 14
+        low, high = RANGES[unit]
+        forecast = max(low, value + trend * 14)
+        forecast = forecast if high is None else min(high, forecast)
         con.execute("insert into marts.kpi_status values"
-                    " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0)",
                     [kpi_id, unit_id, month, value, baseline, target, expected, tolerance,
                      status, progress, trend, forecast, target_date, dt.date(2026, 10, 31)])
     else:
-        con.execute("insert into marts.kpi_status values"
-                    " (?, ?, ?, ?, null, null, null, null, 'no_target', null, ?, null, null, ?)",
+        con.execute("insert into marts.kpi_status values (?, ?, ?, ?, null, null, null, null,"
+                    " 'no_target', null, ?, null, null, ?, 0, 0)",
                     [kpi_id, unit_id, month, value, trend, dt.date(2026, 10, 31)])
+
+
+def _count_below(con) -> None:
+    """red_below / amber_below from the statuses of the units strictly below each unit."""
+    con.execute("""
+        update marts.kpi_status as s set
+            red_below = (select count(*) from marts.kpi_status b join marts.org_units u
+                         on u.org_unit_id = b.org_unit_id join marts.org_units a
+                         on a.org_unit_id = s.org_unit_id
+                         where b.kpi_id = s.kpi_id and b.status = 'red'
+                         and starts_with(u.path, a.path || '/')),
+            amber_below = (select count(*) from marts.kpi_status b join marts.org_units u
+                           on u.org_unit_id = b.org_unit_id join marts.org_units a
+                           on a.org_unit_id = s.org_unit_id
+                           where b.kpi_id = s.kpi_id and b.status = 'amber'
+                           and starts_with(u.path, a.path || '/'))
+    """)
 
 
 def _maturity(con, rnd: random.Random) -> None:
@@ -182,6 +210,8 @@ def _actions(con) -> None:
     rows = con.execute("select kpi_id, org_unit_id, status from marts.kpi_status"
                        " where status in ('red', 'amber') order by kpi_id, org_unit_id").fetchall()
     for i, (kpi_id, unit_id, _) in enumerate(rows):
+        if i % 3 == 2:
+            continue  # a red or amber cell without a measure
         due = dt.date(2026, 9, 30) if i % 3 == 0 else dt.date(2027, 3, 31)
         con.execute("insert into marts.actions values (?, ?, ?, ?, ?, ?, ?, ?)",
                     [f"A{i + 1:03d}", kpi_id, unit_id, f"Maßnahme {i + 1} zu {kpi_id}",
@@ -196,9 +226,10 @@ def _projects(con, rnd: random.Random) -> None:
                 " cpi double, eac_eur double)")
     con.execute("create table marts.milestones (project_id varchar, milestone_id varchar,"
                 " milestone_name varchar, planned_date date, actual_date date, status varchar)")
-    projects = [("P-101", "Webshop B2B", "VT-IN", "rollout"), ("P-102", "EDI-Anbindung", "VT-EX",
-                "pilot"), ("P-201", "MES Werk Bielefeld", "PR-W1", "rollout"),
-                ("P-301", "E-Rechnung", "VW-FI", "rollout")]
+    projects = [("P-101", "Webshop B2B", TREE.id("VT-IN"), "rollout"),
+                ("P-102", "EDI-Anbindung", TREE.id("VT-EX"), "pilot"),
+                ("P-201", f"MES {TREE.name('PR-W1')}", TREE.id("PR-W1"), "rollout"),
+                ("P-301", "E-Rechnung", TREE.id("VW-FI"), "rollout")]
     for pid, name, unit_id, kind in projects:
         budget = rnd.randint(80, 900) * 1000.0
         done = rnd.uniform(20, 90)
@@ -221,19 +252,23 @@ def _quality(con) -> None:
                 " row_number bigint, column_name varchar, reason varchar, raw_value varchar)")
     con.execute("insert into dq.quarantine values"
                 " ('erp_orders', 'orders_2026-10-31.csv', 17, 'order_date',"
-                "  'unparsable date', '31.13.2026'),"
+                "  'unparsable date ''31.13.2026''', '31.13.2026'),"
                 " ('erp_orders', 'orders_2026-10-31.csv', 204, 'currency',"
-                "  'currency other than EUR', 'USD'),"
-                " ('crm_leads', 'leads_2026-09-30.xlsx', 8, 'org_unit', 'unknown org unit',"
-                "  'Vertrieb Süd')")
+                "  'currency ''USD'' is not EUR', 'USD'),"
+                " ('crm_leads', 'leads_2026-09-30.xlsx', 8, 'org_unit',"
+                "  'unknown org unit ''Vertrieb Mitte'' (known: see config/org_units.csv)',"
+                "  'Vertrieb Mitte')")
     con.execute("create table dq.gate_results (run_id varchar, check_name varchar,"
-                " source_or_table varchar, severity varchar, passed boolean, observed double,"
-                " threshold double, message varchar)")
+                " source_or_table varchar, severity varchar, passed boolean, observed varchar,"
+                " threshold varchar, message varchar)")
     con.execute("insert into dq.gate_results values"
-                " ('run-1', 'quarantine_share', 'erp_orders', 'error', true, 0.002, 0.01,"
-                "  '2 of 1.000 rows quarantined'),"
-                " ('run-1', 'channels_mapped', 'crm_interactions', 'error', true, 0, 0,"
-                "  'all channels mapped')")
+                " ('run-1', 'quarantine_share', 'erp_orders', 'error', true,"
+                "  '2 of 1000 rows (0.2 %)', '≤ 1 %', '2 of 1000 rows quarantined'),"
+                " ('run-1', 'channels_mapped', 'crm_interactions', 'error', true, '0', '0',"
+                "  'all channels mapped'),"
+                " ('run-1', 'freshness', 'erp_orders', 'warn', true,"
+                "  'newest order_date 2026-10-30 (23 days old)', '≤ 45 days old',"
+                "  'erp_orders: newest order_date 2026-10-30 (23 days old)')")
     con.execute("create table meta.publication (run_id varchar, published_at timestamp,"
                 " sources_hash varchar, files_loaded integer, rows_loaded bigint,"
                 " rows_quarantined bigint)")

@@ -2,9 +2,11 @@
 // as JSON, for tests/browser/test_dashboards.py to compare with the published database.
 // Every request to a host other than 127.0.0.1 is aborted and reported.
 //
-// usage: node scrape_dashboards.mjs <base-url> <screenshot-dir> <kpi-id> <unit> [<unit> ...]
+// usage: node scrape_dashboards.mjs <plan.json>
+// plan: { base, shots, root: {id, name}, other: {id, name}, kpi, kpiUnits: [{id, name}],
+//         pages: [path, ...], only?: "published" }
 import { createRequire } from 'node:module';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -12,10 +14,26 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(path.join(here, '..', '..', 'dashboards', 'package.json'));
 const { chromium } = require('playwright-core');
 
-const [baseUrl, screenshotDir, kpiId, ...units] = process.argv.slice(2);
-const TIMEOUT = 60_000;
+const plan = JSON.parse(readFileSync(process.argv[2], 'utf-8'));
+const { base, shots } = plan;
+const TIMEOUT = 90_000;
+mkdirSync(shots, { recursive: true });
 
-const report = { blocked: [], consoleErrors: [], pageErrors: [], cockpit: {}, kpiPage: {}, queryErrors: [] };
+const report = {
+	blocked: [],
+	consoleErrors: [],
+	pageErrors: [],
+	queryErrors: [],
+	cockpit: {},
+	picker: {},
+	needs: {},
+	kpiPage: {},
+	texts: {},
+	langs: {},
+	titles: {},
+	phone: {},
+	print: {}
+};
 
 const browser = await chromium.launch({
 	executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
@@ -32,12 +50,8 @@ const browser = await chromium.launch({
 	]
 });
 
-try {
-	const context = await browser.newContext({
-		viewport: { width: 1440, height: 1000 },
-		locale: 'de-DE',
-		serviceWorkers: 'block'
-	});
+async function newPage(viewport) {
+	const context = await browser.newContext({ viewport, locale: 'de-DE', serviceWorkers: 'block' });
 	await context.route('**/*', (route) => {
 		const url = new URL(route.request().url());
 		if (url.protocol === 'data:' || url.protocol === 'blob:' || url.hostname === '127.0.0.1') {
@@ -51,115 +65,254 @@ try {
 		if (msg.type() === 'error') report.consoleErrors.push(msg.text());
 	});
 	page.on('pageerror', (err) => report.pageErrors.push(String(err)));
+	return page;
+}
 
-	// Waits for the data and for the charts' animations to end.
-	const settle = async () => {
-		await page.waitForLoadState('networkidle', { timeout: TIMEOUT });
-		await page.waitForTimeout(1500);
-	};
+const clean = (s) => (s ?? '').replace(/\s+/g, ' ').trim();
 
-	// Chooses `unit` in the page's org-unit dropdown and waits until the page shows it.
-	const chooseUnit = async (unit, unitName) => {
-		const current = (await page.getByTestId('unit-name').first().textContent())?.trim();
-		if (current === unitName) return;
-		await page.getByRole('combobox', { name: 'Organisationseinheit' }).first().click();
-		// The option list is virtual: search for the unit so that its option is rendered.
-		await page.locator('[data-cmdk-input]').first().fill(unitName);
-		await page.getByRole('option', { name: new RegExp(`^[·\\s]*${escapeRegExp(unitName)}$`) }).first().click();
-		await page.keyboard.press('Escape');
-		await page.getByTestId('unit-name').filter({ hasText: new RegExp(`^${escapeRegExp(unitName)}$`) }).first().waitFor({ timeout: TIMEOUT });
-		await settle();
-	};
+// Waits until the page shows `unitName` as its unit and its data and charts have settled.
+async function settle(page, unitName) {
+	await page.waitForLoadState('networkidle', { timeout: TIMEOUT });
+	if (unitName) {
+		await page
+			.getByTestId('unit-picker')
+			.filter({ hasText: unitName })
+			.first()
+			.waitFor({ timeout: TIMEOUT });
+	}
+	await page.waitForTimeout(1500);
+}
 
-	const collectQueryErrors = async (where) => {
-		const text = await page.locator('body').innerText();
-		if (text.includes('Error in Query')) report.queryErrors.push(where);
-	};
+async function goto(page, url, unitName) {
+	await page.goto(`${base}${url}`, { waitUntil: 'networkidle', timeout: TIMEOUT });
+	await settle(page, unitName);
+}
 
-	// Cockpit
-	await page.goto(`${baseUrl}/`, { waitUntil: 'networkidle', timeout: TIMEOUT });
+async function collectQueryErrors(page, where) {
+	const text = await page.locator('body').innerText();
+	if (text.includes('Error in Query')) report.queryErrors.push(where);
+}
+
+// The visible text of the page without the parts marked as English (lang="en").
+async function germanText(page) {
+	return page.evaluate(() => {
+		const hidden = [...document.querySelectorAll('[lang="en"]')];
+		const before = hidden.map((e) => e.style.display);
+		hidden.forEach((e) => (e.style.display = 'none'));
+		const text = document.body.innerText;
+		hidden.forEach((e, i) => (e.style.display = before[i]));
+		return text;
+	});
+}
+
+async function readCockpit(page) {
 	await page.getByTestId('cockpit-table').locator('tbody tr').first().waitFor({ timeout: TIMEOUT });
-	await settle();
-	const unitNames = JSON.parse(process.env.UNIT_NAMES || '{}');
-	for (const unit of units) {
-		await chooseUnit(unit, unitNames[unit]);
-		await page.getByTestId('cockpit-table').locator('tbody tr').first().waitFor({ timeout: TIMEOUT });
-		const rows = await page.getByTestId('cockpit-table').locator('tbody tr').evaluateAll((trs) =>
+	const rows = await page
+		.getByTestId('cockpit-table')
+		.locator('tbody tr')
+		.evaluateAll((trs) =>
 			trs.map((tr) => {
 				const cells = {};
 				for (const td of tr.querySelectorAll('td[data-col]')) {
-					const sub = td.querySelector('.sub');
 					let text = td.innerText;
-					if (sub) text = text.replace(sub.innerText, '');
+					for (const sub of td.querySelectorAll('.sub')) text = text.replace(sub.innerText, '');
 					cells[td.dataset.col] = text.replace(/\s+/g, ' ').trim();
 				}
-				return { kpi_id: tr.dataset.kpi, status: tr.dataset.status, cells };
+				for (const el of tr.querySelectorAll('[data-col]:not(td)')) {
+					cells[el.dataset.col] = el.innerText.replace(/\s+/g, ' ').trim();
+				}
+				const below = tr.querySelector('a.below');
+				return {
+					kpi_id: tr.dataset.kpi,
+					status: tr.dataset.status,
+					cells,
+					belowHref: below ? below.getAttribute('href') : null
+				};
 			})
 		);
-		const counts = {};
-		for (const key of ['red', 'amber', 'green', 'no-target']) {
-			const tile = page.getByTestId(`count-${key}`).locator('.value');
-			counts[key] = (await tile.textContent()).trim();
+	const counts = {};
+	for (const key of ['red', 'amber', 'green', 'no-target', 'below']) {
+		counts[key] = clean(await page.getByTestId(`count-${key}`).locator('.value').textContent());
+	}
+	return {
+		url: page.url(),
+		unitName: clean(await page.getByTestId('unit-name').first().textContent()),
+		button: clean(await page.getByTestId('unit-picker').textContent()),
+		rows,
+		counts,
+		publishedAt: clean(await page.getByTestId('published-at').textContent()),
+		measures: await page
+			.locator('[data-testid="measures-table"] tbody tr')
+			.evaluateAll((trs) =>
+				trs.map((tr) => ({ kpi: tr.dataset.kpi, measures: Number(tr.dataset.measures) }))
+			)
+			.catch(() => [])
+	};
+}
+
+try {
+	const page = await newPage({ width: 1440, height: 1000 });
+
+	if (plan.only === 'published') {
+		await goto(page, '/', plan.root.name);
+		report.cockpit.root = await readCockpit(page);
+		for (const key of ['stale', 'blocked']) {
+			const banner = page.getByTestId(`banner-${key}`);
+			report.cockpit.root[`banner_${key}`] = (await banner.count()) ? clean(await banner.first().innerText()) : null;
 		}
-		const measures = await page.getByTestId('measures-table').locator('tbody tr').count().catch(() => 0);
-		report.cockpit[unit] = {
-			unitName: (await page.getByTestId('unit-name').first().textContent()).trim(),
-			rows,
-			counts,
-			measures,
-			publishedAt: (await page.getByTestId('published-at').textContent()).trim()
-		};
-		await collectQueryErrors(`cockpit ${unit}`);
-		if (unit === units[0]) {
-			mkdirSync(screenshotDir, { recursive: true });
-			await page.screenshot({ path: path.join(screenshotDir, 'cockpit.png'), fullPage: true });
-		}
+		report.texts['/'] = await germanText(page);
+		await page.screenshot({ path: path.join(shots, `cockpit_${plan.shot ?? 'again'}.png`) });
+		process.stdout.write(JSON.stringify(report));
+		await browser.close();
+		process.exit(0);
 	}
 
-	// KPI page
-	await page.goto(`${baseUrl}/kpi/${kpiId}/`, { waitUntil: 'networkidle', timeout: TIMEOUT });
-	await page.getByTestId('kpi-name').waitFor({ timeout: TIMEOUT });
-	await settle();
-	for (const unit of units) {
-		await chooseUnit(unit, unitNames[unit]);
+	// Cockpit without ?unit=: the root of the published tree.
+	await goto(page, '/', plan.root.name);
+	report.cockpit.root = await readCockpit(page);
+	await collectQueryErrors(page, 'cockpit');
+	await page.screenshot({ path: path.join(shots, 'cockpit.png'), fullPage: true });
+
+	// Choose another unit with the picker, as a person does: the URL carries it.
+	await page.getByTestId('unit-picker').click();
+	await page.getByLabel('Einheit suchen').fill(plan.other.name);
+	await page.locator(`a[data-unit="${plan.other.id}"]`).first().click();
+	await page.waitForURL((url) => url.searchParams.get('unit') === plan.other.id, { timeout: TIMEOUT });
+	await settle(page, plan.other.name);
+	report.cockpit.other = await readCockpit(page);
+	report.picker.urlAfterPick = page.url();
+	// A reload keeps the unit.
+	await page.reload({ waitUntil: 'networkidle' });
+	await settle(page, plan.other.name);
+	report.picker.unitAfterReload = clean(await page.getByTestId('unit-name').first().textContent());
+	report.picker.navHrefs = await page
+		.locator('nav.leitstand-nav a')
+		.evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+	// A click to another page keeps it too.
+	await page.locator('nav.leitstand-nav a', { hasText: 'Handlungsbedarf' }).click();
+	await page.waitForURL((url) => url.pathname === '/handlungsbedarf/', { timeout: TIMEOUT });
+	await settle(page, plan.other.name);
+	report.picker.urlAfterNav = page.url();
+	report.picker.buttonAfterNav = clean(await page.getByTestId('unit-picker').textContent());
+
+	// Handlungsbedarf of the whole tree.
+	await goto(page, '/handlungsbedarf/', plan.root.name);
+	report.needs.rows = await page
+		.locator('[data-testid="needs-table"] tbody tr')
+		.evaluateAll((trs) =>
+			trs.map((tr) => ({
+				kpi: tr.dataset.kpi,
+				unit: tr.dataset.unit,
+				status: tr.dataset.status,
+				measures: Number(tr.dataset.measures),
+				noMeasure: Boolean(tr.querySelector('[data-testid="no-measure"]')),
+				noMeasureColor: tr.querySelector('[data-testid="no-measure"]')
+					? getComputedStyle(tr.querySelector('[data-testid="no-measure"]')).backgroundColor
+					: null,
+				overdue: tr.querySelectorAll('[data-col="overdue"]').length
+			}))
+		)
+		.catch(() => []);
+	await page.screenshot({ path: path.join(shots, 'handlungsbedarf.png'), fullPage: true });
+
+	// One KPI page, for two units.
+	for (const unit of plan.kpiUnits) {
+		await goto(page, `/kpi/${plan.kpi}/?unit=${encodeURIComponent(unit.id)}`, unit.name);
 		await page.getByTestId('kpi-status').first().waitFor({ timeout: TIMEOUT });
 		const tiles = {};
 		for (const key of ['value', 'expected', 'target', 'forecast']) {
 			const tile = page.getByTestId(`kpi-${key}`).locator('.value');
-			tiles[key] = (await tile.count()) ? (await tile.textContent()).replace(/\s+/g, ' ').trim() : null;
+			tiles[key] = (await tile.count()) ? clean(await tile.textContent()) : null;
 		}
-		const breakdown = await page.getByTestId('breakdown-table').locator('tbody tr').evaluateAll((trs) =>
-			trs.map((tr) => ({
-				name: tr.querySelector('td[data-col="name"]')?.innerText.trim(),
-				value: tr.querySelector('td[data-col="value"]')?.innerText.replace(/\s+/g, ' ').trim(),
-				suppressed: tr.dataset.suppressed === 'true'
-			}))
-		).catch(() => []);
-		report.kpiPage[unit] = {
-			name: (await page.getByTestId('kpi-name').textContent()).trim(),
-			definition: (await page.getByTestId('kpi-definition').textContent()).trim(),
+		const breakdown = await page
+			.getByTestId('breakdown-table')
+			.locator('tbody tr')
+			.evaluateAll((trs) =>
+				trs.map((tr) => ({
+					name: tr.querySelector('td[data-col="name"]')?.innerText.trim(),
+					value: tr.querySelector('td[data-col="value"]')?.innerText.replace(/\s+/g, ' ').trim(),
+					suppressed: tr.dataset.suppressed === 'true'
+				}))
+			)
+			.catch(() => []);
+		const chart = page.getByTestId('kpi-chart');
+		const series = (await chart.count()) ? JSON.parse(await chart.getAttribute('data-series')) : [];
+		const measures = await page
+			.locator('[data-testid="kpi-measures"] [data-action], [data-testid="kpi-measures"] tbody tr')
+			.count();
+		report.kpiPage[unit.id] = {
+			name: clean(await page.getByTestId('kpi-name').textContent()),
+			definition: clean(await page.getByTestId('kpi-definition').textContent()),
 			tiles,
-			breakdown
+			breakdown,
+			series,
+			measureRows: measures,
+			noMeasure: await page.locator('[data-testid="kpi-measures"] [data-testid="no-measure"]').count()
 		};
-		await collectQueryErrors(`kpi ${kpiId} ${unit}`);
-		if (unit === units[units.length - 1]) {
-			await page.screenshot({ path: path.join(screenshotDir, `kpi_${kpiId}.png`), fullPage: true });
-		}
+		await collectQueryErrors(page, `kpi ${plan.kpi} ${unit.id}`);
+		await page.screenshot({ path: path.join(shots, `kpi_${plan.kpi}_${unit.id}.png`), fullPage: true });
 	}
 
-	// The other pages: they must load without a query error.
-	for (const p of ['mitarbeitende', 'projekte', 'datenqualitaet', 'kpi']) {
-		await page.goto(`${baseUrl}/${p}/`, { waitUntil: 'networkidle', timeout: TIMEOUT });
-		await settle();
-		await collectQueryErrors(p);
-		await page.screenshot({ path: path.join(screenshotDir, `${p}.png`), fullPage: true });
+	// Every page: German, no query error.
+	for (const url of plan.pages) {
+		await goto(page, url, null);
+		await page.waitForTimeout(1000);
+		await collectQueryErrors(page, url);
+		report.texts[url] = await germanText(page);
+		report.langs[url] = await page.evaluate(() => document.documentElement.lang);
+		report.titles[url] = await page.title();
+		const name = url.replace(/[^a-z0-9]+/gi, '_').replace(/^_|_$/g, '') || 'index';
+		await page.screenshot({ path: path.join(shots, `page_${name}.png`), fullPage: true });
+	}
+
+	// Phone: the cockpit as cards, nothing wider than the screen, the picker fits.
+	const phone = await newPage({ width: 390, height: 844 });
+	await phone.goto(`${base}/`, { waitUntil: 'networkidle', timeout: TIMEOUT });
+	await settle(phone, plan.root.name);
+	report.phone = await phone.evaluate(() => {
+		const row = document.querySelector('[data-testid="cockpit-table"] tbody tr');
+		const button = document.querySelector('[data-testid="unit-picker"]').getBoundingClientRect();
+		return {
+			width: window.innerWidth,
+			scrollWidth: document.documentElement.scrollWidth,
+			rowDisplay: row ? getComputedStyle(row).display : null,
+			headerDisplay: getComputedStyle(document.querySelector('[data-testid="cockpit-table"] thead')).display,
+			pickerRight: button.right
+		};
+	});
+	await phone.screenshot({ path: path.join(shots, 'cockpit_phone.png'), fullPage: true });
+	await phone.getByTestId('unit-picker').click();
+	await phone.waitForTimeout(300);
+	report.phone.popoverRight = await phone.evaluate(
+		() => document.querySelector('.popover')?.getBoundingClientRect().right ?? null
+	);
+	await phone.screenshot({ path: path.join(shots, 'picker_phone.png') });
+
+	// Paper: A4 landscape (297 mm at 96 dpi minus the margins), print styles on.
+	const paper = await newPage({ width: 1047, height: 718 });
+	for (const [url, testid, name] of [
+		['/', 'cockpit-table', 'cockpit'],
+		['/handlungsbedarf/', 'needs-table', 'handlungsbedarf']
+	]) {
+		await paper.goto(`${base}${url}`, { waitUntil: 'networkidle', timeout: TIMEOUT });
+		await settle(paper, plan.root.name);
+		await paper.emulateMedia({ media: 'print' });
+		await paper.waitForTimeout(500);
+		report.print[name] = await paper.evaluate((id) => {
+			const table = document.querySelector(`[data-testid="${id}"]`);
+			return {
+				tableWidth: table.scrollWidth,
+				boxWidth: table.parentElement.clientWidth,
+				pageWidth: document.documentElement.scrollWidth,
+				width: window.innerWidth
+			};
+		}, testid);
+		await paper.screenshot({ path: path.join(shots, `print_${name}.png`), fullPage: true });
+		await paper.pdf({ path: path.join(shots, `${name}.pdf`), format: 'A4', landscape: true });
+		await paper.emulateMedia({ media: 'screen' });
 	}
 } finally {
 	await browser.close();
-}
-
-function escapeRegExp(s) {
-	return String(s).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 process.stdout.write(JSON.stringify(report));

@@ -137,3 +137,54 @@ def test_status_outside_its_value_set_blocks(con):
     assert "'grey'" in failed["column_values_to_be_in_set(status)"].message
     assert "digital_orders_share" in failed["targets_name_known_kpis"].message
     assert "config/kpi_targets.csv" in failed["targets_name_known_kpis"].message
+
+
+STATUS = {"kpi_id": "varchar", "org_unit_id": "varchar", "month": "date", "value": "double",
+          "baseline_value": "double", "target_value": "double", "expected_value": "double",
+          "tolerance": "double", "status": "varchar", "progress": "double", "trend_3m": "double",
+          "forecast_at_target_date": "double", "target_date": "date", "data_as_of": "date",
+          "red_below": "integer", "amber_below": "integer"}
+
+
+def _status_marts(con, forecast: float, red_below_leaf: int) -> None:
+    """kpi_definitions with ranges, the org tree with paths, two kpi_status rows."""
+    create(con, "marts.kpi_definitions", {**KPI_DEFINITIONS, "min_value": "double",
+                                          "max_value": "double"},
+           [(*d, 0.0, 1.0) for d in DEFINITIONS[:2]] + [(*DEFINITIONS[2], -100.0, 100.0)])
+    create(con, "marts.org_units", {"org_unit_id": "varchar", "name": "varchar",
+           "parent_id": "varchar", "depth": "integer", "path": "varchar"},
+           [("R", "Firma", None, 0, "R"), ("A", "Bereich", "R", 1, "R/A"),
+            ("A1", "Team", "A", 2, "R/A/A1")])
+    create(con, "raw.kpi_targets", {"kpi_id": "varchar", "org_unit_id": "varchar"},
+           [("digital_order_share", "R")])
+    target = (0.2, 0.8, 0.5, 0.05)
+    create(con, "marts.kpi_status", STATUS, [
+        ("digital_order_share", "R", OCT, 0.6, *target, "green", 0.6, 0.05, forecast,
+         dt.date(2027, 12, 31), dt.date(2026, 10, 30), 1, 0),
+        ("digital_order_share", "A1", OCT, 0.3, *target, "red", 0.2, 0.01, 0.4,
+         dt.date(2027, 12, 31), dt.date(2026, 10, 30), red_below_leaf, 0),
+        ("enps", "R", OCT, 90.0, 0.0, 100.0, 80.0, 5.0, "green", 0.9, 3.0, 100.0,
+         dt.date(2027, 12, 31), dt.date(2026, 10, 30), 0, 0),
+    ])
+
+
+def test_forecast_within_range_and_counts_below_pass(con):
+    _status_marts(con, forecast=1.0, red_below_leaf=0)
+    _, failed = _run(con, "marts.kpi_status")
+    assert failed == {}
+
+
+def test_forecast_beyond_the_kpi_range_blocks(con):
+    """A share forecast of 108 % cannot be (the range of kpi_definitions is 0..1)."""
+    _status_marts(con, forecast=1.08, red_below_leaf=0)
+    _, failed = _run(con, "marts.kpi_status")
+    assert set(failed) == {"forecast_within_kpi_range"}
+    assert failed["forecast_within_kpi_range"].blocks
+    assert "org_unit_id='R'" in failed["forecast_within_kpi_range"].message
+
+
+def test_off_track_units_below_a_leaf_block(con):
+    _status_marts(con, forecast=1.0, red_below_leaf=1)
+    _, failed = _run(con, "marts.kpi_status")
+    assert set(failed) == {"off_track_below_within_subtree"}
+    assert "org_unit_id='A1'" in failed["off_track_below_within_subtree"].message

@@ -138,9 +138,10 @@ def test_kpi_status_matches_the_oracle(pipeline_run, truth):
     _assert_same_cells(
         expected, got, ["kpi_id", "org_unit_id"],
         ["value", "baseline_value", "target_value", "expected_value", "tolerance", "progress",
-         "trend_3m", "forecast_at_target_date"],
+         "trend_3m", "forecast_at_target_date", "red_below", "amber_below"],
         ("status", "month", "target_date", "data_as_of"),
     )
+    assert got.red_below.sum() > 0  # the sample has red units below others
 
 
 def test_maturity_by_dimension_matches_the_oracle(pipeline_run, truth):

@@ -256,6 +256,8 @@ def milestone_as_of(raw: dict) -> pd.Timestamp:
 
 
 def milestone_on_time_rate(raw, tree, channels) -> list[dict]:
+    """A rolling quarter: month M counts the milestones planned in M, M-1 and M-2; M runs over
+    the months of the planned dates up to the as-of date."""
     cells = []
     reports = raw["projects"].sort_values("status_date")
     project_unit = reports.groupby("project_id").org_unit_id.last()
@@ -267,8 +269,12 @@ def milestone_on_time_rate(raw, tree, channels) -> list[dict]:
     milestones["on_time"] = milestones.actual_date.notna() & (
         milestones.actual_date <= milestones.planned_date)
     for unit, rows in _per_unit(tree, milestones):
-        for month, group in rows.groupby("month"):
-            on_time, total = int(group.on_time.sum()), len(group)
+        for month in _month_range(milestones.month):
+            window = rows[(rows.month <= month)
+                          & (rows.month >= month - pd.DateOffset(months=2))]
+            if window.empty:
+                continue
+            on_time, total = int(window.on_time.sum()), len(window)
             cells.append(_cell("milestone_on_time_rate", month, unit, on_time / total,
                                on_time, total))
     return cells

@@ -6,11 +6,21 @@ import numpy as np
 import pandas as pd
 
 from .kpis import expected_kpi_monthly, milestone_as_of
+from .org import OrgTree
 
 DOWN_KPIS = {"order_lead_time_days"}
 COLUMNS = ["kpi_id", "org_unit_id", "month", "value", "baseline_value", "target_value",
            "expected_value", "tolerance", "status", "progress", "trend_3m",
-           "forecast_at_target_date", "target_date", "data_as_of"]
+           "forecast_at_target_date", "target_date", "data_as_of", "red_below", "amber_below"]
+# The KPI's range (docs/kpis.md, "clamped to the KPI's range"): shares 0..1, eNPS -100..100,
+# the maturity index 0..100, lead time and CPI not below 0 (and without an upper end).
+SHARE_KPIS = {"digital_order_share", "digital_revenue_share", "digital_interaction_share",
+              "lead_win_rate", "repeat_customer_rate", "tool_adoption_rate",
+              "training_coverage", "acceptance_rate", "milestone_on_time_rate"}
+RANGES = {kpi: (0.0, 1.0) for kpi in SHARE_KPIS} | {
+    "enps": (-100.0, 100.0), "digital_maturity_index": (0.0, 100.0),
+    "order_lead_time_days": (0.0, np.inf), "cost_performance_index": (0.0, np.inf),
+}
 
 
 def data_as_of(raw: dict[str, pd.DataFrame]) -> dict[str, pd.Timestamp]:
@@ -34,13 +44,19 @@ def data_as_of(raw: dict[str, pd.DataFrame]) -> dict[str, pd.Timestamp]:
     }
 
 
-def trend(values: list[float]) -> float | None:
-    """Least-squares slope over the last three values at x = 0, 1, 2."""
+def trend(months: list[pd.Timestamp], values: list[float]) -> float | None:
+    """The change per month: least-squares slope over the last three values, each at x =
+    12 × year + month of its month (gaps between the values count)."""
     if len(values) < 3:
         return None
     y = np.array(values[-3:], dtype=float)
-    x = np.array([0.0, 1.0, 2.0])
+    x = np.array([12.0 * m.year + m.month for m in months[-3:]])
     return float(((x - x.mean()) * (y - y.mean())).sum() / ((x - x.mean()) ** 2).sum())
+
+
+def clamp(kpi: str, value: float) -> float:
+    low, high = RANGES[kpi]
+    return float(min(high, max(low, value)))
 
 
 def expected_value(target: pd.Series, month: pd.Timestamp) -> float:
@@ -64,7 +80,7 @@ def expected_kpi_status(raw: dict[str, pd.DataFrame], kpi_monthly: pd.DataFrame 
     for (kpi, unit), series in published.sort_values("month").groupby(["kpi_id", "org_unit_id"]):
         month = pd.Timestamp(series.month.iloc[-1])
         value = float(series.value.iloc[-1])
-        slope = trend(list(series.value))
+        slope = trend([pd.Timestamp(m) for m in series.month], list(series.value))
         row = {"kpi_id": kpi, "org_unit_id": unit, "month": month, "value": value,
                "baseline_value": None, "target_value": None, "expected_value": None,
                "tolerance": None, "status": "no_target", "progress": None, "trend_3m": slope,
@@ -83,14 +99,29 @@ def expected_kpi_status(raw: dict[str, pd.DataFrame], kpi_monthly: pd.DataFrame 
                 "expected_value": float(expected), "tolerance": float(target.tolerance),
                 "status": "green" if gap >= 0 else "amber" if gap >= -target.tolerance else "red",
                 "progress": None if span == 0 else float((value - target.baseline_value) / span),
-                "forecast_at_target_date": None if slope is None else value + slope * months_left,
+                "forecast_at_target_date": (None if slope is None
+                                            else clamp(kpi, value + slope * months_left)),
                 "target_date": target.target_date,
             }
         rows.append(row)
+    _count_below(rows, OrgTree(raw["org_units"]))
     out = pd.DataFrame(rows, columns=COLUMNS)
     for column in ("baseline_value", "target_value", "expected_value", "tolerance", "progress",
                    "trend_3m", "forecast_at_target_date", "value"):
         out[column] = out[column].astype("float64")
+    for column in ("red_below", "amber_below"):
+        out[column] = out[column].astype("int64")
     for column in ("month", "target_date", "data_as_of"):
         out[column] = pd.to_datetime(out[column]).astype("datetime64[us]")
     return out.sort_values(["kpi_id", "org_unit_id"]).reset_index(drop=True)
+
+
+def _count_below(rows: list[dict], tree: OrgTree) -> None:
+    """red_below / amber_below: the units strictly below a unit that are red / amber on the
+    same KPI."""
+    status = {(row["kpi_id"], row["org_unit_id"]): row["status"] for row in rows}
+    for row in rows:
+        below = [status.get((row["kpi_id"], unit)) for unit in tree.units
+                 if tree.is_below(unit, row["org_unit_id"])]
+        row["red_below"] = below.count("red")
+        row["amber_below"] = below.count("amber")

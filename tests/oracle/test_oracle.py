@@ -249,3 +249,68 @@ def test_the_closing_audit_hides_what_the_rules_alone_leave_computable():
     closed = closed_suppression(total, set(), parts, tree, 5, additive_total=True, mean=False)
     assert computable(closed) == []
     assert all(alone[tool] <= closed[tool] for tool in parts)
+
+
+def _enps_wave(unit: str, wave: str, day: str, answers: list[int], first: int) -> list[dict]:
+    return [{"response_id": f"{unit}-{first + i}", "submitted_at": f"{day} 10:00",
+             "org_unit_id": unit, "wave": wave, "question_id": "N1", "answer": a}
+            for i, a in enumerate(answers)]
+
+
+def test_trend_is_per_month_forecast_clamped_and_off_track_units_below_counted(make_raw):
+    """Three eNPS waves six months apart rising 40 -> 60 -> 80: 20 points per wave are
+    20 / 6 points a month. A year ahead that gives 120, which the scale caps at 100. VT
+    (red) and VT-IN (amber) are off track below HAT; VT-IN is below VT, VT not below itself."""
+    question = [{"question_id": "N1", "dimension": "enps", "text": "t", "scale_min": 0,
+                 "scale_max": 10, "reverse_coded": False}]
+    answers = (_enps_wave("VT-IN", "2025-Q1", "2025-03-10", [10, 10, 7, 7, 7], 0)
+               + _enps_wave("VT-IN", "2025-Q3", "2025-09-10", [10, 10, 10, 7, 7], 10)
+               + _enps_wave("VT-IN", "2026-Q1", "2026-03-10", [10, 10, 10, 10, 7], 20))
+    target = {"kpi_id": "enps", "baseline_date": "2025-03-31", "target_date": "2027-03-31"}
+    targets = [target | {"org_unit_id": "VT-IN", "baseline_value": 80.0, "target_value": 90.0,
+                         "tolerance": 10.0},
+               target | {"org_unit_id": "VT", "baseline_value": 90.0, "target_value": 100.0,
+                         "tolerance": 5.0}]
+    status = expected_kpi_status(make_raw(survey_questions=question, survey_responses=answers,
+                                          kpi_targets=targets)).set_index("org_unit_id")
+    inland = status.loc["VT-IN"]
+    assert inland.value == 80.0 and math.isclose(inland.trend_3m, 20 / 6)
+    assert inland.status == "amber"  # expected 85 halfway along, gap -5 within 10
+    assert inland.forecast_at_target_date == 100.0  # 80 + 12 x 20/6 = 120, capped
+    assert status.loc["VT"].status == "red"  # expected 95, gap -15
+    assert (status.loc["HAT", "red_below"], status.loc["HAT", "amber_below"]) == (1, 1)
+    assert (status.loc["VT", "red_below"], status.loc["VT", "amber_below"]) == (0, 1)
+    assert (status.loc["VT-IN", "red_below"], status.loc["VT-IN", "amber_below"]) == (0, 0)
+
+
+def test_a_forecast_below_zero_is_clamped_to_zero(make_raw):
+    orders = [order(f"A{m}", "VT-IN", "Fax", 1.0, day=f"2025-{m:02d}-03",
+                    confirmed=f"2025-{m:02d}-{3 + d:02d}")
+              for m, d in ((5, 6), (6, 4), (7, 2))]
+    targets = [{"kpi_id": "order_lead_time_days", "org_unit_id": "VT-IN",
+                "baseline_date": "2025-01-31", "baseline_value": 5.0,
+                "target_date": "2025-12-31", "target_value": 1.0, "tolerance": 0.5}]
+    status = expected_kpi_status(make_raw(erp_orders=orders, kpi_targets=targets))
+    row = status[(status.kpi_id == "order_lead_time_days")
+                 & (status.org_unit_id == "VT-IN")].iloc[0]
+    assert row.trend_3m == -2.0 and row.forecast_at_target_date == 0.0  # 2 - 2 x 5 = -8
+
+
+def test_milestone_on_time_rate_is_a_rolling_quarter(make_raw):
+    report = {"project_id": "P1", "project_name": "x", "org_unit_id": "VT-IN",
+              "project_type": "pilot", "status_date": "2025-06-30", "budget_eur": 1.0,
+              "cost_to_date_eur": 1.0, "percent_complete": 50.0}
+    milestones = [
+        {"project_id": "P1", "milestone_id": "M1", "milestone_name": "a",
+         "planned_date": "2025-01-15", "actual_date": "2025-01-14"},
+        {"project_id": "P1", "milestone_id": "M2", "milestone_name": "b",
+         "planned_date": "2025-02-10", "actual_date": "2025-02-20"},
+        {"project_id": "P1", "milestone_id": "M3", "milestone_name": "c",
+         "planned_date": "2025-04-30", "actual_date": "2025-04-30"},
+    ]
+    result = expected_kpi_monthly(make_raw(projects=[report], project_milestones=milestones))
+    rate = result[(result.kpi_id == "milestone_on_time_rate") & (result.org_unit_id == "VT-IN")]
+    got = {m.strftime("%Y-%m"): (n, d) for m, n, d in
+           zip(rate.month, rate.numerator, rate.denominator, strict=True)}
+    # Jan: M1; Feb: M1, M2; Mar: M1, M2; Apr: M2, M3 (M1 has left); nothing after April
+    assert got == {"2025-01": (1, 1), "2025-02": (1, 2), "2025-03": (1, 2), "2025-04": (1, 2)}

@@ -11,9 +11,10 @@ import pandas as pd
 import pytest
 
 from dagster_project.core.settings import REPO_ROOT
-from dagster_project.sample import generate
+from dagster_project.sample import SAMPLE_TREE, SECOND_TREE, generate
 from dagster_project.sample.company import CONFIG_TABLES, RAW_COLUMNS, SOURCE_KEYS
 from tests.oracle import expected_kpi_monthly
+from tests.oracle.org import OrgTree
 
 CONFIG_FILES = ["org_units.csv", "channels.csv", "kpi_targets.csv",
                 "training_requirements.csv", "survey_questions.csv", "actions.csv",
@@ -228,3 +229,63 @@ def test_scale_multiplies_volumes_and_keeps_the_headline(tmp_path):
     planted = small.planted.set_index(["kpi_id", "org_unit_id", "month"])
     assert planted.loc[("digital_order_share", "VT-IN", pd.Timestamp("2025-03-01")),
                        "value"] == 0.375
+
+
+@pytest.fixture(scope="module")
+def second(tmp_path_factory):
+    """A company on the second org tree, and the folder it was written to."""
+    out = tmp_path_factory.mktemp("second")
+    return out, generate(out, seed=7, tree=SECOND_TREE)
+
+
+def test_second_tree_is_another_company_with_four_levels(second):
+    out, company = second
+    tree = OrgTree(company.raw["org_units"])
+    sample_ids = {unit for unit, _, _ in SAMPLE_TREE.units}
+    sample_names = {name for _, name, _ in SAMPLE_TREE.units}
+    units = company.raw["org_units"]
+    assert not set(units.org_unit_id) & sample_ids
+    assert not set(units.name) & sample_names
+    assert max(tree.depth(u) for u in tree.units) == 3  # four levels: depth 0 .. 3
+    assert any(set(name) & set("äöüÄÖÜß") for name in units.name)
+    header, rows = read_rows(out / "config" / "org_units.csv")
+    assert [r[0] for r in rows] == list(units.org_unit_id)
+    # every truth frame names the second tree's units only
+    for table in ("erp_orders", "crm_interactions", "crm_leads", "hr_employees",
+                  "survey_responses", "projects", "kpi_targets", "actions"):
+        assert set(company.raw[table].org_unit_id) <= set(units.org_unit_id), table
+    assert company.facts["root"] == SECOND_TREE.root
+
+
+def test_second_tree_files_name_no_unit_of_the_sample(second):
+    """The org unit cells of every export are ids or names of the second tree (or the
+    planted unknown units the quarantine expects), never a unit of the sample."""
+    out, company = second
+    sample = {u.lower() for unit, name, _ in SAMPLE_TREE.units for u in (unit, name)}
+    planted = {row.raw_value for row in company.expected_quarantine}
+    units = {"org-einheit", "abteilung", "kostenstelle", "vertriebsbereich", "org unit",
+             "department", "organisationseinheit"}
+    seen = set()
+    for folder in sorted(p for p in out.iterdir() if p.is_dir() and p.name != "config"):
+        for path in sorted(folder.iterdir()):
+            header, rows = read_rows(path)
+            columns = [i for i, h in enumerate(header) if str(h).strip().lower() in units]
+            for row in rows:
+                for i in columns:
+                    value = str(row[i]).strip()
+                    if value not in planted:
+                        seen.add(value.lower())
+    assert seen and not seen & sample
+    second_tree = {u.lower() for unit, name, _ in SECOND_TREE.units for u in (unit, name)}
+    assert seen <= second_tree
+
+
+def test_second_tree_kpis_roll_up_to_its_root(second):
+    _, company = second
+    kpis = expected_kpi_monthly(company.raw_frames())
+    root = kpis[kpis.org_unit_id == company.facts["root"]]
+    assert set(root.kpi_id) == set(kpis.kpi_id) and len(set(kpis.kpi_id)) == 13
+    headline = company.facts["headline"]
+    cell = kpis[(kpis.kpi_id == headline["kpi_id"]) & (kpis.org_unit_id == headline["org_unit_id"])
+                & (kpis.month == pd.Timestamp(headline["month"] + "-01"))]
+    assert cell.value.tolist() == [headline["value"]]

@@ -1,6 +1,4 @@
-"""The dashboards asset: the Evidence site rebuilt from the last publication."""
-
-import time
+"""The dashboards asset: the Evidence site brought up to the last publication."""
 
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
@@ -11,19 +9,23 @@ from dagster_project.defs.resources import LeitstandPaths
 @asset(
     deps=[AssetKey("publish")],
     group_name="dashboards",
-    description="The Evidence site built from the published database (`leitstand serve`).",
+    description=(
+        "The Evidence site of the published database (`leitstand serve`): new data files "
+        "when only the publication changed, a page build when dashboards/ changed."
+    ),
 )
 def dashboards(context: AssetExecutionContext, paths: LeitstandPaths) -> MaterializeResult:
-    """Build the dashboards from the last publication; a failed build keeps the previous site."""
+    """Refresh or build the dashboards; a failure keeps the previous site."""
     settings = paths.settings()
-    started = time.monotonic()
-    site = build_dashboards(settings)
-    pages = sum(1 for _ in site.rglob("index.html"))
-    context.log.info(f"Dashboards built into {site.resolve()} ({pages} pages)")
+    built = build_dashboards(settings, progress=context.log.info)
+    context.log.info(
+        f"Dashboards at {built.site.resolve()}: {built.mode} in {built.seconds:.1f} s"
+    )
     return MaterializeResult(
         metadata={
-            "site": str(site),
-            "pages": pages,
-            "build_seconds": round(time.monotonic() - started, 1),
+            "site": str(built.site),
+            "mode": built.mode,
+            "pages": built.pages,
+            "build_seconds": round(built.seconds, 1),
         }
     )

@@ -1,5 +1,6 @@
 {#- The KPI catalog as published: names and definitions in German and English, unit, good
-    direction (docs/kpis.md's columns, plus `description_de` for the German dashboards). -#}
+    direction, range (docs/kpis.md's columns, plus `description_de` for the German
+    dashboards). -#}
 select
     cast(kpi_id as {{ dbt.type_string() }}) as kpi_id,
     cast(name_de as {{ dbt.type_string() }}) as name_de,
@@ -8,6 +9,8 @@ select
     cast(direction as {{ dbt.type_string() }}) as direction,
     cast(source as {{ dbt.type_string() }}) as source,
     cast(description as {{ dbt.type_string() }}) as description,
-    cast(description_de as {{ dbt.type_string() }}) as description_de
+    cast(description_de as {{ dbt.type_string() }}) as description_de,
+    cast(min_value as double precision) as min_value,
+    cast(max_value as double precision) as max_value
 from {{ ref('kpi_catalog') }}
 order by kpi_id
