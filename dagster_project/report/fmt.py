@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
 
 NBSP = "\u00a0"
 MONTHS_DE = ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August",
@@ -27,13 +28,12 @@ def _missing(x: object) -> bool:
 
 
 def num(x: float | None, decimals: int = 0) -> str:
-    """`1.234`, `0,97`: German separators (half away from zero, as Intl.NumberFormat rounds)."""
+    """`1.234`, `0,97`: German separators; like `Intl.NumberFormat`, the shortest decimal form
+    of the double rounded half away from zero."""
     if _missing(x):
         return MISSING
-    v = float(x)
-    scaled = math.floor(abs(v) * 10**decimals + 0.5 + 1e-9) / 10**decimals
-    text = f"{scaled:,.{decimals}f}".replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-    return ("-" if v < 0 and scaled != 0 else "") + text
+    rounded = Decimal(repr(float(x))).quantize(Decimal(1).scaleb(-decimals), ROUND_HALF_UP)
+    return f"{rounded:,.{decimals}f}".replace(",", "_").replace(".", ",").replace("_", ".")
 
 
 def kpi_value(x: float | None, unit: str | None) -> str:
