@@ -235,8 +235,8 @@ def _kpi_lines(con: duckdb.DuckDBPyConnection, units: list[Unit], unit: Unit,
         counts = {r["kpi_id"]: r for r in _rows(con, """
             select kpi_id, count(*) filter (where status = 'red') as red,
                    count(*) filter (where status = 'amber') as amber
-            from marts.kpi_status where org_unit_id in (select unnest(?)) group by kpi_id""",
-            [below_ids])}
+            from marts.kpi_status where org_unit_id in (select unnest(?)) and month <= ?
+            group by kpi_id""", [below_ids, month])}
     for kpi_id, line in lines.items():
         rows = by_kpi.get(kpi_id, [])
         line.has_cells = bool(rows)
