@@ -7,7 +7,9 @@ One `UnitPage` per chosen org unit and report month M:
   strictly below are red / amber;
 - the red and amber (KPI, unit) cells strictly below the unit;
 - the measures (`marts.actions`) of the unit and its subtree, overdue ones marked;
-- the publication (`meta.publication`) and the data as of.
+- the publication (`meta.publication`) and the data as of;
+- the newest comments on the KPI's values (`marts.kpi_comments`, where published), each
+  beside a published value only.
 
 Only published values are read: a suppressed cell of `marts.kpi_monthly` has no value in
 the file, and a page shows it as suppressed. `marts.kpi_status` holds the status at each
@@ -29,6 +31,7 @@ from pathlib import Path
 import duckdb
 
 SPARK_MONTHS = 13  # the report month and the twelve before it
+MAX_COMMENTS = 2  # the newest comments per KPI on a page
 STATUS_ORDER = {"red": 0, "amber": 1, "green": 2, "no_target": 3}
 
 
@@ -55,6 +58,14 @@ class Unit:
 
 
 @dataclass
+class Comment:
+    month: date
+    author: str | None
+    comment: str
+    created_at: date | None = None
+
+
+@dataclass
 class KpiLine:
     kpi_id: str
     name: str
@@ -76,6 +87,7 @@ class KpiLine:
     series: list[tuple[date, float | None]] = field(default_factory=list)  # None: suppressed
     red_below: int = 0
     amber_below: int = 0
+    comments: list[Comment] = field(default_factory=list)  # newest first
 
     @property
     def status_order(self) -> int:
@@ -260,6 +272,19 @@ def _kpi_lines(con: duckdb.DuckDBPyConnection, units: list[Unit], unit: Unit,
         c = counts.get(kpi_id)
         if c:
             line.red_below, line.amber_below = int(c["red"]), int(c["amber"])
+    if _has_table(con, "marts", "kpi_comments"):  # published from config/kpi_comments.csv
+        # only comments beside a published value (the mart already leaves the others out)
+        for r in _rows(con, """
+                select c.kpi_id, c.month, c.author, c.comment, c.created_at
+                from marts.kpi_comments c
+                join marts.kpi_monthly m on m.kpi_id = c.kpi_id
+                    and m.org_unit_id = c.org_unit_id and m.month = c.month and not m.suppressed
+                where c.org_unit_id = ? and c.month <= ?
+                order by c.month desc, c.created_at desc nulls last, c.author""", [uid, month]):
+            line = lines.get(r["kpi_id"])
+            if line is not None and len(line.comments) < MAX_COMMENTS:
+                line.comments.append(Comment(r["month"], r["author"], r["comment"],
+                                             r["created_at"]))
     return sorted(lines.values(), key=lambda k: (k.status_order, k.name))
 
 
