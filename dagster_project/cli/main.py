@@ -4,6 +4,7 @@
     leitstand query "SQL" [--csv] [--timeout SECONDS] [--max-rows N]
     leitstand status
     leitstand serve [--port N]
+    leitstand report [--month YYYY-MM] [--unit ID] [--out FILE.pdf]
 
 Each command imports what it needs when it runs, so that `leitstand query` does not pay for
 Dagster's import (~1.5 s).
@@ -91,6 +92,12 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from dagster_project.cli.report import cmd_report as report
+
+    return report(args)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from dagster_project.dashboards.serve import serve
 
@@ -139,6 +146,22 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--port", type=int, default=3000)
     s.add_argument("--data-dir")
     s.set_defaults(func=cmd_serve)
+
+    r = sub.add_parser(
+        "report", help="the monthly report as a PDF (A4 landscape, German) from the publication"
+    )
+    r.add_argument("--month", help="YYYY-MM (default: the latest month with published values)")
+    r.add_argument(
+        "--unit", action="append", metavar="ID",
+        help="org unit id (repeatable or comma-separated; 'all': every unit; "
+        "default: the root of the org tree)",
+    )
+    r.add_argument(
+        "--out", metavar="FILE.pdf",
+        help="where to write the PDF (default: ./leitstand-bericht-<YYYY-MM>-<unit>.pdf)",
+    )
+    r.add_argument("--data-dir")
+    r.set_defaults(func=cmd_report)
     return p
 
 

@@ -6,6 +6,7 @@ UI. In-process execution keeps one process as the only writer of the build datab
 
 from __future__ import annotations
 
+import logging
 import sys
 from dataclasses import dataclass, field
 
@@ -18,6 +19,7 @@ from dagster_project.defs.jobs import PIPELINE_JOB
 from dagster_project.defs.progress import root_cause
 from dagster_project.defs.resources import paths_run_config
 from dagster_project.defs.run_records import mark_interrupted_runs_failed, process_tags
+from dagster_project.report.alerts import evaluate_run
 from dagster_project.transform import warm as dbt_warm
 from dagster_project.transform.results import summary_for_run
 
@@ -36,6 +38,7 @@ class Outcome:
     failures: list[str] = field(default_factory=list)
     failed_checks: list[str] = field(default_factory=list)
     gate_summary: str = ""
+    alerts: str = ""  # what the alerts after the run did (report/alerts.py)
 
     @property
     def ok(self) -> bool:
@@ -57,6 +60,8 @@ class Outcome:
             # message; Dagster's bare check names are the fallback when there is none
             lines += [f"  failed check: {c}" for c in self.failed_checks]
         lines += [f"  failed step: {f}" for f in self.failures]
+        if self.alerts:
+            lines.append(self.alerts)
         return "\n".join(lines)
 
 
@@ -127,4 +132,15 @@ def run_pipeline(
     if dashboards and outcome.published and DASHBOARDS_KEY in defs.resolve_all_asset_keys():
         outcome.dashboards_failed = DASHBOARDS_KEY not in materialized
     outcome.gate_summary = summary_for_run(settings, outcome.run_id)
+    outcome.alerts = send_alerts(settings, outcome)
     return outcome
+
+
+def send_alerts(settings: Settings, outcome: Outcome) -> str:
+    """The alerts after this run (e-mail or outbox); whatever goes wrong there is said in one
+    line and never changes the run's result."""
+    try:
+        return evaluate_run(settings, outcome.run_id, outcome.failures).summary()
+    except Exception as e:  # the publication stands; the next run tries again
+        logging.getLogger("leitstand.alerts").exception("alerts after run %s", outcome.run_id)
+        return f"alerts: not evaluated ({type(e).__name__}: {e}); tried again after the next run"

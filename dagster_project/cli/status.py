@@ -1,6 +1,6 @@
 """`leitstand status`: what is published, how fresh it is, and how the last run went.
 
-An analyst who comes back to an unattended Leitstand asks four things; each answer comes
+An analyst who comes back to an unattended Leitstand asks these things; each answer comes
 from where it is recorded, read-only:
 
 - **last publication** — `meta.publication` of the published file (run id, time, files,
@@ -9,6 +9,8 @@ from where it is recorded, read-only:
   for the published run (`dq.gate_results` of the published file);
 - **last gate result** — the newest run report `<data>/runs/<run_id>.json` (written by the
   gate for every run, blocked runs too), summarised the way `leitstand run` prints it;
+- **alerts** — where the alert e-mails go (SMTP or the outbox folder), what is still to
+  deliver and what failed (`report/alerts.py`);
 - **the last run and what blocked it** — the Dagster instance (`$DAGSTER_HOME`) knows every
   run of the pipeline job, also runs that failed before the gate (a dbt error) and runs that
   are queued or in progress. The instance is shared by every data dir, so only the runs of
@@ -35,6 +37,7 @@ from dagster_project.defs.progress import root_cause
 from dagster_project.defs.run_records import process_gone, runs_of
 from dagster_project.gate.results import GateResult
 from dagster_project.gate.summary import summarise
+from dagster_project.report.alerts import status_lines as alert_lines
 
 FRESHNESS_CHECK = "freshness"
 
@@ -76,6 +79,7 @@ class Status:
     latest_run: DagsterRun | None = None
     queued_runs: int = 0
     lock_holder: str | None = None
+    alerts: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
 
@@ -154,6 +158,10 @@ def collect_status(
         except duckdb.Error as e:
             status.problems.append(f"cannot read {settings.published_db}: {e}")
     status.report = latest_run_report(settings.runs_dir)
+    try:
+        status.alerts = alert_lines(settings)
+    except Exception as e:  # a convenience here, never a reason to fail
+        status.problems.append(f"cannot read the alerts state: {e}")
     status.lock_holder = lock_holder(settings.data_dir)
     if with_dagster:
         try:
@@ -233,6 +241,10 @@ def render(status: Status, now: datetime | None = None) -> str:
             out.append(f"  a pipeline run is in progress: {status.lock_holder}")
         if status.queued_runs:
             out.append(f"  {status.queued_runs} run(s) queued in Dagster")
+    if status.alerts:
+        out.append("")
+        out.append("Alerts (config/alerts.csv; e-mail after each run)")
+        out += status.alerts
     if status.problems:
         out.append("")
         out += [f"note: {p}" for p in status.problems]

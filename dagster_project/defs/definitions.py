@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from dagster_project.defs.alerts import alerts_after_failure, alerts_after_success
 from dagster_project.defs.assets.dashboards import dashboards
 from dagster_project.defs.assets.dbt import dbt_models
 from dagster_project.defs.assets.ingest import ingest_assets
@@ -18,7 +19,7 @@ defs = dg.Definitions(
     asset_checks=gate_checks,
     jobs=[pipeline_job],
     schedules=[daily_schedule],
-    sensors=[sources_sensor],
+    sensors=[sources_sensor, alerts_after_success, alerts_after_failure],
     resources=build_resources(),
     loggers=PROGRESS_LOGGERS,
 )

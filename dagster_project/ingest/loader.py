@@ -264,6 +264,11 @@ def load_source(con: duckdb.DuckDBPyConnection, source: str, sources_dir: Path,
     return result
 
 
+# config files that another stage reads itself, not loaded into raw.*: the alert subscribers
+# (dagster_project/report/subscribers.py)
+READ_ELSEWHERE = {"alerts"}
+
+
 def _config_files(folder: Path, name: str) -> list[Path]:
     return [p for p in _visible_files(folder)
             if p.stem.lower() == name and p.suffix.lower() in ACCEPTED_SUFFIXES]
@@ -297,7 +302,7 @@ def load_config(con: duckdb.DuckDBPyConnection, sources_dir: Path,
         result = _load(con, c, files, label, load_id, problems)
         _log_result(result)
         results.append(result)
-    known = {n for n in CONFIG_TABLES}
+    known = {n for n in CONFIG_TABLES} | READ_ELSEWHERE
     for p in _visible_files(folder):
         if p.stem.lower() not in known:
             log.warning("config/%s is not a known config file (known: %s) — ignored",

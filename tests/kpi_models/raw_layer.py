@@ -135,6 +135,14 @@ RAW_TABLES: dict[str, dict[str, str]] = {
         "due_date": "date",
         "status": "varchar",
     },
+    "kpi_comments": {
+        "kpi_id": "varchar",
+        "org_unit_id": "varchar",
+        "month": "date",
+        "author": "varchar",
+        "comment": "varchar",
+        "created_at": "date",
+    },
     "settings": {"key": "varchar", "value": "varchar"},
 }
 

@@ -1,6 +1,6 @@
 """The package's folders are the stages of the data flow, and imports only point down it.
 
-core → ingest → gate → transform → publish → dashboards → defs → cli: a module imports from
+core → ingest → gate → transform → publish → dashboards → report → defs → cli: a module imports from
 its own folder and the folders before it, never from one after it (docs/architecture.md).
 The sample generator stands apart: it imports nothing of the pipeline.
 """
@@ -13,7 +13,9 @@ from pathlib import Path
 from dagster_project.core.settings import REPO_ROOT
 
 PACKAGE = REPO_ROOT / "dagster_project"
-LAYERS = ["core", "ingest", "gate", "transform", "publish", "dashboards", "defs", "cli"]
+LAYERS = [
+    "core", "ingest", "gate", "transform", "publish", "dashboards", "report", "defs", "cli"
+]
 # Where a command imports its stage when it runs, so that `leitstand query` does not pay
 # for Dagster's import: start-up time, not a cycle dodged.
 LAZY_IMPORTS_ALLOWED = {"cli/main.py", "cli/run.py"}
