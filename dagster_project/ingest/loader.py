@@ -20,6 +20,7 @@ from pathlib import Path
 
 import duckdb
 
+from dagster_project.ingest import pseudonym
 from dagster_project.ingest.batch import FileBatch
 from dagster_project.ingest.contracts import (
     Contract,
@@ -28,6 +29,7 @@ from dagster_project.ingest.contracts import (
     contracts_hash,
     contracts_markdown,
 )
+from dagster_project.ingest.mapping import SourceRules, check_config, source_rules
 from dagster_project.ingest.prefetch import prefetched
 from dagster_project.ingest.reader import ACCEPTED_SUFFIXES
 from dagster_project.ingest.store import (
@@ -120,13 +122,17 @@ def _load(con: duckdb.DuckDBPyConnection, c: Contract, files: list[Path], folder
           load_id: str, problems: list[FileProblem]) -> LoadResult:
     """Bring `raw_files.<name>` in line with `files`, rebuild `raw.<name>`, count."""
     install_macros(con)
+    pseudonym.install(con)
     ensure_schemas(con)
     ensure_store(con, c)
     context = contracts_hash()
     if c.is_survey:
         context += ":" + catalog_hash(question_catalog(con))
+    rules = SourceRules(c.name) if c.is_config else source_rules(con, c.name)
+    if rules != SourceRules(c.name):  # a mapping, words, rates: part of how files are read
+        context += ":" + rules.context()
     registry = registered_files(con, c.name)
-    batch = FileBatch(con, c, context, load_id, _now())
+    batch = FileBatch(con, c, context, load_id, _now(), rules)
     present: set[str] = set()
     queued: list[str] = []     # new or changed files, read by the batch
     unreadable: dict[str, str] = {}  # file name → why it is not even queued
@@ -283,8 +289,16 @@ def load_config(con: duckdb.DuckDBPyConnection, sources_dir: Path,
                 f"keep one", label))
             files = files[:1]
         result = _load(con, c, files, label, load_id, problems)
-        _log_result(result)
         results.append(result)
+    # the mapping files, settings, rates and catalog as a whole: each problem names its row
+    by_table = {r.source: r for r in results}
+    for problem in check_config(con):
+        result = by_table[problem.table]
+        file_name = next(iter(registered_files(con, problem.table)), f"{problem.table}.csv")
+        result.rejected_files.append(FileProblem(problem.table, file_name, problem.message,
+                                                 label))
+    for result in results:
+        _log_result(result)
     known = {n for n in CONFIG_TABLES}
     for p in _visible_files(folder):
         if p.stem.lower() not in known:

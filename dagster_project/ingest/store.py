@@ -37,7 +37,7 @@ from pathlib import Path
 import duckdb
 
 from dagster_project.ingest.contracts import Contract, Field, contract
-from dagster_project.ingest.parse import SQL_TYPES
+from dagster_project.ingest.parse import PROBLEMS_TYPE, SQL_TYPES
 from dagster_project.ingest.values import sql_str
 
 LINEAGE_COLUMNS = [
@@ -57,6 +57,7 @@ PROBLEM_COLUMNS = [
     ("_problem_column", "varchar"),
     ("_problem_reason", "varchar"),
     ("_problem_value", "varchar"),
+    ("_problems", PROBLEMS_TYPE),
 ]
 
 _SCHEMAS = """
@@ -158,10 +159,12 @@ def forget_files(con: duckdb.DuckDBPyConnection, source: str, file_names: list[s
 
 
 def verdict_columns(c: Contract) -> list[tuple[str, str]]:
-    """Columns `checked_select` adds: the unit each org unit field resolved to, and the
-    row's first problem (stored with the row, except for surveys: see `store_parsed`)."""
+    """Columns `checked_select` adds: the unit each org unit field resolved to, the row's
+    first problem and all its problems, one per column (stored with the row, except for
+    surveys: see `store_parsed`)."""
     org = [("__org_" + f.name, "varchar") for f in c.fields if f.ref == "org_unit"]
-    return org + [("_q_column", "varchar"), ("_q_reason", "varchar"), ("_q_value", "varchar")]
+    return org + [("_q_column", "varchar"), ("_q_reason", "varchar"), ("_q_value", "varchar"),
+                  ("_q_all", PROBLEMS_TYPE)]
 
 
 def store_columns(c: Contract) -> list[tuple[str, str]]:
@@ -304,9 +307,10 @@ def check_references(con: duckdb.DuckDBPyConnection, c: Contract, table: str,
 
 def checked_select(con: duckdb.DuckDBPyConnection, c: Contract, table: str,
                    fields: list[Field]) -> str:
-    """SELECT of `table` plus `_q_column/_q_reason/_q_value` (the row's first problem).
+    """SELECT of `table` plus `_q_column/_q_reason/_q_value` (the row's first problem) and
+    `_q_all` (all of them, NULL for a good row).
 
-    The problem found at parse time comes first; then unknown org units and ids unknown to
+    The problems found at parse time come first; then unknown org units and ids unknown to
     the referenced source, in field order. Org units are resolved to `__org_<field>`.
     """
     _org_lookup(con)
@@ -339,9 +343,15 @@ def checked_select(con: duckdb.DuckDBPyConnection, c: Contract, table: str,
         f"when {cond} then {v}" for cond, _, _, v in cases) + " end"
     if not cases:
         column, reason, value = "t._problem_column", "t._problem_reason", "t._problem_value"
+    listed = "coalesce(t._problems, [])"
+    if cases:
+        entries = ", ".join(f"case when {cond} then struct_pack(c := {sql_str(name)}, r := {r}, "
+                            f"v := {v}) end" for cond, name, r, v in cases)
+        listed = f"list_concat({listed}, list_filter([{entries}], lambda x: x is not null))"
     extra = "".join(", " + e for e in extra_cols)
     return f"""
-        select t.*{extra}, {column} as _q_column, {reason} as _q_reason, {value} as _q_value
+        select t.*{extra}, {column} as _q_column, {reason} as _q_reason, {value} as _q_value,
+               case when {reason} is not null then {listed} end as _q_all
         from {table} t {" ".join(joins)}
     """
 
@@ -382,11 +392,15 @@ def _same_key(c: Contract, left: str, right: str) -> str:
 
 
 def _quarantine_select(c: Contract, files: list[str] | None = None) -> str:
-    """The problem rows of `raw_held.<source>` (of `files`, or all) as quarantine rows."""
+    """The problem rows of `raw_held.<source>` (of `files`, or all) as quarantine rows: one
+    per problem of a row (a row with two bad columns gives two)."""
     return f"""
-        select {sql_str(c.name)}, _file_name, _row_number, _q_column, _q_reason, _q_value
-        from raw_held.{ident(c.name)} t where t._q_reason is not null and {_files_where(files)}
-        order by _file_name, _row_number
+        select {sql_str(c.name)}, _file_name, _row_number, p.c, p.r, p.v from (
+            select _file_name, _row_number, unnest(_q_all) as p, generate_subscripts(_q_all, 1)
+                   as _n
+            from raw_held.{ident(c.name)} t
+            where t._q_reason is not null and {_files_where(files)}
+        ) order by _file_name, _row_number, _n
     """
 
 

@@ -33,7 +33,47 @@ DATETIME_FORMATS = [
     "%Y%m%d",
     "%d.%m.%Y, %H:%M",
     "%d.%m.%Y, %H:%M:%S",
+    # English forms real tools write (month names in English or German are turned into
+    # English abbreviations first, `lt_month_names`): Jira `12/Jun/26 5:07 PM`, US
+    # `Jun 12, 2026`, `12 Jun 2026`, Oracle-like `12-Jun-2026`, German `12. Juni 2026`
+    "%d/%b/%Y",
+    "%d/%b/%Y %I:%M %p",
+    "%d/%b/%Y %H:%M",
+    "%d/%b/%Y %H:%M:%S",
+    "%b %d, %Y",
+    "%b %d, %Y %I:%M %p",
+    "%b %d, %Y %I:%M:%S %p",
+    "%b %d, %Y %H:%M",
+    "%b %d, %Y %H:%M:%S",
+    "%d %b %Y",
+    "%d %b %Y %H:%M",
+    "%d %b %Y %H:%M:%S",
+    "%d-%b-%Y",
+    "%d-%b-%Y %H:%M",
+    "%d-%b-%Y %H:%M:%S",
+    "%d. %b %Y",
+    "%d.%b %Y",
+    "%d. %b %Y %H:%M",
+    "%Y-%m-%d %I:%M %p",
+    "%Y-%m-%d %I:%M:%S %p",
 ]
+# A slashed day and month (`7/1/2024 22:05:36`, `31/12/2025`), once rewritten year first
+# in the order its column reads (`lt_slash_iso`).
+SLASH_FORMATS = [
+    "%Y-%m-%d",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M:%S.%f",
+    "%Y-%m-%d %I:%M %p",
+    "%Y-%m-%d %I:%M:%S %p",
+    "%Y-%m-%d, %H:%M",
+    "%Y-%m-%d, %H:%M:%S",
+    "%Y-%m-%d, %I:%M %p",
+    "%Y-%m-%d, %I:%M:%S %p",
+]
+# A slashed date with the day and month first, the year four digits (once `lt_datetime_text`
+# made two-digit years 20yy), and whatever time follows.
+_SLASHED = r"^([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})([^0-9].*)?$"
 
 
 def sql_one_of(expr: str, values: list[str] | list[int]) -> str:
@@ -76,6 +116,7 @@ def _macros() -> list[str]:
     blank_text = " || ".join(f"chr({ord(ch)})" for ch in BLANKS)
     spell = boolean_spellings()
     formats = "[" + ", ".join(sql_str(f) for f in DATETIME_FORMATS) + "]"
+    slash_formats = "[" + ", ".join(sql_str(f) for f in SLASH_FORMATS) + "]"
     longest_marker = max(len(m) for m in empty_markers())
     return [
         # Cell text: trimmed, and NULL for the empty markers (empty, -, k.A., n/a, NULL ...).
@@ -94,12 +135,13 @@ def _macros() -> list[str]:
         # Cell text: trimmed and blanked. (Bulk parsing applies lt_trim and lt_blank in two
         # query layers, so the trim is computed once per cell.)
         "create or replace temp macro lt_text(t) as lt_blank(lt_trim(t))",
-        # Number text without currency, spaces, apostrophes, `+` and `%`; SAP's trailing minus
+        # Number text without a currency (€ $ £, EUR USD CHF GBP), spaces, apostrophes, `+`
+        # and `%`; SAP's trailing minus
         # (`1.234,50-`) moved to the front. Plain digits skip the cleaning.
         r"""create or replace temp macro lt_number_text(t) as
             case when regexp_full_match(t, '-?[0-9.,]+') then t
                  else regexp_replace(regexp_replace(
-                    regexp_replace(t, '[\s\x{00a0}\x{202f}€''%+]|(?i:eur)', '', 'g'),
+                    regexp_replace(t, '[\s\x{00a0}\x{202f}€$£''%+]|(?i:eur|usd|chf|gbp)', '', 'g'),
                     '^(.*[0-9.,])-$', '-\1'), '^--', '-') end""",
         f"create or replace temp macro lt_de_shape(s) as regexp_full_match(s, '{_DE_SHAPE}')",
         f"create or replace temp macro lt_en_shape(s) as regexp_full_match(s, '{_EN_SHAPE}')",
@@ -128,14 +170,56 @@ def _macros() -> list[str]:
             lt_number_clean(lt_number_text(t), conv)""",
         "create or replace temp macro lt_is_percent(t) as contains(t, '%')",
         # Dates and datetimes: the common shapes go straight to one format (a failed
-        # strptime is expensive); the rest through the general path, where two-digit years
-        # become 20yy and a time-zone suffix is ignored (times are taken as written).
+        # strptime is expensive); the rest through the general path (`lt_timestamp_other`).
+        # Text as the general path reads it: two-digit years become 20yy (`31.12.25`,
+        # `7/1/24`, `12/Jun/26`), a seventh to ninth decimal of a second is cut (.NET writes
+        # seven), a time-zone suffix is dropped (times are taken as written).
         r"""create or replace temp macro lt_datetime_text(t) as
-            regexp_replace(regexp_replace(t,
+            regexp_replace(regexp_replace(regexp_replace(regexp_replace(t,
                 '^([0-9]{1,2}\.[0-9]{1,2}\.)([0-9]{2})([^0-9].*)?$', '\120\2\3'),
-                '([0-9]{1,2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?)\s*(Z|[+-][0-9]{2}:?[0-9]{2})$',
+                '^([0-9]{1,2}/([0-9]{1,2}|[A-Za-z]{3,9})/)([0-9]{2})([^0-9].*)?$', '\120\3\4'),
+                '([0-9]:[0-9]{2}\.[0-9]{6})[0-9]{1,3}', '\1'),
+                '([0-9]{1,2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(\s*[AaPp]\.?[Mm]\.?)?)\s*(Z|[+-][0-9]{2}:?[0-9]{2}|UTC|GMT)$',
                 '\1')""",
-        f"""create or replace temp macro lt_timestamp(t) as
+        # Month names in English or German (full, abbreviated, with a dot) as the English
+        # abbreviations strptime's %b reads.
+        r"""create or replace temp macro lt_month_names(s) as
+            regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(
+            regexp_replace(s,
+                '(?i)\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?', '\1'),
+                '(?i)\bj(ä|ae)n[a-z]*\.?', 'Jan'),
+                '(?i)\b(m(ä|ae)r[a-z]*|mrz)\.?', 'Mar'),
+                '(?i)\bmai\b\.?', 'May'),
+                '(?i)\bokt[a-z]*\.?', 'Oct'),
+                '(?i)\bdez[a-z]*\.?', 'Dec')""",
+        # How a slashed day/month value reads by itself: 'd' day first (its first part is
+        # above 12), 'm' month first (its second part is), 'e' either (both the same), 'x'
+        # ambiguous (both readings possible and different); NULL when not of that shape.
+        r"""create or replace temp macro lt_slash_style(t) as
+            case when regexp_matches(t, '^[0-9]{1,2}/[0-9]{1,2}/[0-9]{2}')
+                 then case
+                   when cast(regexp_extract(t, '^([0-9]+)', 1) as integer) > 12 then 'd'
+                   when cast(regexp_extract(t, '^[0-9]+/([0-9]+)', 1) as integer) > 12 then 'm'
+                   when cast(regexp_extract(t, '^([0-9]+)', 1) as integer)
+                        = cast(regexp_extract(t, '^[0-9]+/([0-9]+)', 1) as integer) then 'e'
+                   else 'x' end end""",
+        # A slashed date rewritten year first: `ord` 'dmy' or 'mdy' as its column reads,
+        # '' when no column order is known (then only a value that reads one way is read).
+        f"""create or replace temp macro lt_slash_iso(s, ord) as
+            case when ord = 'dmy' or (ord = '' and lt_slash_style(s) in ('d', 'e'))
+                   then regexp_replace(s, '{_SLASHED}', '\\3-\\2-\\1\\4')
+                 when ord = 'mdy' or (ord = '' and lt_slash_style(s) = 'm')
+                   then regexp_replace(s, '{_SLASHED}', '\\3-\\1-\\2\\4') end""",
+        # The general path. A result needs a four-digit year in the text: `9/9/26` is never
+        # the year 9 (short years became 20yy above; what is left is no date).
+        f"""create or replace temp macro lt_timestamp_other(s, ord) as
+            case when not regexp_matches(s, '[0-9]{{4}}') then null
+                 when regexp_matches(s, '{_SLASHED}')
+                   then try_strptime(lt_slash_iso(s, ord), {slash_formats})
+                 when regexp_matches(s, '\\pL{{3}}')
+                   then try_strptime(lt_month_names(s), {formats})
+                 else try_strptime(s, {formats}) end""",
+        f"""create or replace temp macro lt_timestamp_in(t, ord) as
             case
               when regexp_full_match(t, '[0-9]{{1,2}}\\.[0-9]{{1,2}}\\.[0-9]{{4}}')
                 then try_strptime(t, '%d.%m.%Y')
@@ -148,8 +232,11 @@ def _macros() -> list[str]:
                 -- an Excel serial day number (a date column formatted as a number)
                 then timestamp '1899-12-30' + to_microseconds(
                     cast(round(cast(t as double) * 86400000000) as bigint))
-              else try_strptime(lt_datetime_text(t), {formats})
+              else lt_timestamp_other(lt_datetime_text(t), ord)
             end""",
+        # A date or date-time cell, a slashed day and month read only when the value itself
+        # says which is which (a column whose values say it uses `lt_timestamp_in`).
+        "create or replace temp macro lt_timestamp(t) as lt_timestamp_in(t, '')",
         # A raw value shown in the quarantine that looks like an e-mail address or a phone
         # number is not stored (a shifted row can move a personal column into a field).
         r"""create or replace temp macro lt_redact(x) as
