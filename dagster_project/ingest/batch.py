@@ -149,8 +149,8 @@ def file_reading(c: Contract, read: ReadFile, match: HeaderMatch,
                 and any(col < len(row) and "/" in row[col] for row in read.sample):
             votes.append(f.name)
     labels = {name: read.headers[i].strip() for name, i in match.columns.items()}
-    return FileReading(_file_convention(read.delimiter, match.language), forced, tuple(votes),
-                       read.period, labels, rows)
+    return FileReading(_file_convention(read.delimiter, match.language), forced=forced,
+                       vote_dates=tuple(votes), period=read.period, labels=labels, rows=rows)
 
 
 def _file_convention(delimiter: str, language: str) -> str:
@@ -305,11 +305,13 @@ class FileBatch:
         file = "case _n " + " ".join(f"when {n} then {k}" for n, k in numbers.items()) + " end"
         first = "case _n " + " ".join(f"when {n} then {s.read.first_rowid}"
                                       for n, s in ready) + " end"
+        source = int(self.reading.removeprefix("_read"))
         self.parts.append((self.reading, staged_rows(
             self.c, match.columns, n_cells, file=file, row_number=f"rowid - {first} + 1",
             table=self.reading, where=f"_n in ({', '.join(str(n) for n in numbers)})",
-            constants=match.constants)))
+            constants=match.constants, source=source)))
         for _, s in ready:
+            s.reading = replace(s.reading, origin=(source, s.read.first_rowid))
             self.staged.append(s)
             self.staged_rows += s.read.rows
 

@@ -20,7 +20,6 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.ingest import pseudonym
 from dagster_project.ingest.batch import FileBatch
 from dagster_project.ingest.contracts import (
     Contract,
@@ -122,7 +121,6 @@ def _load(con: duckdb.DuckDBPyConnection, c: Contract, files: list[Path], folder
           load_id: str, problems: list[FileProblem]) -> LoadResult:
     """Bring `raw_files.<name>` in line with `files`, rebuild `raw.<name>`, count."""
     install_macros(con)
-    pseudonym.install(con)
     ensure_schemas(con)
     ensure_store(con, c)
     context = contracts_hash()

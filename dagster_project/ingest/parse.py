@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from dagster_project.ingest.contracts import Contract, Field
+from dagster_project.ingest.contracts import Contract, Field, empty_markers
 from dagster_project.ingest.mapping import strptime_format
 from dagster_project.ingest.values import decide_convention, sql_one_of, sql_str
 
@@ -41,7 +41,12 @@ SQL_TYPES = {
 }
 DUPLICATE_REASON = "duplicate key with different values in the same file"
 SKIPPED = "(skipped)"  # `_problem_column` of a row skipped, not quarantined (`skip_if_empty`)
-PROBLEMS_TYPE = "struct(c varchar, r varchar, v varchar)[]"
+# `_problems`: every problem of a bad row as text — per problem its column, reason and raw
+# value separated by chr(31), problems separated by chr(30) (`problem_text`,
+# `problem_rows`). It is made by a second statement over the bad rows only
+# (`_list_problems`): made in the typing statement, it made typing 1 M order lines ~25 %
+# slower, though no good row needs it.
+PROBLEMS_TYPE = "varchar"
 
 
 @dataclass
@@ -57,8 +62,11 @@ class ParseOutcome:
 class FileReading:
     """How one file's columns are read, beyond what their values show by themselves.
 
-    `decimal`: the file's decimal separator by default; `forced`: a field's reading that
-    `config/column_map.csv` gives (`,` / `.` for numbers, `fmt:<strftime>` for dates);
+    `origin`: where its rows are staged from — the read table's number in `_staged`
+    (`_src`) and the rowid of its first data row there — so that its bad rows are found
+    again by rowid (`_list_problems`; None: by their row number); `decimal`: the file's
+    decimal separator by default; `forced`: a field's reading that `config/column_map.csv`
+    gives (`,` / `.` for numbers, `fmt:<strftime>` for dates);
     `vote_dates`: the date fields whose slashed values decide their day/month order (the
     beginning of the file showed a `/` in them); `period`: the first and last day of the
     period the file covers where it says so (a DATEV header line), the year of a date
@@ -67,6 +75,7 @@ class FileReading:
     """
 
     decimal: str = ","
+    origin: tuple[int, int] | None = None
     forced: dict[str, str] = field(default_factory=dict)
     vote_dates: tuple[str, ...] = ()
     period: tuple[str, str] | None = None
@@ -84,6 +93,10 @@ class ParseRules:
 
 
 NO_RULES = ParseRules()
+
+
+def _empty_markers() -> set[str]:
+    return {m.casefold() for m in empty_markers()}
 
 
 def ident(name: str) -> str:
@@ -251,6 +264,21 @@ def parse_error_expr(f: Field, conv: str | None) -> str:
     return "case " + " ".join(f"when {cond} then {reason}" for cond, reason in checks) + " end"
 
 
+def problem_text(column: str, reason: str, value: str) -> str:
+    """SQL for one problem in `_problems`' text (see `PROBLEMS_TYPE`)."""
+    return f"({column} || chr(31) || {reason} || chr(31) || coalesce({value}, ''))"
+
+
+def problem_rows(column: str) -> str:
+    """SQL (a FROM item) for the problems in text `column` of rows `t`, one row each:
+    `p_n` (its place), `p_column`, `p_reason`, `p_value`."""
+    return (f"(select *, split_part(p, chr(31), 1) as p_column, "
+            f"split_part(p, chr(31), 2) as p_reason, "
+            f"nullif(split_part(p, chr(31), 3), '') as p_value from ("
+            f"select *, unnest(string_split({column}, chr(30))) as p, "
+            f"generate_subscripts(string_split({column}, chr(30)), 1) as p_n from t))")
+
+
 def _problem_cases(c: Contract, errors: dict[str, str]) -> tuple[str, str, str, str]:
     """SQL for the first problem of a row (column, reason, raw value), and for the list of
     all its problems (`_problems`, one per column; NULL for a good row).
@@ -286,13 +314,10 @@ def _problem_cases(c: Contract, errors: dict[str, str]) -> tuple[str, str, str, 
         return "case " + " ".join(f"when {p[1]} then {p[i]}" for p in first) + " end"
 
     def entry(p: tuple[str, str, str, str]) -> str:
-        return (f"case when {p[1]} then struct_pack(c := {p[0]}, r := {p[2]}, "
-                f"v := lt_redact({p[3]})) end")
+        return f"case when {p[1]} then {problem_text(p[0], p[2], 'lt_redact(' + p[3] + ')')} end"
 
-    listed = ("case when _problem_column is null or _problem_column = " + sql_str(SKIPPED)
-              + " then null when _problem_column = '(row)' then [" + entry(overflow) + "] "
-              + "else list_filter([" + ", ".join(entry(p) for p in problems)
-              + "], lambda x: x is not null) end")
+    listed = ("case when _problem_column = '(row)' then " + entry(overflow)
+              + " else concat_ws(chr(30), " + ", ".join(entry(p) for p in problems) + ") end")
     return case(0), case(2), case(3), listed
 
 
@@ -345,16 +370,17 @@ def _staged(f: Field) -> str:
 
 def staged_rows(c: Contract, columns: dict[str, int], n_cells: int, file: str,
                 row_number: str, table: str, where: str = "true",
-                constants: dict[str, str] | None = None) -> str:
+                constants: dict[str, str] | None = None, source: int = 0) -> str:
     """SELECT of the data rows of files read (`table`, see reader.py) in `_staged`'s shape.
 
     `file`: SQL for a row's file number in the batch; `row_number`: for its data row
     number; `where`: the rows (files) to take; `constants`: field -> the value every row
-    gets (`config/column_map.csv`). The cells go into one column per contract field (NULL
-    for a field the files lack), so that files with different headers can be parsed
-    together (`parse_cells`): the statements that type cells cost ~10–15 ms each to plan
-    whatever the rows, so a source of many small daily exports pays that once rather than
-    per file.
+    gets (`config/column_map.csv`); `source`: the table's number (`_src`, with `_rid` its
+    rowid: a bad row is found again by them, see `FileReading.origin`). The cells go
+    into one column per contract field (NULL for a field the files lack), so that files
+    with different headers can be parsed together (`parse_cells`): the statements that
+    type cells cost ~10–15 ms each to plan whatever the rows, so a source of many small
+    daily exports pays that once rather than per file.
     """
     constants = constants or {}
     cells = ", ".join(
@@ -368,7 +394,8 @@ def staged_rows(c: Contract, columns: dict[str, int], n_cells: int, file: str,
     # data row. (Tested on the cells as read: a filter on the parsed texts would parse twice.)
     any_cell = "coalesce(" + ", ".join([f"c{i}" for i in range(n_cells)] + ["_overflow"]) + ")"
     return (f"select cast({file} as integer) as _file, {row_number} as _row_number, "
-            f"_overflow, {cells} from {table} where {where} and {any_cell} is not null")
+            f"_overflow, {cells}, {int(source)} as _src, rowid as _rid "
+            f"from {table} where {where} and {any_cell} is not null")
 
 
 def stage_view(con: duckdb.DuckDBPyConnection, parts: list[str]) -> None:
@@ -536,17 +563,21 @@ def parse_cells(con: duckdb.DuckDBPyConnection, c: Contract,
     for file in files:
         by_convention.setdefault(tuple(sorted(conventions[file].items())), []).append(file)
     looked_up = lookup_fields(con, c, lookups) if files else []
+    converting = _holds_other_currencies(con, c)
+    folding = rules.line_items and bool(files)
     if not by_convention:
         con.execute("create or replace temp table _typed as "
                     + _typed_select(c, {}, "where false", [], rules))
     for i, (conv_items, group) in enumerate(by_convention.items()):
         where = ("" if len(by_convention) == 1 and not rejected
                  else f"where _file in ({_file_list(group)})")
-        select = _typed_select(c, dict(conv_items), where, looked_up, rules)
+        select = _typed_select(c, dict(conv_items), where, looked_up, rules,
+                               converting=converting)
         if i == 0:
             con.execute(f"create or replace temp table _typed as {select}")
         else:
             con.execute(f"insert into _typed {select}")
+    _list_problems(con, c, readings, by_convention, rules, converting, folding)
     if rules.line_items and files:
         folded = _unfold_problems(con, c)
     drop_staged(con)
@@ -632,8 +663,7 @@ def _unfold_problems(con: duckdb.DuckDBPyConnection, c: Contract) -> dict[int, i
         update _typed t set {others},
             _problem_column = f._conflict, _problem_reason = {reason},
             _problem_value = lt_redact(f._conflict_values),
-            _problems = [struct_pack(c := f._conflict, r := {reason},
-                                     v := lt_redact(f._conflict_values))]
+            _problems = {problem_text("f._conflict", reason, "lt_redact(f._conflict_values)")}
         from _folded f
         where f._file = t._file and f._row_number = t._row_number
           and f._conflict is not null and t._problem_column is null
@@ -703,15 +733,20 @@ def _converted(c: Contract, rules: ParseRules) -> tuple[str, dict[str, str]]:
 
 
 def _typed_select(c: Contract, conv: dict[str, str | None], where: str,
-                  looked_up: list[Field], rules: ParseRules = NO_RULES) -> str:
-    """SELECT of the typed rows of `_staged` (filtered by `where`) with their problems.
+                  looked_up: list[Field], rules: ParseRules = NO_RULES,
+                  table: str = "_staged", converting: bool = True,
+                  listed_only: bool = False) -> str:
+    """SELECT of the typed rows of `table` (`_staged`, filtered by `where`) with their first
+    problem; `_problems` is NULL (`listed_only`: `_file`, `_row_number`, `_problems` — for
+    `_list_problems`, on the bad rows).
 
     The fields `looked_up` are typed once per distinct cell and joined to the rows by their
-    cell (`lookup_fields`); the others are typed in place.
+    cell (`lookup_fields`); the others are typed in place. `converting`: amounts in other
+    currencies are converted (`_converted`; off when the batch holds EUR only).
     """
     names = {f.name for f in looked_up}
     direct = [f for f in c.fields if f.name not in names]
-    cells = _cells(direct, looked_up, values=rules.values)
+    cells = _cells(direct, looked_up, table=table, values=rules.values)
     values = "".join(f", {_value_sql(f, conv)} as {ident(f.name)}" for f in direct)
     joins = "".join(
         f" left join {_lookup(f, conv, where, rules.values)} l{i} "
@@ -721,11 +756,10 @@ def _typed_select(c: Contract, conv: dict[str, str | None], where: str,
                      for i, f in enumerate(looked_up))
     errors = {f.name: parse_error_expr(f, conv.get(f.name)) for f in direct}
     errors.update({f.name: _error_column(f) for f in looked_up})
-    converted, extra_errors = _converted(c, rules)
+    converted, extra_errors = _converted(c, rules) if converting else ("", {})
     for name, error in extra_errors.items():
         errors[name] = f"coalesce({errors[name]}, {error})"
     col_case, reason_case, value_case, listed = _problem_cases(c, errors)
-    field_cols = ", ".join(ident(f.name) for f in c.fields)
     # A bad row keeps only its first key field (an id others refer to stays known), the
     # fields that refer to master data (checked on every rebuild, so that a row shows all
     # its problems) and its problems; a row with text beyond the last column keeps nothing.
@@ -738,25 +772,84 @@ def _typed_select(c: Contract, conv: dict[str, str | None], where: str,
         f"as {ident(f.name)}"
         for f in c.fields
     )
-    converting = f", converted as (select * replace ({converted}) from typed)" \
-        if converted else ""
+    layer = f", converted as (select * replace ({converted}) from typed)" if converted else ""
+    source = "converted" if converted else "typed"
+    if listed_only:
+        return f"""
+            with typed as (select b.*{values}{joined} from {cells} b{joins} {where}){layer},
+            checked as (select *, {col_case} as _problem_column from {source})
+            select _file, _row_number, {listed} as _problems from checked
+            where _problem_column is not null and _problem_column <> {sql_str(SKIPPED)}
+        """
+    field_cols = ", ".join(ident(f.name) for f in c.fields)
     return f"""
-        with typed as (select b.*{values}{joined} from {cells} b{joins} {where}){converting},
+        with typed as (select b.*{values}{joined} from {cells} b{joins} {where}){layer},
         checked as (
-            select *, {col_case} as _problem_column,
+            select _file, _row_number, {field_cols},
+                   {col_case} as _problem_column,
                    {reason_case} as _problem_reason,
                    lt_redact({value_case}) as _problem_value
-            from {'converted' if converted else 'typed'}
-        ),
-        listed as (
-            select _file, _row_number, {field_cols}, _problem_column, _problem_reason,
-                   _problem_value, {listed} as _problems
-            from checked
+            from {source}
         )
         select _file, _row_number, {kept_cols}, _problem_column, _problem_reason,
-               _problem_value, _problems
-        from listed
+               _problem_value, cast(null as {PROBLEMS_TYPE}) as _problems
+        from checked
     """
+
+
+def _list_problems(con: duckdb.DuckDBPyConnection, c: Contract,
+                   readings: dict[int, FileReading],
+                   conventions: dict[tuple, list[int]], rules: ParseRules,
+                   converting: bool, folded: bool) -> None:
+    """Fill `_problems` of the bad rows of `_typed`: every problem of each, typed again from
+    its cells in `_staged`, found by their rowid in the table they were read into (a bad
+    row is rare: this costs a few ms per million rows where making the list in the typing
+    statement cost ~25 % of it)."""
+    by_number = folded or any(r.origin is None for r in readings.values())
+    origins = ", ".join(f"({n}, {(r.origin or (0, 0))[0]}, {(r.origin or (0, 0))[1]})"
+                        for n, r in readings.items())
+    con.execute(f"""
+        create or replace temp table _bad as
+        select t._file, t._row_number, o.src as _src, t._row_number + o.first - 1 as _rid
+        from _typed t join (values {origins}) o(file, src, first) on o.file = t._file
+        where t._problem_column is not null and t._problem_column <> {sql_str(SKIPPED)}
+    """)
+    with_bad = {file for (file,) in con.execute("select distinct _file from _bad").fetchall()}
+    if not with_bad:
+        con.execute("drop table _bad")
+        return
+    # the staged rows of the bad ones (by row number where no rowid tells: a folded
+    # record's row is the first of its lines; a single file's `_in` has its numbers)
+    table = ("(select s.* from _staged s semi join _bad b on s._file = b._file "
+             "and s._row_number = b._row_number)" if by_number else
+             "(select s.* from _staged s semi join _bad b on s._src = b._src "
+             "and s._rid = b._rid)")
+    groups = [(conv, [f for f in files if f in with_bad]) for conv, files in conventions.items()]
+    for i, (conv_items, group) in enumerate((conv, g) for conv, g in groups if g):
+        select = _typed_select(c, dict(conv_items), f"where _file in ({_file_list(group)})",
+                               [], rules, table=table, converting=converting,
+                               listed_only=True)
+        verb = "create or replace temp table _listed as" if i == 0 else "insert into _listed"
+        con.execute(f"{verb} {select}")
+    con.execute("""
+        update _typed t set _problems = l._problems from _listed l
+        where l._file = t._file and l._row_number = t._row_number
+    """)
+    con.execute("drop table _listed; drop table _bad")
+
+
+def _holds_other_currencies(con: duckdb.DuckDBPyConnection, c: Contract) -> bool:
+    """Whether `_staged` holds a currency other than EUR (or none): only then are amounts
+    converted (the distinct cells of one column: ~10 ms per 1 M order lines, where the
+    conversion written into the typing costs ~40 ms)."""
+    for f in c.fields:
+        if f.converts:
+            euro = {s.casefold() for s in f.values.get("EUR", ())} | {"eur"}
+            cells = con.execute(f"select distinct {_staged(f)} from _staged").fetchall()
+            return any(v is not None and v.strip().casefold() not in euro | {""}
+                       and v.strip().casefold() not in _empty_markers()
+                       for (v,) in cells)
+    return False
 
 
 def build_parsed(con: duckdb.DuckDBPyConnection, c: Contract, columns: dict[str, int],
@@ -816,8 +909,7 @@ def _resolve_duplicates(con: duckdb.DuckDBPyConnection, c: Contract,
             update _typed set _problem_column = {sql_str(c.key[0])},
                               _problem_reason = {reason},
                               _problem_value = {key_text},
-                              _problems = [struct_pack(c := {sql_str(c.key[0])}, r := {reason},
-                                                       v := {key_text})]
+                              _problems = {problem_text(sql_str(c.key[0]), reason, key_text)}
             where rowid in (select _id from _repeated where _versions > 1)
         """)
         con.execute("drop table _repeated")

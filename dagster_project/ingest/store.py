@@ -37,7 +37,7 @@ from pathlib import Path
 import duckdb
 
 from dagster_project.ingest.contracts import Contract, Field, contract
-from dagster_project.ingest.parse import PROBLEMS_TYPE, SQL_TYPES
+from dagster_project.ingest.parse import PROBLEMS_TYPE, SQL_TYPES, problem_rows, problem_text
 from dagster_project.ingest.values import sql_str
 
 LINEAGE_COLUMNS = [
@@ -343,11 +343,9 @@ def checked_select(con: duckdb.DuckDBPyConnection, c: Contract, table: str,
         f"when {cond} then {v}" for cond, _, _, v in cases) + " end"
     if not cases:
         column, reason, value = "t._problem_column", "t._problem_reason", "t._problem_value"
-    listed = "coalesce(t._problems, [])"
-    if cases:
-        entries = ", ".join(f"case when {cond} then struct_pack(c := {sql_str(name)}, r := {r}, "
-                            f"v := {v}) end" for cond, name, r, v in cases)
-        listed = f"list_concat({listed}, list_filter([{entries}], lambda x: x is not null))"
+    listed = "concat_ws(chr(30), t._problems" + "".join(
+        f", case when {cond} then {problem_text(sql_str(name), r, v)} end"
+        for cond, name, r, v in cases) + ")"
     extra = "".join(", " + e for e in extra_cols)
     return f"""
         select t.*{extra}, {column} as _q_column, {reason} as _q_reason, {value} as _q_value,
@@ -394,13 +392,12 @@ def _same_key(c: Contract, left: str, right: str) -> str:
 def _quarantine_select(c: Contract, files: list[str] | None = None) -> str:
     """The problem rows of `raw_held.<source>` (of `files`, or all) as quarantine rows: one
     per problem of a row (a row with two bad columns gives two)."""
+    rows = (f"(select _file_name, _row_number, _q_all from raw_held.{ident(c.name)} t "
+            f"where t._q_reason is not null and {_files_where(files)})")
     return f"""
-        select {sql_str(c.name)}, _file_name, _row_number, p.c, p.r, p.v from (
-            select _file_name, _row_number, unnest(_q_all) as p, generate_subscripts(_q_all, 1)
-                   as _n
-            from raw_held.{ident(c.name)} t
-            where t._q_reason is not null and {_files_where(files)}
-        ) order by _file_name, _row_number, _n
+        with t as {rows}
+        select {sql_str(c.name)}, _file_name, _row_number, p_column, p_reason, p_value
+        from {problem_rows("_q_all")} order by _file_name, _row_number, p_n
     """
 
 

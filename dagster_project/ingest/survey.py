@@ -24,7 +24,13 @@ import duckdb
 
 from dagster_project.ingest.contracts import Contract, Field
 from dagster_project.ingest.mapping import ANSWER
-from dagster_project.ingest.parse import PROBLEMS_TYPE, FileReading, ParseRules, build_parsed
+from dagster_project.ingest.parse import (
+    PROBLEMS_TYPE,
+    FileReading,
+    ParseRules,
+    build_parsed,
+    problem_rows,
+)
 from dagster_project.ingest.store import (
     LINEAGE_COLUMNS,
     check_references,
@@ -152,7 +158,7 @@ def build_survey_parsed(con: duckdb.DuckDBPyConnection, c: Contract, columns: di
                case when a.answer between a.low and a.high then a.answer end,
                case when a.answer is null or not (a.answer between a.low and a.high)
                     then a.question_id end,
-               case when a.answer is null and regexp_matches(a.t, '\\pL{{2}}')
+               case when a.answer is null and regexp_matches(a.t, '[A-Za-zÄÖÜäöüß]{{2}}')
                     then 'answer ''' || a.t || ''' is a word, not a number: map it in '
                          || 'config/value_map.csv (survey_responses;answer;' || a.t
                          || ';<number>)'
@@ -207,10 +213,10 @@ def rebuild_survey(con: duckdb.DuckDBPyConnection, c: Contract) -> None:
     """)
     replace_quarantine(con, c.name, f"""
         select {sql_str(c.name)}, _file_name, _row_number, column_name, reason, raw_value from (
-            select _file_name, _row_number, p.c as column_name, p.r as reason,
-                   p.v as raw_value
-            from (select _file_name, _row_number, unnest(_q_all) as p from _checked
-                  where _q_reason is not null)
+            select _file_name, _row_number, p_column as column_name, p_reason as reason,
+                   p_value as raw_value
+            from (with t as (select * from _checked where _q_reason is not null)
+                  select * from {problem_rows("_q_all")})
             union all
             select a._file_name, a._row_number, a._problem_column, a._problem_reason,
                    a._problem_value

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import duckdb
 
+from dagster_project.ingest import pseudonym
 from dagster_project.ingest.contracts import boolean_spellings, empty_markers
 
 DATETIME_FORMATS = [
@@ -33,32 +34,22 @@ DATETIME_FORMATS = [
     "%Y%m%d",
     "%d.%m.%Y, %H:%M",
     "%d.%m.%Y, %H:%M:%S",
-    # English forms real tools write (month names in English or German are turned into
-    # English abbreviations first, `lt_month_names`): Jira `12/Jun/26 5:07 PM`, US
-    # `Jun 12, 2026`, `12 Jun 2026`, Oracle-like `12-Jun-2026`, German `12. Juni 2026`
-    "%d/%b/%Y",
-    "%d/%b/%Y %I:%M %p",
-    "%d/%b/%Y %H:%M",
-    "%d/%b/%Y %H:%M:%S",
-    "%b %d, %Y",
-    "%b %d, %Y %I:%M %p",
-    "%b %d, %Y %I:%M:%S %p",
-    "%b %d, %Y %H:%M",
-    "%b %d, %Y %H:%M:%S",
-    "%d %b %Y",
-    "%d %b %Y %H:%M",
-    "%d %b %Y %H:%M:%S",
-    "%d-%b-%Y",
-    "%d-%b-%Y %H:%M",
-    "%d-%b-%Y %H:%M:%S",
-    "%d. %b %Y",
-    "%d.%b %Y",
-    "%d. %b %Y %H:%M",
     "%Y-%m-%d %I:%M %p",
     "%Y-%m-%d %I:%M:%S %p",
 ]
+# Dates with a month name, as real tools write them — Jira `12/Jun/26 5:07 PM`, US
+# `Jun 12, 2026`, `12 Jun 2026`, `12-Jun-2026`, German `12. Juni 2026` — once
+# `lt_day_month_year` made every one `12 Jun 2026` (and `lt_month_names` English or German
+# names English abbreviations). Few formats: DuckDB parses each one as it plans a statement.
+MONTH_FORMATS = [
+    "%d %b %Y",
+    "%d %b %Y %H:%M",
+    "%d %b %Y %H:%M:%S",
+    "%d %b %Y %I:%M %p",
+    "%d %b %Y %I:%M:%S %p",
+]
 # A slashed day and month (`7/1/2024 22:05:36`, `31/12/2025`), once rewritten year first
-# in the order its column reads (`lt_slash_iso`).
+# in the order its column reads (`lt_slashed`).
 SLASH_FORMATS = [
     "%Y-%m-%d",
     "%Y-%m-%d %H:%M",
@@ -71,9 +62,13 @@ SLASH_FORMATS = [
     "%Y-%m-%d, %I:%M %p",
     "%Y-%m-%d, %I:%M:%S %p",
 ]
-# A slashed date with the day and month first, the year four digits (once `lt_datetime_text`
-# made two-digit years 20yy), and whatever time follows.
+# A slashed date with the day and month first, the year four digits (once two-digit years
+# were made 20yy), and whatever time follows.
 _SLASHED = r"^([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})([^0-9].*)?$"
+# What the general path reads at all: a four-digit year, or a two-digit one it makes 20yy
+# (`31.12.25`, `12/Jun/26`); `9/9/26` is never the year 9.
+_HAS_YEAR = (r"[0-9]{4}|^[0-9]{1,2}\.[0-9]{1,2}\.[0-9]{2}([^0-9]|$)"
+             r"|^[0-9]{1,2}[/ -][A-Za-zäÄ]{3,9}\.?[/ -][0-9]{2}([^0-9]|$)")
 
 
 def sql_one_of(expr: str, values: list[str] | list[int]) -> str:
@@ -116,6 +111,7 @@ def _macros() -> list[str]:
     blank_text = " || ".join(f"chr({ord(ch)})" for ch in BLANKS)
     spell = boolean_spellings()
     formats = "[" + ", ".join(sql_str(f) for f in DATETIME_FORMATS) + "]"
+    month_formats = "[" + ", ".join(sql_str(f) for f in MONTH_FORMATS) + "]"
     slash_formats = "[" + ", ".join(sql_str(f) for f in SLASH_FORMATS) + "]"
     longest_marker = max(len(m) for m in empty_markers())
     return [
@@ -192,6 +188,12 @@ def _macros() -> list[str]:
                 '(?i)\bmai\b\.?', 'May'),
                 '(?i)\bokt[a-z]*\.?', 'Oct'),
                 '(?i)\bdez[a-z]*\.?', 'Dec')""",
+        # A date with a month name as `12 Jun 2026` (and its time): `Jun 12, 2026`,
+        # `12/Jun/2026`, `12-Jun-2026`, `12. Jun 2026` turned around or separated so.
+        r"""create or replace temp macro lt_day_month_year(s) as
+            regexp_replace(regexp_replace(s,
+                '^([A-Za-zäÄ]{3}) ([0-9]{1,2}),? ([0-9]{4})', '\2 \1 \3'),
+                '^([0-9]{1,2})\.?[/ .-]\s*([A-Za-zäÄ]{3})[/ .-]\s*([0-9]{4})', '\1 \2 \3')""",
         # How a slashed day/month value reads by itself: 'd' day first (its first part is
         # above 12), 'm' month first (its second part is), 'e' either (both the same), 'x'
         # ambiguous (both readings possible and different); NULL when not of that shape.
@@ -203,36 +205,44 @@ def _macros() -> list[str]:
                    when cast(regexp_extract(t, '^([0-9]+)', 1) as integer)
                         = cast(regexp_extract(t, '^[0-9]+/([0-9]+)', 1) as integer) then 'e'
                    else 'x' end end""",
-        # A slashed date rewritten year first: `ord` 'dmy' or 'mdy' as its column reads,
-        # '' when no column order is known (then only a value that reads one way is read).
-        f"""create or replace temp macro lt_slash_iso(s, ord) as
-            case when ord = 'dmy' or (ord = '' and lt_slash_style(s) in ('d', 'e'))
-                   then regexp_replace(s, '{_SLASHED}', '\\3-\\2-\\1\\4')
-                 when ord = 'mdy' or (ord = '' and lt_slash_style(s) = 'm')
-                   then regexp_replace(s, '{_SLASHED}', '\\3-\\1-\\2\\4') end""",
-        # The general path. A result needs a four-digit year in the text: `9/9/26` is never
-        # the year 9 (short years became 20yy above; what is left is no date).
-        f"""create or replace temp macro lt_timestamp_other(s, ord) as
-            case when not regexp_matches(s, '[0-9]{{4}}') then null
-                 when regexp_matches(s, '{_SLASHED}')
-                   then try_strptime(lt_slash_iso(s, ord), {slash_formats})
-                 when regexp_matches(s, '\\pL{{3}}')
-                   then try_strptime(lt_month_names(s), {formats})
-                 else try_strptime(s, {formats}) end""",
-        f"""create or replace temp macro lt_timestamp_in(t, ord) as
+        # The day/month order a slashed date is read in: its column's (`ord` 'dmy' or
+        # 'mdy'), or where none is known ('') the one the value shows by itself.
+        """create or replace temp macro lt_slash_order(t, ord) as
+            case when ord <> '' then ord
+                 else case lt_slash_style(t) when 'd' then 'dmy' when 'e' then 'dmy'
+                                             when 'm' then 'mdy' end end""",
+        # A slashed date (a two-digit year is 20yy) rewritten year first in order `o`, read.
+        # (The macros here are written so that no argument is repeated much: DuckDB copies
+        # an argument for every use, and a long date expression made each typing statement
+        # take ~0.1 s to plan.)
+        rf"""create or replace temp macro lt_slashed(t, o) as
+            try_strptime(case o
+                when 'dmy' then regexp_replace(regexp_replace(t,
+                    '^([0-9]{{1,2}}/[0-9]{{1,2}}/)([0-9]{{2}})([^0-9].*)?$', '\120\2\3'),
+                    '{_SLASHED}', '\3-\2-\1\4')
+                when 'mdy' then regexp_replace(regexp_replace(t,
+                    '^([0-9]{{1,2}}/[0-9]{{1,2}}/)([0-9]{{2}})([^0-9].*)?$', '\120\2\3'),
+                    '{_SLASHED}', '\3-\1-\2\4') end, {slash_formats})""",
+        rf"""create or replace temp macro lt_timestamp_in(t, ord) as
             case
-              when regexp_full_match(t, '[0-9]{{1,2}}\\.[0-9]{{1,2}}\\.[0-9]{{4}}')
+              when regexp_full_match(t, '[0-9]{{1,2}}\.[0-9]{{1,2}}\.[0-9]{{4}}')
                 then try_strptime(t, '%d.%m.%Y')
               when regexp_full_match(t, '{_ISO_SHAPE}')
                 -- ISO dates and date-times (a space or a T, seconds optional): DuckDB's cast
                 -- reads these as the formats below do, without trying them in turn (CRM's
                 -- `2025-06-05 17:17` matched the 5th: 2.4 M activities typed 2.7 → 1.3 s)
                 then try_cast(t as timestamp)
-              when regexp_full_match(t, '[2-7][0-9]{{4}}(\\.[0-9]+)?')
+              when regexp_full_match(t, '[2-7][0-9]{{4}}(\.[0-9]+)?')
                 -- an Excel serial day number (a date column formatted as a number)
                 then timestamp '1899-12-30' + to_microseconds(
                     cast(round(cast(t as double) * 86400000000) as bigint))
-              else lt_timestamp_other(lt_datetime_text(t), ord)
+              when regexp_matches(t, '^[0-9]{{1,2}}/[0-9]{{1,2}}/([0-9]{{4}}|[0-9]{{2}})([^0-9]|$)')
+                then lt_slashed(t, lt_slash_order(t, ord))
+              when not regexp_matches(t, '{_HAS_YEAR}') then null
+              when regexp_matches(t, '[A-Za-zäÄ]{{3}}')
+                then try_strptime(lt_day_month_year(lt_month_names(lt_datetime_text(t))),
+                                  {month_formats})
+              else try_strptime(lt_datetime_text(t), {formats})
             end""",
         # A date or date-time cell, a slashed day and month read only when the value itself
         # says which is which (a column whose values say it uses `lt_timestamp_in`).
@@ -254,9 +264,11 @@ def _macros() -> list[str]:
 
 
 def install_macros(con: duckdb.DuckDBPyConnection) -> None:
-    """Define the parsing macros on this connection (temporary: nothing is persisted)."""
+    """Define the parsing macros on this connection (temporary: nothing is persisted),
+    the pseudonym macros with the data dir's key among them (pseudonym.py)."""
     for statement in _macros():
         con.execute(statement)
+    pseudonym.install(con)
 
 
 def decide_convention(comma_votes: int, dot_votes: int, file_convention: str) -> str:
