@@ -82,6 +82,13 @@ class FileReading:
     labels: dict[str, str] = field(default_factory=dict)
     rows: dict[str, str] = field(default_factory=dict)
 
+    def reading_of(self, name: str) -> str:
+        """A forced reading as `date_sql` takes it (a format with the file's period)."""
+        conv = self.forced[name]
+        if conv.startswith("fmt:") and self.period:
+            conv += "@" + "..".join(self.period)
+        return conv
+
 
 @dataclass(frozen=True)
 class ParseRules:
@@ -503,7 +510,7 @@ def _format_failures(con: duckdb.DuckDBPyConnection, c: Contract,
                  if str(r.forced.get(f.name, "")).startswith("fmt:")]
         for file in files:
             reading = readings[file]
-            conv = reading.forced[f.name]
+            conv = reading.reading_of(f.name)
             where, label = reading.rows.get(f.name, "config/column_map.csv"), \
                 reading.labels.get(f.name, f.name)
             fmt = conv[4:].split("@")[0]
@@ -548,10 +555,7 @@ def parse_cells(con: duckdb.DuckDBPyConnection, c: Contract,
     rejected.update(_format_failures(con, c, readings))
     for file, reading in readings.items():
         conventions[file].update(orders.get(file, {}))
-        for name, conv in reading.forced.items():
-            if conv.startswith("fmt:") and reading.period:
-                conv += "@" + "..".join(reading.period)
-            conventions[file][name] = conv
+        conventions[file].update({name: reading.reading_of(name) for name in reading.forced})
     files = [n for n in readings if n not in rejected]
     folded: dict[int, int] = {}
     if rules.line_items and files:
@@ -604,21 +608,22 @@ def _fold(con: duckdb.DuckDBPyConnection, c: Contract,
     """
     files = _file_list(list(conventions))
     keys = [c.field_named(k) for k in c.key]
-    no_key = " and ".join(f"lt_text({_staged(k)}) is null" for k in keys)
     # a row with an empty key takes the key of the nearest row above that has one
-    group = ("case when " + no_key + " then max(case when not (" + no_key + ") then _row_number "
-             "end) over (partition by _file order by _row_number rows between unbounded "
-             "preceding and current row) else _row_number end")
+    key = " || chr(31) || ".join(f"coalesce(lt_text({_staged(k)}), '')" for k in keys)
+    no_key = " and ".join(f"lt_text({_staged(k)}) is null" for k in keys)
+    continued = (f"case when {no_key} then last_value(case when not ({no_key}) then {key} "
+                 "end ignore nulls) over (partition by _file order by _row_number rows between "
+                 f"unbounded preceding and current row) else {key} end")
     con.execute(f"""
         create or replace temp table _lines as
-        select *, coalesce({group}, -_row_number) as _record
+        select *, coalesce({continued}, '#' || _row_number) as _record
         from _staged where _file in ({files})
     """)
     aggregates = []
     conflicts = []
     for f in c.fields:
         t = f"lt_text({_staged(f)})"
-        if f.name in c.key:
+        if f.name in c.key:  # the record's first line has it
             aggregates.append(f"arg_min({t}, _row_number) as {_staged(f)}")
         elif f.type == "decimal":
             conv = ("case _file " + " ".join(
@@ -632,7 +637,7 @@ def _fold(con: duckdb.DuckDBPyConnection, c: Contract,
         else:
             aggregates.append(f"min({t}) as {_staged(f)}")
             conflicts.append((f.name, f"count(distinct {t}) > 1",
-                              f"string_agg(distinct {t}, ''' / ''')"))
+                              f"string_agg(distinct {t}, ''' / ''' order by {t})"))
     conflict = ("case " + " ".join(f"when {cond} then {sql_str(name)}"
                                    for name, cond, _ in conflicts) + " end") if conflicts \
         else "cast(null as varchar)"

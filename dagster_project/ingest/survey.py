@@ -158,7 +158,7 @@ def build_survey_parsed(con: duckdb.DuckDBPyConnection, c: Contract, columns: di
                case when a.answer between a.low and a.high then a.answer end,
                case when a.answer is null or not (a.answer between a.low and a.high)
                     then a.question_id end,
-               case when a.answer is null and regexp_matches(a.t, '[A-Za-zÄÖÜäöüß]{{2}}')
+               case when a.answer is null and regexp_matches(a.t, '[A-Za-zÄÖÜäöüß]')
                     then 'answer ''' || a.t || ''' is a word, not a number: map it in '
                          || 'config/value_map.csv (survey_responses;answer;' || a.t
                          || ';<number>)'
