@@ -382,7 +382,8 @@ class FileBatch:
         if isinstance(staged, list):
             staged = dict(enumerate(staged))
         entries = {i: Registered(s.path.name, s.file_hash, self.context, s.rows, s.skipped,
-                                 s.duplicates, s.dropped, s.stat.st_size, s.stat.st_mtime_ns)
+                                 s.duplicates, s.dropped, s.stat.st_size, s.stat.st_mtime_ns,
+                                 rows_folded=s.folded)
                    for i, s in staged.items()}
 
         def replace_files() -> None:

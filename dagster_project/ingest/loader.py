@@ -107,10 +107,13 @@ class LoadResult:
     files_read: int              # files actually parsed this run (new or changed)
     rows_total: int              # data rows in the folder's current files
     rows_loaded: int             # rows in raw.<source> after the run
-    rows_quarantined: int        # rows of this source in dq.quarantine after the run
+    rows_quarantined: int        # rows of this source in dq.quarantine after the run (a row
+                                 # with several problems counts once)
     duplicates_collapsed: int
     dropped_columns: list[tuple[str, str]] = field(default_factory=list)
     rejected_files: list[FileProblem] = field(default_factory=list)
+    rows_skipped: int = 0        # rows skipped and counted (incomplete responses, inactive users)
+    rows_folded: int = 0         # lines folded into the record above them (line items)
 
 
 def _now() -> dt.datetime:
@@ -205,11 +208,14 @@ def _load(con: duckdb.DuckDBPyConnection, c: Contract, files: list[Path], folder
         files_read=files_read,
         rows_total=sum(r.rows for r in registry.values()),
         rows_loaded=count(con, f"select count(*) from raw.{ident(c.name)}"),
-        rows_quarantined=count(con, "select count(*) from dq.quarantine where source = ?",
-                               [c.name]),
+        # rows, not problems: a row with two bad columns has two lines in the quarantine
+        rows_quarantined=count(con, "select count(distinct (file_name, row_number)) "
+                               "from dq.quarantine where source = ?", [c.name]),
         duplicates_collapsed=sum(r.duplicates_collapsed for r in registry.values()),
         dropped_columns=[(r.file_name, h) for r in registry.values() for h in r.dropped_columns],
         rejected_files=problems,
+        rows_skipped=sum(r.rows_skipped or 0 for r in registry.values()),
+        rows_folded=sum(r.rows_folded for r in registry.values()),
     )
 
 
@@ -307,7 +313,8 @@ def load_config(con: duckdb.DuckDBPyConnection, sources_dir: Path,
 
 def _log_result(r: LoadResult) -> None:
     log.info("%s: %d files (%d read), %d rows in files, %d loaded, %d quarantined, "
-             "%d duplicates collapsed", r.source, r.files_loaded, r.files_read, r.rows_total,
-             r.rows_loaded, r.rows_quarantined, r.duplicates_collapsed)
+             "%d duplicates collapsed, %d skipped, %d folded into their records", r.source,
+             r.files_loaded, r.files_read, r.rows_total, r.rows_loaded, r.rows_quarantined,
+             r.duplicates_collapsed, r.rows_skipped, r.rows_folded)
     for problem in r.rejected_files:
         log.error("%s", problem)

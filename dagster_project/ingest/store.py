@@ -79,6 +79,7 @@ create table if not exists meta.loaded_files (
 alter table meta.loaded_files add column if not exists file_size bigint;
 alter table meta.loaded_files add column if not exists file_mtime_ns bigint;
 alter table meta.loaded_files add column if not exists checked_against varchar;
+alter table meta.loaded_files add column if not exists rows_folded bigint;
 create table if not exists meta.raw_state (source varchar, fingerprint varchar);
 alter table meta.raw_state add column if not exists merged_from varchar;
 alter table meta.raw_state add column if not exists merged_files varchar[];
@@ -107,6 +108,7 @@ class Registered:
     file_size: int | None = None  # as the file was when it was hashed (None: not known)
     file_mtime_ns: int | None = None
     checked_against: str | None = None  # `references_state` its stored verdicts hold for
+    rows_folded: int = 0  # lines folded into the record above them (line items)
 
     def unchanged(self, stat: os.stat_result, context: str) -> bool:
         """The file has the size and modification time it had when it was read, and the
@@ -118,11 +120,12 @@ class Registered:
 def registered_files(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, Registered]:
     rows = con.execute(
         "select file_name, file_hash, context_hash, rows, rows_skipped, duplicates_collapsed,"
-        " dropped_columns, file_size, file_mtime_ns from meta.loaded_files where source = ? "
-        "order by file_name",
+        " dropped_columns, file_size, file_mtime_ns, checked_against, rows_folded "
+        "from meta.loaded_files where source = ? order by file_name",
         [source],
     ).fetchall()
-    return {r[0]: Registered(r[0], r[1], r[2], r[3], r[4], r[5], list(r[6] or []), r[7], r[8])
+    return {r[0]: Registered(r[0], r[1], r[2], r[3], r[4], r[5], list(r[6] or []), r[7], r[8],
+                             r[9], r[10] or 0)
             for r in rows}
 
 
@@ -131,11 +134,12 @@ def register_file(con: duckdb.DuckDBPyConnection, source: str, entry: Registered
     con.execute(
         "insert into meta.loaded_files (source, file_name, file_hash, context_hash, load_id, "
         "loaded_at, rows, rows_skipped, duplicates_collapsed, dropped_columns, encoding, "
-        "delimiter, file_size, file_mtime_ns, checked_against) "
-        "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "delimiter, file_size, file_mtime_ns, checked_against, rows_folded) "
+        "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [source, entry.file_name, entry.file_hash, entry.context_hash, load_id, loaded_at,
          entry.rows, entry.rows_skipped, entry.duplicates_collapsed, entry.dropped_columns,
-         encoding, delimiter, entry.file_size, entry.file_mtime_ns, entry.checked_against],
+         encoding, delimiter, entry.file_size, entry.file_mtime_ns, entry.checked_against,
+         entry.rows_folded],
     )
 
 

@@ -31,15 +31,11 @@ def load(data_dir, sources, *names):
     return con, config, results
 
 
-def accounted(result, con, source) -> int:
-    """Rows of a source's files: stored + quarantined (distinct rows) + skipped + folded."""
-    stored = con.execute(f"select count(*) from raw.{source}").fetchall()[0][0]
-    bad = con.execute("select count(distinct (file_name, row_number)) from dq.quarantine "
-                      "where source = ?", [source]).fetchall()[0][0]
-    skipped, folded = con.execute(
-        "select coalesce(sum(rows_skipped), 0), 0 from meta.loaded_files where source = ?",
-        [source]).fetchall()[0]
-    return stored + bad + skipped + folded
+def accounted(result) -> int:
+    """Rows of a source's files accounted for: stored, quarantined (rows, not problems),
+    skipped (counted), folded into the record above them, collapsed as exact copies."""
+    return (result.rows_loaded + result.rows_quarantined + result.rows_skipped
+            + result.rows_folded + result.duplicates_collapsed)
 
 
 def assert_no_address_in(data_dir, con, addresses):
@@ -73,9 +69,9 @@ def test_shopify_orders_export(tmp_path, sources):
          "lines of one record disagree on currency: 'EUR' / 'USD'"),
         ("orders_export_1.csv", 7, "currency",
          "lines of one record disagree on currency: 'EUR' / 'USD'")]
-    # 7 lines: 3 orders stored (one of two lines), 1 quarantined, 1 of two lines quarantined
-    assert result.rows_total == 7
-    assert accounted(result, con, "erp_orders") + 1 == 7   # + the line folded into #1001
+    # 7 lines: 3 orders stored (#1001 of two lines), #1004 quarantined, #1005's two lines
+    assert (result.rows_total, result.rows_folded) == (7, 1)
+    assert accounted(result) == 7
     assert {h for _, h in result.dropped_columns} >= {"Email", "Billing Name", "Billing Phone",
                                                       "Shipping Name"} - {"Email"}
     assert_no_address_in(tmp_path / "data", con, ["erika.muster@example.org",
@@ -99,7 +95,8 @@ def test_odoo_sale_orders_continue_the_record_above(tmp_path, sources):
         ("S00043", dt.date(2026, 5, 7), "Müller Antriebe GmbH", "VT-EX", "Außendienst",
          400.0, "cancelled")]
     assert quarantine(con, "erp_orders") == []
-    assert results["erp_orders"].rows_total == 5
+    assert (results["erp_orders"].rows_total, results["erp_orders"].rows_folded) == (5, 2)
+    assert accounted(results["erp_orders"]) == 5
 
 
 def test_odoo_leads_and_employees(tmp_path, sources):
@@ -283,6 +280,6 @@ def test_teams_user_activity_joins_hr_by_pseudonym(tmp_path, sources, encoding):
     assert (usage.rows_total, usage.rows_loaded) == (3, 2)
     assert con.execute("select rows_skipped from meta.loaded_files where source = 'it_usage'"
                        ).fetchall() == [(1,)]
-    assert accounted(usage, con, "it_usage") == 3
+    assert accounted(usage) == 3
     assert_no_address_in(data, con, ["anna.berg@firma.example", "BEN.KURZ@firma.example",
                                      "cem.aydin@firma.example"])
