@@ -404,8 +404,14 @@ def match_headers(c: Contract, headers: list[str], mapping: FileMapping = NO_MAP
                        conflicts, pseudonymised, via, unmapped)
 
 
+# words too common in headers to say that two are alike
+_GENERIC_WORDS = frozenset({"number", "nummer", "date", "datum", "name", "code", "type",
+                            "time", "zeit", "count", "anzahl", "amount", "betrag", "value"})
+
+
 def _words(header: str) -> set[str]:
-    return {w for w in re.split(r"[^a-z0-9äöüß]+", header.casefold()) if len(w) >= 4}
+    return {w for w in re.split(r"[^a-z0-9äöüß]+", header.casefold())
+            if len(w) >= 4 and w not in _GENERIC_WORDS}
 
 
 def closest_headers(f: Field, headers: list[str], n: int = 2) -> list[str]:
@@ -419,11 +425,11 @@ def closest_headers(f: Field, headers: list[str], n: int = 2) -> list[str]:
         if not norm:
             continue
         ratio = max(difflib.SequenceMatcher(None, norm, w).ratio() for w in wanted)
-        if any(w in norm or norm in w for w in wanted if len(w) >= 4 and len(norm) >= 4):
-            ratio = max(ratio, 0.75)
+        if any(w in norm or norm in w for w in wanted if len(w) >= 5 and len(norm) >= 5):
+            ratio = max(ratio, 0.8)
         if words & _words(header):
-            ratio = max(ratio, 0.65)
-        if ratio >= 0.6:
+            ratio = max(ratio, 0.75)
+        if ratio >= 0.72:
             scored.append((ratio, header.strip()))
     scored.sort(key=lambda t: -t[0])
     return list(dict.fromkeys(h for _, h in scored))[:n]

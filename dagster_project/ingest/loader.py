@@ -58,6 +58,7 @@ __all__ = [
     "LoadResult",
     "contracts_markdown",
     "load_config",
+    "load_files",
     "load_source",
 ]
 
@@ -260,6 +261,13 @@ def load_source(con: duckdb.DuckDBPyConnection, source: str, sources_dir: Path,
     result = _load(con, contract(source), _visible_files(folder), label, load_id, [])
     _log_result(result)
     return result
+
+
+def load_files(con: duckdb.DuckDBPyConnection, source: str, files: list[Path],
+               folder_label: str, load_id: str) -> LoadResult:
+    """Load exactly `files` as the source's current files (`leitstand inspect` loads one
+    export so into a database in memory, to show what the ingest makes of it)."""
+    return _load(con, contract(source), files, folder_label, load_id, [])
 
 
 def _config_files(folder: Path, name: str) -> list[Path]:
