@@ -5,6 +5,7 @@
     leitstand status
     leitstand serve [--port N]
     leitstand report [--month YYYY-MM] [--unit ID] [--out FILE.pdf]
+    leitstand inspect FILE [--source S] [--sources DIR]
 
 Each command imports what it needs when it runs, so that `leitstand query` does not pay for
 Dagster's import (~1.5 s).
@@ -98,6 +99,17 @@ def cmd_report(args: argparse.Namespace) -> int:
     return report(args)
 
 
+def cmd_inspect(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from dagster_project.cli.inspect import inspect_export
+
+    settings = load_settings(args.sources, None)
+    text, status = inspect_export(Path(args.file), settings.sources_dir, args.source)
+    print(text, end="", file=sys.stdout if status == 0 else sys.stderr)
+    return status
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from dagster_project.dashboards.serve import serve
 
@@ -141,6 +153,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-dagster", action="store_true", help="skip reading the Dagster run history"
     )
     st.set_defaults(func=cmd_status)
+
+    ins = sub.add_parser(
+        "inspect", help="what the ingest will make of one export (columns, formats, mapping)"
+    )
+    ins.add_argument("file", help="the export file")
+    ins.add_argument("--source", help="its source folder name (default: the file's folder)")
+    ins.add_argument(
+        "--sources", help="sources folder whose config/ applies (default as for run)"
+    )
+    ins.set_defaults(func=cmd_inspect)
 
     s = sub.add_parser("serve", help="serve the built dashboards on 127.0.0.1")
     s.add_argument("--port", type=int, default=3000)

@@ -13,8 +13,12 @@ import duckdb
 from dagster_project.core.db import table_exists
 
 MAX_QUARANTINE_SHARE = "max_quarantine_share"
+MAX_FILE_QUARANTINE_SHARE = "max_file_quarantine_share"
 FRESHNESS_DAYS = "freshness_days"
 DEFAULT_MAX_QUARANTINE_SHARE = 0.01
+# A single file with more than half of its rows quarantined blocks, however small it is
+# beside its source: a new export that is mostly wrong must not publish behind the 1 %.
+DEFAULT_MAX_FILE_QUARANTINE_SHARE = 0.5
 DEFAULT_FRESHNESS_DAYS = 45
 # Surveys come in waves, a few times a year: 45 days without a new wave is normal.
 DEFAULT_FRESHNESS_DAYS_BY_SOURCE = {"survey_responses": 200}
@@ -65,6 +69,7 @@ class GateSettings:
     max_quarantine_share: float
     freshness_days: dict[str, int]
     default_freshness_days: int
+    max_file_quarantine_share: float = DEFAULT_MAX_FILE_QUARANTINE_SHARE
 
     def freshness_for(self, source: str) -> int:
         return self.freshness_days.get(source, self.default_freshness_days)
@@ -73,6 +78,7 @@ class GateSettings:
 def gate_settings(settings: dict[str, str]) -> GateSettings:
     """Thresholds from the settings dict; `freshness_days.<source>` overrides per source."""
     share = settings.get(MAX_QUARANTINE_SHARE)
+    file_share = settings.get(MAX_FILE_QUARANTINE_SHARE)
     days = settings.get(FRESHNESS_DAYS)
     default_days = parse_days(days, FRESHNESS_DAYS) if days else DEFAULT_FRESHNESS_DAYS
     per_source = dict(DEFAULT_FRESHNESS_DAYS_BY_SOURCE) if not days else {}
@@ -85,4 +91,7 @@ def gate_settings(settings: dict[str, str]) -> GateSettings:
         else DEFAULT_MAX_QUARANTINE_SHARE,
         freshness_days=per_source,
         default_freshness_days=default_days,
+        max_file_quarantine_share=parse_share(file_share, MAX_FILE_QUARANTINE_SHARE)
+        if file_share
+        else DEFAULT_MAX_FILE_QUARANTINE_SHARE,
     )

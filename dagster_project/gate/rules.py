@@ -1,6 +1,8 @@
 """The gate rules of docs/sources.md that are SQL, not Great Expectations.
 
-- quarantine share per source over `max_quarantine_share` (default 1 %) blocks;
+- quarantine share per source over `max_quarantine_share` (default 1 %) blocks, and so does
+  a single file with more than `max_file_quarantine_share` (default 50 %) of its rows
+  quarantined;
 - a rejected file (unreadable, unknown type, required column missing, empty) blocks;
 - a source whose newest period date is older than `freshness_days` warns (never blocks).
 
@@ -17,6 +19,7 @@ import duckdb
 from dagster_project.core.db import one_row, quote, table_columns, table_exists
 from dagster_project.gate.describe import percent, show
 from dagster_project.gate.gate_settings import (
+    MAX_FILE_QUARANTINE_SHARE,
     MAX_QUARANTINE_SHARE,
     GateSettings,
     SettingError,
@@ -58,7 +61,8 @@ def load_gate_settings(con: duckdb.DuckDBPyConnection) -> tuple[GateSettings, li
         safe = {
             k: v
             for k, v in values.items()
-            if k != MAX_QUARANTINE_SHARE and not k.startswith("freshness_days")
+            if k not in (MAX_QUARANTINE_SHARE, MAX_FILE_QUARANTINE_SHARE)
+            and not k.startswith("freshness_days")
         }
         return gate_settings(safe), [bad]
 
@@ -101,12 +105,38 @@ def _quarantine_breakdown(con: duckdb.DuckDBPyConnection, source: str) -> str:
     return "; ".join(parts)
 
 
+def _files_over(
+    con: duckdb.DuckDBPyConnection, source: str, max_share: float
+) -> list[tuple[str, int, int]]:
+    """(file, quarantined rows, rows) of the source's current files with more than
+    `max_share` of their rows quarantined (rows skipped, such as usage rows without an
+    activity date, are not counted)."""
+    if not (table_exists(con, "meta.loaded_files") and table_exists(con, "dq.quarantine")):
+        return []
+    rows = con.execute(
+        "select f.file_name, count(distinct q.row_number) as bad, "
+        "max(f.rows - coalesce(f.rows_skipped, 0)) as n "
+        "from meta.loaded_files f join dq.quarantine q "
+        "on q.source = f.source and q.file_name = f.file_name "
+        "where f.source = ? group by f.file_name order by f.file_name",
+        [source],
+    ).fetchall()
+    return [(name, bad, max(n, bad)) for name, bad, n in rows if bad > max_share * max(n, bad)]
+
+
 def quarantine_share(
-    con: duckdb.DuckDBPyConnection, source: str, max_share: float | None = None
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    max_share: float | None = None,
+    max_file_share: float | None = None,
 ) -> GateResult:
-    """Block when the quarantined share of a source's rows in this run exceeds the limit."""
-    if max_share is None:
-        max_share = load_gate_settings(con)[0].max_quarantine_share
+    """Block when the quarantined share of a source's rows in this run exceeds the limit,
+    or that of one of its files exceeds the file limit."""
+    if max_share is None or max_file_share is None:
+        gate = load_gate_settings(con)[0]
+        max_share = gate.max_quarantine_share if max_share is None else max_share
+        max_file_share = gate.max_file_quarantine_share if max_file_share is None \
+            else max_file_share
     quarantined = _rows_quarantined(con, source)
     total = _rows_read(con, source)
     if total is None:  # no ingest counts: what was loaded plus what was not
@@ -119,6 +149,20 @@ def quarantine_share(
     observed = f"{quarantined} of {total} rows ({percent(quarantined, total)})"
     limit = f"{MAX_QUARANTINE_SHARE} {percent(max_share, 1)}"
     threshold = f"≤ {percent(max_share, 1)}"
+    files = _files_over(con, source, max_file_share)
+    if share <= max_share and files:
+        file_limit = f"{MAX_FILE_QUARANTINE_SHARE} {percent(max_file_share, 1)}"
+        listed = "; ".join(f"{name}: {bad} of {n} rows ({percent(bad, n)})"
+                           for name, bad, n in files)
+        breakdown = _quarantine_breakdown(con, source)
+        message = (
+            f"{source}: {listed} quarantined, over {file_limit} for one file — a new export "
+            "that is mostly wrong does not publish"
+            + (f". Most: {breakdown}" if breakdown else "")
+            + ". Fix: map the export in config/column_map.csv or config/value_map.csv, or "
+            "correct it (every row is listed in dq.quarantine with file, row and column)"
+        )
+        return GateResult(QUARANTINE_CHECK, source, ERROR, False, observed, threshold, message)
     if share <= max_share:
         return GateResult(
             QUARANTINE_CHECK,

@@ -25,8 +25,23 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.ingest.contracts import Contract, Field, HeaderMatch, match_headers
-from dagster_project.ingest.parse import drop_staged, parse_cells, stage_view, staged_rows
+from dagster_project.ingest.contracts import (
+    Contract,
+    Field,
+    FileMapping,
+    HeaderMatch,
+    closest_headers,
+    match_headers,
+)
+from dagster_project.ingest.mapping import NUMBER_FORMATS, SourceRules
+from dagster_project.ingest.parse import (
+    FileReading,
+    ParseRules,
+    drop_staged,
+    parse_cells,
+    stage_view,
+    staged_rows,
+)
 from dagster_project.ingest.reader import (
     Planned,
     ReadFile,
@@ -44,9 +59,9 @@ from dagster_project.ingest.store import (
     transaction,
 )
 from dagster_project.ingest.survey import (
+    add_response_ids,
     build_survey_parsed,
     question_catalog,
-    question_columns,
     skip_incomplete,
 )
 
@@ -85,19 +100,57 @@ class _Staged:
     file_hash: str
     stat: os.stat_result
     read: ReadFile
-    convention: str        # the file's decimal separator by default
+    reading: FileReading   # how its columns are read (decimal separator, formats, ...)
     dropped: list[str]     # personal identifier columns not read
     ignored: list[str]     # columns not in the contract
-    skipped: int = 0       # incomplete survey responses
+    constants: dict[str, str]  # field -> the value every row gets (column_map.csv)
+    skipped: int = 0       # incomplete survey responses, usage rows without a date
     rows: int = 0          # data rows, known once parsed
     duplicates: int = 0
+    folded: int = 0        # lines folded into the record above them
+
+    @property
+    def convention(self) -> str:
+        return self.reading.decimal
 
 
-def _missing_message(missing) -> str:
-    return "; ".join(
-        f"required column '{f.name}' missing — accepted headers: {', '.join(f.headers)}"
-        for f in missing
-    )
+def _missing_message(c: Contract, match: HeaderMatch, headers: list[str]) -> str:
+    """Why a file lacks required fields, what would have been accepted, and what to map."""
+    parts = []
+    for f in match.missing:
+        text = f"required column '{f.name}' missing — accepted headers: {', '.join(f.headers)}"
+        row = next((r for r in match.unmapped if r.field == f.name), None)
+        if row is not None:
+            text += f"; {row.where()} maps it to '{row.header}', which this file does not have"
+        claimed = match.claimed
+        close = closest_headers(f, [h for i, h in enumerate(headers) if i not in claimed])
+        if close:
+            text += (" — closest in the file: " + ", ".join(f"'{h}'" for h in close)
+                     + f" (map one in config/column_map.csv: {c.name};;{f.name};{close[0]};;)")
+        parts.append(text)
+    return "; ".join(parts)
+
+
+def file_reading(c: Contract, read: ReadFile, match: HeaderMatch,
+                 mapping: FileMapping) -> FileReading:
+    """How a file's columns are read: its default decimal separator, the formats its
+    mapping gives, the date columns whose first values hold a `/` (their day/month order
+    is decided from all their values), the period it names."""
+    forced: dict[str, str] = {}
+    rows: dict[str, str] = {}
+    for r in mapping.rows:
+        if r.format and r.field in match.columns | match.constants:
+            forced[r.field] = NUMBER_FORMATS.get(r.format) or f"fmt:{r.format}"
+            rows[r.field] = r.where()
+    votes = []
+    for f in c.fields:
+        col = match.columns.get(f.name)
+        if f.type in ("date", "datetime") and col is not None and f.name not in forced \
+                and any(col < len(row) and "/" in row[col] for row in read.sample):
+            votes.append(f.name)
+    labels = {name: read.headers[i].strip() for name, i in match.columns.items()}
+    return FileReading(_file_convention(read.delimiter, match.language), forced=forced,
+                       vote_dates=tuple(votes), period=read.period, labels=labels, rows=rows)
 
 
 def _file_convention(delimiter: str, language: str) -> str:
@@ -123,9 +176,12 @@ class FileBatch:
     """
 
     def __init__(self, con: duckdb.DuckDBPyConnection, c: Contract, context: str,
-                 load_id: str, loaded_at: dt.datetime) -> None:
+                 load_id: str, loaded_at: dt.datetime, rules: SourceRules | None = None) -> None:
         self.con, self.c, self.context = con, c, context
         self.load_id, self.loaded_at = load_id, loaded_at
+        self.rules = rules or SourceRules(c.name)
+        self.parse_rules = ParseRules(self.rules.values, self.rules.rates,
+                                      self.rules.line_items)
         self.queued: list[_Queued] = []
         self.queued_bytes = 0
         self.staged: list[_Staged] = []
@@ -158,7 +214,9 @@ class FileBatch:
         planned = []
         for q in queued:
             try:
-                planned.append((q, plan_file(q.path, q.encoding, self.c, q.utf8_copy)))
+                planned.append((q, plan_file(q.path, q.encoding, self.c, q.utf8_copy,
+                                             self.rules.for_file(q.path.name),
+                                             self.rules.catalog if self.c.is_survey else None)))
             except UnreadableFile as exc:
                 self.rejected[q.path.name] = str(exc)
         for group in _by_layout(planned, together=not self.c.is_survey):
@@ -194,21 +252,32 @@ class FileBatch:
             con.execute(f"alter table _read rename to {self.reading}")
             self.reads.append(self.reading)
         headers = reads[0].headers
-        match = match_headers(c, headers)
+        mapping = group[0][1].mapping
+        match = match_headers(c, headers, mapping, group[0][1].catalog)
+        # a survey export without a response id gets one (survey.add_response_ids)
+        missing = [f for f in match.missing if not (c.is_survey and f.name == "response_id")]
         ready: list[tuple[int, _Staged]] = []   # files of the group to stage next
         ready_rows = 0
         for n, ((q, _), read) in enumerate(zip(group, reads, strict=True)):
-            if match.missing:
-                self.rejected[q.path.name] = _missing_message(match.missing)
+            if match.conflicts:
+                self.rejected[q.path.name] = "; ".join(match.conflicts)
+                continue
+            if missing:
+                self.rejected[q.path.name] = _missing_message(
+                    c, replace(match, missing=missing), headers)
                 continue
             if read.rows == 0 and not q.allow_no_rows:
                 self.rejected[q.path.name] = ("the file has a header but no data rows — "
                                               "export it with data or remove it from the folder")
                 continue
+            for row in match.unmapped:
+                log.warning("%s/%s: %s maps %s to '%s', which this file does not have",
+                            c.name, q.path.name, row.where(), row.field, row.header)
             staged = _Staged(q.path, q.file_hash, q.stat, read,
-                             _file_convention(read.delimiter, match.language),
+                             file_reading(c, read, match, mapping),
                              dropped=[h for _, h in match.personal],
-                             ignored=[h for _, h in match.ignored])
+                             ignored=[h for _, h in match.ignored],
+                             constants=dict(match.constants))
             if c.is_survey:  # read alone (`_by_layout`)
                 number_rows(con, read)
                 try:
@@ -236,10 +305,13 @@ class FileBatch:
         file = "case _n " + " ".join(f"when {n} then {k}" for n, k in numbers.items()) + " end"
         first = "case _n " + " ".join(f"when {n} then {s.read.first_rowid}"
                                       for n, s in ready) + " end"
+        source = int(self.reading.removeprefix("_read"))
         self.parts.append((self.reading, staged_rows(
             self.c, match.columns, n_cells, file=file, row_number=f"rowid - {first} + 1",
-            table=self.reading, where=f"_n in ({', '.join(str(n) for n in numbers)})")))
+            table=self.reading, where=f"_n in ({', '.join(str(n) for n in numbers)})",
+            constants=match.constants, source=source)))
         for _, s in ready:
+            s.reading = replace(s.reading, origin=(source, s.read.first_rowid))
             self.staged.append(s)
             self.staged_rows += s.read.rows
 
@@ -250,11 +322,19 @@ class FileBatch:
         try:
             stage_view(self.con, [select for _, select in self.parts])
             outcomes = parse_cells(self.con, self.c,
-                                   {i: s.convention for i, s in enumerate(self.staged)},
-                                   self.lookups)
+                                   {i: s.reading for i, s in enumerate(self.staged)},
+                                   self.lookups, self.parse_rules)
+            good: dict[int, _Staged] = {}
             for i, s in enumerate(self.staged):
-                s.rows, s.duplicates = outcomes[i].rows, outcomes[i].duplicates_collapsed
-            self._store(self.staged)
+                outcome = outcomes[i]
+                if outcome.rejected:
+                    self.rejected[s.path.name] = outcome.rejected
+                    continue
+                s.rows, s.duplicates = outcome.rows, outcome.duplicates_collapsed
+                s.skipped, s.folded = outcome.skipped, outcome.folded
+                good[i] = s
+            if good:
+                self._store(good)
         finally:
             drop_staged(self.con)
             self.con.execute("drop table if exists _parsed")
@@ -271,49 +351,71 @@ class FileBatch:
     def _parse_survey(self, s: _Staged, match: HeaderMatch) -> None:
         """`_parsed` from `_in` for one survey export (file number 0)."""
         con, read = self.con, s.read
-        questions = question_columns(read.headers, question_catalog(con),
-                                     set(match.columns.values()))
+        catalog = {q.question_id: q for q in question_catalog(con)}
+        questions = {i: catalog[qid] for i, qid in match.questions.items() if qid in catalog}
         if not questions:
             raise Rejected(
                 "no answer columns: no header is a question_id of "
-                "config/survey_questions.csv (e.g. 'Q01' or 'Q01 [question text]')")
-        s.ignored = [read.headers[i] for i, _ in match.ignored if i not in questions]
-        s.skipped = skip_incomplete(con, f"c{match.columns['submitted_at']}")
+                "config/survey_questions.csv (e.g. 'Q01' or 'Q01 [question text]'), and "
+                "config/column_map.csv maps none to one")
+        columns = dict(match.columns)
+        n_cells = len(read.headers)
+        if "submitted_at" in columns:
+            # a constant date (LimeSurvey's anonymised `1980-01-01`) still leaves out the
+            # responses whose own date column is empty: they are incomplete
+            s.skipped = skip_incomplete(con, f"c{columns['submitted_at']}")
+            if "submitted_at" in match.constants:
+                del columns["submitted_at"]
+        if "response_id" not in columns and "response_id" not in match.constants:
+            add_response_ids(con, f"c{n_cells}")
+            columns["response_id"] = n_cells
+            n_cells += 1
         rows, s.duplicates = build_survey_parsed(
-            con, self.c, match.columns, len(read.headers), questions, s.convention)
+            con, self.c, columns, n_cells, questions, s.reading, match.constants,
+            self.parse_rules)
         s.rows = rows + s.skipped
 
-    def _store(self, staged: list[_Staged]) -> None:
-        """Replace the files' stored rows (`_parsed`, by file number) and registry entries."""
+    def _store(self, staged: dict[int, _Staged] | list[_Staged]) -> None:
+        """Replace the files' stored rows (`_parsed`, by file number: the key of `staged`)
+        and registry entries."""
         con, c = self.con, self.c
-        entries = [Registered(s.path.name, s.file_hash, self.context, s.rows, s.skipped,
-                              s.duplicates, s.dropped, s.stat.st_size, s.stat.st_mtime_ns)
-                   for s in staged]
+        if isinstance(staged, list):
+            staged = dict(enumerate(staged))
+        entries = {i: Registered(s.path.name, s.file_hash, self.context, s.rows, s.skipped,
+                                 s.duplicates, s.dropped, s.stat.st_size, s.stat.st_mtime_ns,
+                                 rows_folded=s.folded)
+                   for i, s in staged.items()}
 
         def replace_files() -> None:
-            forget_files(con, c.name, [e.file_name for e in entries])
+            forget_files(con, c.name, [e.file_name for e in entries.values()])
             # the state of the tables the rows are checked against as they are stored
             checked_against = None if c.is_survey else references_state(con, c, self.context)
-            store_parsed(con, c, {i: e.file_name for i, e in enumerate(entries)})
-            for s, entry in zip(staged, entries, strict=True):
+            store_parsed(con, c, {i: e.file_name for i, e in entries.items()})
+            for i, entry in entries.items():
+                s = staged[i]
                 register_file(con, c.name, replace(entry, checked_against=checked_against),
                               self.load_id, self.loaded_at, s.read.encoding, s.read.delimiter)
 
         transaction(con, replace_files)
-        for s in staged:
+        for s in staged.values():
             _log_file(c, s)
 
 
 def _log_file(c: Contract, s: _Staged) -> None:
     name, read = s.path.name, s.read
     delimiter = {"\t": "tab", "": "-"}.get(read.delimiter, read.delimiter)
-    log.info("%s/%s: read %d rows (%s, delimiter %s, decimal %s)%s%s", c.name, name, s.rows,
-             read.encoding, delimiter, s.convention,
-             f", {s.skipped} incomplete responses skipped" if s.skipped else "",
-             f", {s.duplicates} exact duplicate rows collapsed" if s.duplicates else "")
+    skipped = ("incomplete responses" if c.is_survey else "rows without "
+               + ", ".join(f.name for f in c.fields if f.skip_if_empty))
+    log.info("%s/%s: read %d rows (%s, delimiter %s, decimal %s)%s%s%s%s", c.name, name,
+             s.rows, read.encoding, delimiter, s.convention,
+             f", {read.extra_header_rows} extra header rows skipped"
+             if read.extra_header_rows else "",
+             f", {s.skipped} {skipped} skipped" if s.skipped else "",
+             f", {s.duplicates} exact duplicate rows collapsed" if s.duplicates else "",
+             f", {s.folded} line items folded into their records" if s.folded else "")
     if s.dropped:
-        log.warning("%s/%s: dropped personal identifier columns: %s", c.name, name,
-                    ", ".join(s.dropped))
+        log.warning("%s/%s: not stored, as they look like personal identifiers: %s", c.name,
+                    name, ", ".join(s.dropped))
     if s.ignored:
         log.info("%s/%s: ignored columns not in the contract: %s", c.name, name,
                  ", ".join(s.ignored))

@@ -8,6 +8,7 @@ recognition of personal-identifier headers, because both are questions about hea
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -38,6 +39,11 @@ class Field:
     max: float | None = None
     percent: str = "points"
     ref: str | None = None
+    pseudonymise: bool = False
+    skip_if_empty: bool = False
+    upper: bool = False
+    converts: tuple[str, ...] = ()
+    month_of: str | None = None
 
     @property
     def headers(self) -> tuple[str, ...]:
@@ -75,14 +81,15 @@ class Contract:
 def normalise_header(text: str) -> str:
     """Header text reduced to what matters: case, umlaut spelling and separators ignored.
 
-    `Bestätigungsdatum`, `BESTAETIGUNGSDATUM` and ` bestätigungs-datum ` are one header.
+    `Bestätigungsdatum`, `BESTAETIGUNGSDATUM` and ` bestätigungs-datum ` are one header;
+    so are `Department/Name` and `Department Name`.
     (Remembered: the same few hundred headers and aliases are compared for every file and
     every candidate header row; 200 k calls took ~0.5 s of a run on the sample.)
     """
     t = text.replace("\ufeff", "").strip().casefold()
     for a, b in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss")):
         t = t.replace(a, b)
-    return re.sub(r"[\s_\-.]+", "", t)
+    return re.sub(r"[\s_\-./]+", "", t)
 
 
 @cache
@@ -117,6 +124,11 @@ def _make_field(name: str, spec: dict, shared: dict) -> Field:
         max=merged.get("max"),
         percent=merged.get("percent", "points"),
         ref=merged.get("ref"),
+        pseudonymise=bool(merged.get("pseudonymise", False)),
+        skip_if_empty=bool(merged.get("skip_if_empty", False)),
+        upper=bool(merged.get("upper", False)),
+        converts=tuple(merged.get("converts", ())),
+        month_of=merged.get("month_of"),
     )
 
 
@@ -175,49 +187,252 @@ def _personal_identifier_rules() -> tuple[frozenset[str], tuple[str, ...]]:
             tuple(normalise_header(x) for x in rules["contains"]))
 
 
+@dataclass(frozen=True)
+class MapRow:
+    """One row of `config/column_map.csv`: where a field of an export is (or its value).
+
+    `row` is its data row number in that file (1 = the first row below the header), so that
+    a message can name it.
+    """
+
+    row: int
+    source: str
+    file_pattern: str        # a glob on the file name ('' = every file of the source)
+    field: str               # a contract field, or for surveys a question id
+    header: str | None = None
+    constant: str | None = None
+    format: str | None = None
+
+    def where(self) -> str:
+        return f"config/column_map.csv row {self.row}"
+
+
+@dataclass(frozen=True)
+class FileMapping:
+    """The `column_map.csv` rows in force for one file (one per field: see mapping.py)."""
+
+    rows: tuple[MapRow, ...] = ()
+
+    def row_for(self, name: str) -> MapRow | None:
+        key = name.casefold()
+        return next((r for r in self.rows if r.field.casefold() == key), None)
+
+    @property
+    def key(self) -> tuple:
+        """Equal for files mapped alike (files of one layout are read together)."""
+        return tuple((r.row, r.field) for r in self.rows)
+
+
+NO_MAPPING = FileMapping()
+
+
 @dataclass
 class HeaderMatch:
-    """How a file's header row maps onto a contract."""
+    """How a file's header row maps onto a contract (and, for surveys, its question catalog)."""
 
     columns: dict[str, int]            # field name -> column index in the file
     language: str                      # "de" or "en": which aliases matched more often
-    personal: list[tuple[int, str]]    # (column index, header) dropped identifiers
-    ignored: list[tuple[int, str]]     # (column index, header) other unknown columns
-    missing: list[Field]               # required fields without a column
+    personal: list[tuple[int, str]]    # (column index, header) identifiers not stored
+    ignored: list[tuple[int, str]]     # (column index, header) other columns not claimed
+    missing: list[Field]               # required fields without a column or constant
+    constants: dict[str, str] = field(default_factory=dict)  # field -> value of every row
+    questions: dict[int, str] = field(default_factory=dict)  # column -> question id
+    conflicts: list[str] = field(default_factory=list)       # why the file cannot be read
+    pseudonymised: set[int] = field(default_factory=set)     # id columns under an
+                                                             # identifier header
+    via: dict[str, str] = field(default_factory=dict)        # field -> how it was found
+    unmapped: list[MapRow] = field(default_factory=list)     # mapping rows whose header
+                                                             # the file lacks
+
+    @property
+    def claimed(self) -> set[int]:
+        """The columns a field, question or mapping claims: never dropped."""
+        return set(self.columns.values()) | set(self.questions)
 
 
-def match_headers(c: Contract, headers: list[str]) -> HeaderMatch:
-    """Map headers to fields: a canonical name beats an alias, else the first column wins."""
-    norm = [normalise_header(h) for h in headers]
-    aliases: dict[str, tuple[str, str]] = {}   # normalised alias -> (field, language)
+_ALIAS_TABLES: dict[tuple, tuple[dict[str, str], dict[str, tuple[str, str]]]] = {}
+
+
+def _alias_table(c: Contract) -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
+    """Normalised canonical names -> field, normalised aliases -> (field, language)."""
+    key = (c.name, tuple(f.name for f in c.fields))
+    if key not in _ALIAS_TABLES:
+        _ALIAS_TABLES[key] = _make_alias_table(c)
+    return _ALIAS_TABLES[key]
+
+
+def _make_alias_table(c: Contract) -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
+    canonical = {normalise_header(f.name): f.name for f in c.fields}
+    aliases: dict[str, tuple[str, str]] = {}
     for f in c.fields:
         for lang, names in (("de", f.de), ("en", f.en)):
             for alias in names:
                 aliases.setdefault(normalise_header(alias), (f.name, lang))
-    columns: dict[str, int] = {}
-    votes = {"de": 0, "en": 0}
-    for f in c.fields:
-        canonical = normalise_header(f.name)
-        if canonical in norm:
-            columns[f.name] = norm.index(canonical)
-            votes["en"] += 1
-    used = set(columns.values())
-    for i, n in enumerate(norm):
-        hit = aliases.get(n)
-        if i in used or hit is None or hit[0] in columns:
+    return canonical, aliases
+
+
+def _columns_named(norm: list[str], header: str) -> list[int]:
+    wanted = normalise_header(header)
+    return [i for i, n in enumerate(norm) if n == wanted]
+
+
+def _shown(headers: list[str], columns: list[int]) -> str:
+    return " and ".join(f"'{headers[i].strip()}' (column {i + 1})" for i in columns)
+
+
+def question_id_of(header: str, catalog: dict[str, str]) -> str | None:
+    """The question a survey header answers: the longest catalog id (case-insensitive) the
+    header equals or starts with, followed by a space, a bracketed text or `.`, `:`, `-`.
+
+    `catalog`: lower-case id -> id as written. `Q10 [...]` answers Q10, not Q1; `q1[vis2]`
+    answers `q1[vis2]` when the catalog has it, else `q1`; `Q2_1` answers neither Q2 nor Q21.
+    """
+    h = header.replace("\ufeff", "").strip().casefold()
+    best: str | None = None
+    for key, qid in catalog.items():
+        if not h.startswith(key):
             continue
-        columns[hit[0]] = i
-        used.add(i)
-        votes[hit[1]] += 1
+        rest = h[len(key):]
+        if rest and not re.match(r"[\s\[\].:(\-–]", rest):
+            continue
+        if best is None or len(key) > len(best.casefold()):
+            best = qid
+    return best
+
+
+def match_headers(c: Contract, headers: list[str], mapping: FileMapping = NO_MAPPING,
+                  catalog: dict[str, str] | None = None) -> HeaderMatch:
+    """Map headers to fields: a `column_map.csv` row first, then the canonical name or an
+    alias; for surveys, the remaining headers to question ids of `catalog`.
+
+    Two columns that could fill one field (or answer one question), or a header that a
+    field uses written twice, make the file unreadable (`conflicts`): which one is meant
+    is for a mapping row to say. Duplicate headers nobody uses are fine.
+    """
+    norm = [normalise_header(h) for h in headers]
+    canonical, aliases = _alias_table(c)
+    fields = {f.name for f in c.fields}
+    columns: dict[str, int] = {}
+    constants: dict[str, str] = {}
+    questions: dict[int, str] = {}
+    conflicts: list[str] = []
+    unmapped: list[MapRow] = []
+    via: dict[str, str] = {}
+    votes = {"de": 0, "en": 0}
+    taken: set[int] = set()
+    for row in mapping.rows:
+        if row.constant is not None:
+            if row.field in fields:
+                constants[row.field] = row.constant
+                via[row.field] = f"constant ({row.where()})"
+            continue
+        if row.header is None:
+            continue
+        found = _columns_named(norm, row.header)
+        if not found:
+            unmapped.append(row)
+            continue
+        if len(found) > 1:
+            conflicts.append(f"the header '{row.header}' that {row.where()} maps to "
+                             f"{row.field} is written twice: {_shown(headers, found)} — "
+                             "rename one in the export's settings or map by another header")
+            continue
+        if row.field in fields:
+            columns[row.field] = found[0]
+            via[row.field] = f"mapping ({row.where()})"
+        elif catalog is not None:
+            questions[found[0]] = catalog.get(row.field.casefold(), row.field)
+        taken.add(found[0])
+    # canonical names and aliases, for the fields no mapping row places
+    candidates: dict[str, list[tuple[int, str]]] = {}
+    for i, n in enumerate(norm):
+        if i in taken or not n:
+            continue
+        if n in canonical:
+            candidates.setdefault(canonical[n], []).append((i, "canonical"))
+        elif n in aliases:
+            name, lang = aliases[n]
+            candidates.setdefault(name, []).append((i, lang))
+    for f in c.fields:
+        found = candidates.get(f.name, [])
+        if not found or f.name in columns:
+            continue
+        if f.name in constants:  # the constant wins; the column is kept for what it tells
+            if len(found) == 1:  # (a survey's own date column: is the response complete?)
+                columns[f.name] = found[0][0]
+                taken.add(found[0][0])
+            continue
+        if len(found) > 1:
+            cols = [i for i, _ in found]
+            conflicts.append(
+                f"columns {_shown(headers, cols)} could both be {f.name} — say which one in "
+                f"config/column_map.csv ({c.name};;{f.name};<header>;;)")
+            continue
+        i, how = found[0]
+        columns[f.name] = i
+        taken.add(i)
+        via[f.name] = "canonical name" if how == "canonical" else f"alias ({how})"
+        votes["en" if how == "canonical" else how] += 1
+    if catalog:
+        answered: dict[str, list[int]] = {}
+        for i, header in enumerate(headers):
+            if i in taken or i in questions:
+                continue
+            qid = question_id_of(header, catalog)
+            if qid is not None:
+                answered.setdefault(qid, []).append(i)
+        for qid, cols in answered.items():
+            if len(cols) > 1:
+                conflicts.append(
+                    f"columns {_shown(headers, cols[:2])} both answer question {qid} — add "
+                    f"their sub-question ids (e.g. '{headers[cols[0]].strip()}') to "
+                    "config/survey_questions.csv or map them in config/column_map.csv")
+                continue
+            questions[cols[0]] = qid
+    claimed = set(columns.values()) | set(questions)
     personal: list[tuple[int, str]] = []
     ignored: list[tuple[int, str]] = []
     for i, header in enumerate(headers):
-        if i in used or not norm[i]:
+        if i in claimed or not norm[i]:
             continue
         (personal if is_personal_identifier(header) else ignored).append((i, header))
+    pseudonymised = {i for name, i in columns.items()
+                     if c.field_named(name).pseudonymise and is_personal_identifier(headers[i])}
     language = "de" if votes["de"] > votes["en"] else "en"
-    missing = [f for f in c.required_fields if f.name not in columns]
-    return HeaderMatch(columns, language, personal, ignored, missing)
+    missing = [f for f in c.required_fields if f.name not in columns and f.name not in constants]
+    return HeaderMatch(columns, language, personal, ignored, missing, constants, questions,
+                       conflicts, pseudonymised, via, unmapped)
+
+
+# words too common in headers to say that two are alike
+_GENERIC_WORDS = frozenset({"number", "nummer", "date", "datum", "name", "code", "type",
+                            "time", "zeit", "count", "anzahl", "amount", "betrag", "value"})
+
+
+def _words(header: str) -> set[str]:
+    return {w for w in re.split(r"[^a-z0-9äöüß]+", header.casefold())
+            if len(w) >= 4 and w not in _GENERIC_WORDS}
+
+
+def closest_headers(f: Field, headers: list[str], n: int = 2) -> list[str]:
+    """The headers of a file that come closest to the names `f` accepts (`Creation Date`
+    for `Created`): what to map in `config/column_map.csv` when `f` is missing."""
+    wanted = {normalise_header(h) for h in f.headers}
+    words = {w for h in f.headers for w in _words(h)}
+    scored: list[tuple[float, str]] = []
+    for header in headers:
+        norm = normalise_header(header)
+        if not norm:
+            continue
+        ratio = max(difflib.SequenceMatcher(None, norm, w).ratio() for w in wanted)
+        if any(w in norm or norm in w for w in wanted if len(w) >= 5 and len(norm) >= 5):
+            ratio = max(ratio, 0.8)
+        if words & _words(header):
+            ratio = max(ratio, 0.75)
+        if ratio >= 0.72:
+            scored.append((ratio, header.strip()))
+    scored.sort(key=lambda t: -t[0])
+    return list(dict.fromkeys(h for _, h in scored))[:n]
 
 
 def _md_escape(text: str) -> str:
@@ -255,8 +470,19 @@ def contracts_markdown() -> str:
                     f"{'/'.join(dict.fromkeys(v))}" for v in f.values.values())
             if f.allowed:
                 notes += " — only " + ", ".join(f.allowed)
-            if f.min is not None or f.max is not None:
-                notes += f" — {f.min}..{f.max}"
+            if f.min is not None and f.max is not None:
+                notes += f" — {f.min:g}..{f.max:g}"
+            elif f.min is not None:
+                notes += f" — at least {f.min:g}"
+            elif f.max is not None:
+                notes += f" — at most {f.max:g}"
+            if f.pseudonymise:
+                notes += " — e-mail addresses stored as keyed pseudonyms"
+            if f.skip_if_empty:
+                notes += " — a row without it is skipped and counted"
+            if f.converts:
+                notes += (f" — other currencies converted to EUR ({', '.join(f.converts)}) "
+                          "with config/exchange_rates.csv")
             headers = ", ".join(_md_escape(h) for h in f.headers)
             name = f"`{f.name}`"
             if f.stored_name != f.name:

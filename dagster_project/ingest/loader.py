@@ -30,6 +30,7 @@ from dagster_project.ingest.contracts import (
     contracts_hash,
     contracts_markdown,
 )
+from dagster_project.ingest.mapping import SourceRules, check_config, source_rules
 from dagster_project.ingest.reader import ACCEPTED_SUFFIXES
 from dagster_project.ingest.sniff import hash_and_encoding, transcode_to_utf8
 from dagster_project.ingest.store import (
@@ -59,6 +60,7 @@ __all__ = [
     "LoadResult",
     "contracts_markdown",
     "load_config",
+    "load_files",
     "load_source",
 ]
 
@@ -108,10 +110,13 @@ class LoadResult:
     files_read: int              # files actually parsed this run (new or changed)
     rows_total: int              # data rows in the folder's current files
     rows_loaded: int             # rows in raw.<source> after the run
-    rows_quarantined: int        # rows of this source in dq.quarantine after the run
+    rows_quarantined: int        # rows of this source in dq.quarantine after the run (a row
+                                 # with several problems counts once)
     duplicates_collapsed: int
     dropped_columns: list[tuple[str, str]] = field(default_factory=list)
     rejected_files: list[FileProblem] = field(default_factory=list)
+    rows_skipped: int = 0        # rows skipped and counted (incomplete responses, inactive users)
+    rows_folded: int = 0         # lines folded into the record above them (line items)
 
 
 def _now() -> dt.datetime:
@@ -127,8 +132,11 @@ def _load(con: duckdb.DuckDBPyConnection, c: Contract, files: list[Path], folder
     context = contracts_hash()
     if c.is_survey:
         context += ":" + catalog_hash(question_catalog(con))
+    rules = SourceRules(c.name) if c.is_config else source_rules(con, c.name)
+    if rules != SourceRules(c.name):  # a mapping, words, rates: part of how files are read
+        context += ":" + rules.context()
     registry = registered_files(con, c.name)
-    batch = FileBatch(con, c, context, load_id, _now())
+    batch = FileBatch(con, c, context, load_id, _now(), rules)
     present: set[str] = set()
     queued: list[str] = []     # new or changed files, read by the batch
     unreadable: dict[str, str] = {}  # file name → why it is not even queued
@@ -213,11 +221,14 @@ def _load(con: duckdb.DuckDBPyConnection, c: Contract, files: list[Path], folder
         files_read=files_read,
         rows_total=sum(r.rows for r in registry.values()),
         rows_loaded=count(con, f"select count(*) from raw.{ident(c.name)}"),
-        rows_quarantined=count(con, "select count(*) from dq.quarantine where source = ?",
-                               [c.name]),
+        # rows, not problems: a row with two bad columns has two lines in the quarantine
+        rows_quarantined=count(con, "select count(distinct (file_name, row_number)) "
+                               "from dq.quarantine where source = ?", [c.name]),
         duplicates_collapsed=sum(r.duplicates_collapsed for r in registry.values()),
         dropped_columns=[(r.file_name, h) for r in registry.values() for h in r.dropped_columns],
         rejected_files=problems,
+        rows_skipped=sum(r.rows_skipped or 0 for r in registry.values()),
+        rows_folded=sum(r.rows_folded for r in registry.values()),
     )
 
 
@@ -269,6 +280,13 @@ def load_source(con: duckdb.DuckDBPyConnection, source: str, sources_dir: Path,
 READ_ELSEWHERE = {"alerts"}
 
 
+def load_files(con: duckdb.DuckDBPyConnection, source: str, files: list[Path],
+               folder_label: str, load_id: str) -> LoadResult:
+    """Load exactly `files` as the source's current files (`leitstand inspect` loads one
+    export so into a database in memory, to show what the ingest makes of it)."""
+    return _load(con, contract(source), files, folder_label, load_id, [])
+
+
 def _config_files(folder: Path, name: str) -> list[Path]:
     return [p for p in _visible_files(folder)
             if p.stem.lower() == name and p.suffix.lower() in ACCEPTED_SUFFIXES]
@@ -300,8 +318,16 @@ def load_config(con: duckdb.DuckDBPyConnection, sources_dir: Path,
                 f"keep one", label))
             files = files[:1]
         result = _load(con, c, files, label, load_id, problems)
-        _log_result(result)
         results.append(result)
+    # the mapping files, settings, rates and catalog as a whole: each problem names its row
+    by_table = {r.source: r for r in results}
+    for problem in check_config(con):
+        result = by_table[problem.table]
+        file_name = next(iter(registered_files(con, problem.table)), f"{problem.table}.csv")
+        result.rejected_files.append(FileProblem(problem.table, file_name, problem.message,
+                                                 label))
+    for result in results:
+        _log_result(result)
     known = {n for n in CONFIG_TABLES} | READ_ELSEWHERE
     for p in _visible_files(folder):
         if p.stem.lower() not in known:
@@ -312,7 +338,8 @@ def load_config(con: duckdb.DuckDBPyConnection, sources_dir: Path,
 
 def _log_result(r: LoadResult) -> None:
     log.info("%s: %d files (%d read), %d rows in files, %d loaded, %d quarantined, "
-             "%d duplicates collapsed", r.source, r.files_loaded, r.files_read, r.rows_total,
-             r.rows_loaded, r.rows_quarantined, r.duplicates_collapsed)
+             "%d duplicates collapsed, %d skipped, %d folded into their records", r.source,
+             r.files_loaded, r.files_read, r.rows_total, r.rows_loaded, r.rows_quarantined,
+             r.duplicates_collapsed, r.rows_skipped, r.rows_folded)
     for problem in r.rejected_files:
         log.error("%s", problem)

@@ -7,8 +7,10 @@ row's data row number is its rowid less its file's first (`ReadFile.first_rowid`
 1 is the first row after the header, as the sample generator and a person counting rows in
 Excel below the header see it. `number_rows` copies a single file's `_read` into `_in` with
 that number as `_row_number`, for the parsers that work on one file. These are TEMP
-tables: they live only in this connection's memory and never reach the database file —
-that is what keeps dropped personal columns out of every stored file.
+tables: they live only in this connection's memory and never reach the database file.
+What must not be stored never even reaches them: a column that nobody claims and whose
+header names an identifier is read as NULL, and an id field's e-mail addresses (or all of
+its values under an identifier header) are read as keyed pseudonyms (`read_items`).
 
 Delimited files are read by DuckDB's own CSV reader; Python only detects the layout and,
 where DuckDB cannot decode the bytes itself (Windows-1252 € „ “ –, UTF-16), writes a UTF-8
@@ -27,13 +29,22 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from dagster_project.ingest.contracts import Contract, match_headers
+from dagster_project.ingest.contracts import (
+    NO_MAPPING,
+    Contract,
+    FileMapping,
+    match_headers,
+)
+from dagster_project.ingest.pseudonym import row_hash_sql
 from dagster_project.ingest.sniff import (
     HEADER_SEARCH_ROWS,
+    SAMPLE_RECORDS,
     CsvLayout,
     Encoding,
     UnreadableFile,
     detect_layout,
+    extra_header_rows,
+    looks_like_data,
     read_sample_text,
     transcode_to_utf8,
 )
@@ -52,6 +63,9 @@ class ReadFile:
     encoding: str
     delimiter: str
     first_rowid: int = 0  # `_read`'s rowid of the file's first data row (see `read_files`)
+    sample: tuple[tuple[str, ...], ...] = ()  # its first data records, as text
+    period: tuple[str, str] | None = None     # the period its DATEV header line names
+    extra_header_rows: int = 0                # header rows skipped below the header
 
 
 @dataclass(frozen=True)
@@ -62,31 +76,37 @@ class Planned:
     encoding: Encoding
     layout: CsvLayout | None  # None: a workbook
     utf8_copy: Path | None = None  # the file in UTF-8 where DuckDB cannot decode it (loader.py)
+    mapping: FileMapping = NO_MAPPING  # its `config/column_map.csv` rows
+    catalog: dict[str, str] | None = None  # for surveys: the question ids (lower-case -> id)
 
     def same_layout(self) -> tuple | None:
         """Files with equal values are read by one `read_csv` (None: read alone)."""
         if self.layout is None:
             return None
         return (self.layout.delimiter, self.layout.skip_lines, tuple(self.layout.headers),
-                self.encoding.duckdb)
+                self.encoding.duckdb, self.mapping.key)
 
 
-def plan_file(path: Path, encoding: Encoding, c: Contract,
-              utf8_copy: Path | None = None) -> Planned:
+def plan_file(path: Path, encoding: Encoding, c: Contract, utf8_copy: Path | None = None,
+              mapping: FileMapping = NO_MAPPING,
+              catalog: dict[str, str] | None = None) -> Planned:
     """Where the table is in `path` (delimiter, header row); raise UnreadableFile.
 
-    `utf8_copy`: the file already transcoded to UTF-8 (when its encoding needs it)."""
+    `utf8_copy`: the file already transcoded to UTF-8 (when its encoding needs it);
+    `mapping`, `catalog`: what else may name its columns (for the header search)."""
     if path.suffix.lower() in XLSX_SUFFIXES:
-        return Planned(path, encoding, None)
+        return Planned(path, encoding, None, mapping=mapping, catalog=catalog)
     sample = read_sample_text(path, encoding)
     if "\x00" in sample:
         raise UnreadableFile("binary content, not a delimited text file — export the data as "
                              ".csv/.txt (delimited) or .xlsx")
-    return Planned(path, encoding, detect_layout(sample, c), utf8_copy)
+    return Planned(path, encoding, detect_layout(sample, c, mapping, catalog), utf8_copy,
+                   mapping, catalog)
 
 
 def read_file(con: duckdb.DuckDBPyConnection, path: Path, encoding: Encoding,
-              c: Contract) -> ReadFile:
+              c: Contract, mapping: FileMapping = NO_MAPPING,
+              catalog: dict[str, str] | None = None) -> ReadFile:
     """Fill temp table `_read` from `path` alone, transcoding it to a temporary UTF-8 copy
     where needed (the loader makes its copies itself, loader.py); raise UnreadableFile
     with a readable reason."""
@@ -95,7 +115,7 @@ def read_file(con: duckdb.DuckDBPyConnection, path: Path, encoding: Encoding,
         if encoding.transcode:
             copy = Path(tmp) / "utf8.csv"
             transcode_to_utf8(path, encoding, copy)
-        return read_files(con, [plan_file(path, encoding, c, copy)], c)[0]
+        return read_files(con, [plan_file(path, encoding, c, copy, mapping, catalog)], c)[0]
 
 
 def read_files(con: duckdb.DuckDBPyConnection, files: list[Planned],
@@ -109,7 +129,7 @@ def read_files(con: duckdb.DuckDBPyConnection, files: list[Planned],
     so that only the file at fault is rejected.
     """
     if files[0].layout is None:
-        return [_read_xlsx(con, files[0].path, c)]
+        return [_read_xlsx(con, files[0], c)]
     return _read_delimited(con, files, c)
 
 
@@ -139,11 +159,9 @@ def _read_delimited(con: duckdb.DuckDBPyConnection, files: list[Planned],
         common += ", filename=true"
         file_number = "case filename " + " ".join(
             f"when {_q(s)} then {i}" for i, s in enumerate(sources)) + " end"
-    # Personal identifier columns are replaced by NULL while reading: their values never
-    # reach even a temporary table.
-    personal = _personal_columns(c, layout.headers)
-    keep = ", ".join(f"cast(null as varchar) as c{i}" if i in personal else f"c{i}"
-                     for i in range(n))
+    # Personal identifier columns are replaced by NULL while reading, e-mail addresses in
+    # id fields by pseudonyms: their values never reach even a temporary table.
+    keep = read_items(c, layout.headers, files[0].mapping, files[0].catalog)
     fast = (f"select cast({file_number} as integer) as _n, {keep}, "
             f"cast(null as varchar) as _overflow "
             f"from read_csv({paths}, {common}, columns={_columns_literal(n, False)})")
@@ -169,12 +187,36 @@ def _read_delimited(con: duckdb.DuckDBPyConnection, files: list[Planned],
     reads = []
     for i, f in enumerate(files):
         rows, first = found.get(i, (0, 0))
-        reads.append(ReadFile(layout.headers, rows, f.encoding.name, layout.delimiter, first))
+        assert f.layout is not None
+        reads.append(ReadFile(layout.headers, rows, f.encoding.name, layout.delimiter, first,
+                              f.layout.sample, f.layout.period, f.layout.extra_header_rows))
     return reads
 
 
-def _personal_columns(c: Contract, headers: list[str]) -> set[int]:
-    return {i for i, _ in match_headers(c, headers).personal}
+def read_items(c: Contract, headers: list[str], mapping: FileMapping = NO_MAPPING,
+               catalog: dict[str, str] | None = None, cell=lambda i: f"c{i}") -> str:
+    """SELECT items `c0`, `c1`, ... of a file's cells (`cell(i)`: SQL for the i-th as read):
+    a column nobody claims whose header names an identifier is NULL; an id field
+    (`pseudonymise` in the contract) holds keyed pseudonyms for its e-mail addresses, or for
+    every value under an identifier header. A survey export without a response id also
+    gets `_rowhash`, the keyed hash of all its cells (survey.add_response_ids)."""
+    match = match_headers(c, headers, mapping, catalog)
+    personal = {i for i, _ in match.personal}
+    ids = {i for name, i in match.columns.items() if c.field_named(name).pseudonymise}
+    items = []
+    for i in range(len(headers)):
+        if i in personal:
+            items.append(f"cast(null as varchar) as c{i}")
+        elif i in match.pseudonymised:
+            items.append(f"lt_pseudonym({cell(i)}) as c{i}")
+        elif i in ids:
+            items.append(f"lt_id_cell({cell(i)}) as c{i}")
+        else:
+            items.append(cell(i) if cell(i) == f"c{i}" else f"{cell(i)} as c{i}")
+    if c.is_survey and "response_id" not in match.columns \
+            and "response_id" not in match.constants:
+        items.append(f"{row_hash_sql([cell(i) for i in range(len(headers))])} as _rowhash")
+    return ", ".join(items)
 
 
 def number_rows(con: duckdb.DuckDBPyConnection, read: ReadFile) -> None:
@@ -227,9 +269,10 @@ def xlsx_cell_text(value: object, number_format: str | None = None) -> str | Non
     return str(value)
 
 
-def _read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, c: Contract) -> ReadFile:
+def _read_xlsx(con: duckdb.DuckDBPyConnection, planned: Planned, c: Contract) -> ReadFile:
     import openpyxl
 
+    path = planned.path
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for broken files
@@ -247,39 +290,53 @@ def _read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, c: Contract) -> ReadF
         rows.pop()
     if not rows:
         raise UnreadableFile("the file is empty")
-    header_index = _xlsx_header_row(rows, c)
+    header_index = _xlsx_header_row(rows, c, planned.mapping, planned.catalog)
     headers = [h if h is not None else "" for h in rows[header_index]]
     while headers and headers[-1].strip() == "":
         headers.pop()
     n = len(headers)
-    data = rows[header_index + 1:]
-    personal = _personal_columns(c, headers)
+    match = match_headers(c, headers, planned.mapping, planned.catalog)
+    extra = extra_header_rows(c, match, [[v or "" for v in r] for r in rows[header_index + 1:]])
+    data = rows[header_index + 1 + extra:]
+    # the cells go to DuckDB as they are (`r<i>`); `read_items` decides what is kept
     columns = {"_i": pa.array(range(len(data)), pa.int64())}
     for i in range(n):
-        cells = [None] * len(data) if i in personal else [
-            r[i] if i < len(r) else None for r in data]
-        columns[f"c{i}"] = pa.array(cells, pa.string())
+        columns[f"r{i}"] = pa.array([r[i] if i < len(r) else None for r in data], pa.string())
     overflow = [
         next((str(v) for v in r[n:] if v is not None and str(v).strip()), None) for r in data
     ]
     columns["_overflow"] = pa.array(overflow, pa.string())
     table = pa.table(columns)
+    keep = read_items(c, headers, planned.mapping, planned.catalog, cell=lambda i: f"r{i}")
     con.register("_xlsx_rows", table)
     try:
         con.execute("create or replace temp table _read as "
-                    "select 0 as _n, * exclude (_i) from _xlsx_rows order by _i")
+                    f"select 0 as _n, {keep}, _overflow from _xlsx_rows order by _i")
     finally:
         con.unregister("_xlsx_rows")
     first = con.execute("select coalesce(min(rowid), 0) from _read").fetchall()[0][0]
-    return ReadFile(headers, len(data), "xlsx", "", first)
+    sample = tuple(tuple(v or "" for v in r) for r in data[:SAMPLE_RECORDS])
+    return ReadFile(headers, len(data), "xlsx", "", first, sample, None, extra)
 
 
-def _xlsx_header_row(rows: list[list[str | None]], c: Contract) -> int:
-    """The row (among the first few) whose cells match the most contract headers."""
-    best, best_index = -1, 0
+def _xlsx_header_row(rows: list[list[str | None]], c: Contract,
+                     mapping: FileMapping = NO_MAPPING,
+                     catalog: dict[str, str] | None = None) -> int:
+    """The row (among the first few) whose cells match the most contract headers; a row
+    that looks like data is never the header."""
+    best, best_index = 0, None
     for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
         cells = [v or "" for v in row]
-        matched = len(match_headers(c, cells).columns)
+        if looks_like_data(cells):
+            continue
+        match = match_headers(c, cells, mapping, catalog)
+        matched = len(match.columns) + len(match.questions)
         if matched > best:
             best, best_index = matched, index
-    return best_index
+    if best_index is not None:
+        return best_index
+    for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        if not looks_like_data([v or "" for v in row]):
+            return index
+    raise UnreadableFile("no header row found: the first rows hold data — export the file "
+                         "with its column headers")

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from dagster_project.ingest.contracts import Contract, match_headers
+from dagster_project.ingest.contracts import NO_MAPPING, Contract, FileMapping, match_headers
 
 DELIMITERS = (";", ",", "\t", "|")
 SAMPLE_BYTES = 256 * 1024
@@ -117,6 +117,9 @@ class CsvLayout:
     delimiter: str
     skip_lines: int          # physical lines before the first data row (preamble + header)
     headers: list[str]
+    sample: tuple[tuple[str, ...], ...] = ()   # the first data records (for the date vote)
+    period: tuple[str, str] | None = None      # the period a DATEV header line names
+    extra_header_rows: int = 0                 # header rows below the header (Qualtrics)
 
 
 def _records(text: str, delimiter: str, limit: int) -> list[tuple[list[str], int]]:
@@ -134,11 +137,79 @@ def _records(text: str, delimiter: str, limit: int) -> list[tuple[list[str], int
     return out
 
 
-def detect_layout(text: str, c: Contract) -> CsvLayout:
-    """Delimiter and header row: the combination under which most headers match the contract.
+# A cell that only a data row holds: a date (`31.12.2025`, `2025-12-31`, `7/1/24 22:05`,
+# `12/Jun/26`) or a number (`1.234,50`, `-12`, `45 %`).
+_DATE_CELL = re.compile(r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}([ T,].*)?"
+                        r"|\d{1,2}[/ -][A-Za-z]{3}[/ -]\d{2,4}.*|\d{4}-\d{2}-\d{2}T.*")
+_NUMBER_CELL = re.compile(r"[-+(]?[€$]?\s?\d[\d.,' ]*\s?(%|€)?[-)]?")
+SAMPLE_RECORDS = 200
+EXTRA_HEADER_ROWS = 5
 
-    An Excel `sep=;` first line is honoured. Title lines above the header (SAP list exports)
-    are skipped when a later row matches the contract better.
+
+def looks_like_data(row: list[str]) -> bool:
+    """Whether a row is a data row rather than a header: it holds a date, or more numbers
+    than other cells (a header of a real export is words)."""
+    cells = [v.strip() for v in row if v and v.strip()]
+    if not cells:
+        return True
+    if any(_DATE_CELL.fullmatch(v) for v in cells):
+        return True
+    numbers = sum(1 for v in cells if _NUMBER_CELL.fullmatch(v))
+    return numbers * 2 > len(cells)
+
+
+def is_text_not_date(cell: str) -> bool:
+    """A date field's cell in an extra header row (Qualtrics writes the question text and
+    an `{"ImportId": ...}` row below the header): text that cannot be a date."""
+    v = cell.strip()
+    return bool(v) and (v.startswith("{") or not any(ch.isdigit() for ch in v))
+
+
+def date_field_column(c: Contract, match) -> int | None:
+    """The column whose cells tell extra header rows from data: for surveys
+    `submitted_at`, else the contract's first required date field found in the file."""
+    wanted = ["submitted_at"] if c.is_survey else [
+        f.name for f in c.fields if f.type in ("date", "datetime") and f.required]
+    for name in wanted:
+        if name in match.columns:
+            return match.columns[name]
+    return None
+
+
+def extra_header_rows(c: Contract, match, rows: list[list[str]]) -> int:
+    """How many of `rows` (those right below the header) are further header rows."""
+    column = date_field_column(c, match)
+    if column is None:
+        return 0
+    extra = 0
+    for row in rows[:EXTRA_HEADER_ROWS]:
+        cell = row[column] if column < len(row) else ""
+        if not is_text_not_date(cell) or looks_like_data(row):
+            break
+        extra += 1
+    return extra
+
+
+def datev_period(row: list[str]) -> tuple[str, str] | None:
+    """The period (first and last day, ISO) a DATEV header line names (`EXTF;700;21;
+    Buchungsstapel;…` — fields 15 and 16 are `Datum vom` and `Datum bis`), else None."""
+    if not row or row[0].strip().strip('"') not in ("EXTF", "DTVF") or len(row) < 16:
+        return None
+    first, last = row[14].strip(), row[15].strip()
+    if not (re.fullmatch(r"\d{8}", first) and re.fullmatch(r"\d{8}", last)):
+        return None
+    return (f"{first[:4]}-{first[4:6]}-{first[6:]}", f"{last[:4]}-{last[4:6]}-{last[6:]}")
+
+
+def detect_layout(text: str, c: Contract, mapping: FileMapping = NO_MAPPING,
+                  catalog: dict[str, str] | None = None) -> CsvLayout:
+    """Delimiter and header row: the combination under which most headers match the contract
+    (its aliases, the file's `column_map.csv` rows and, for surveys, the question catalog).
+
+    An Excel `sep=;` first line is honoured. Title lines above the header (SAP list exports,
+    DATEV's header line) are skipped when a later row matches better; a row that looks like
+    data (dates, mostly numbers) is never taken for the header. Extra header rows below it
+    (Qualtrics) are skipped too (`extra_header_rows`).
     """
     if not text.strip():
         raise UnreadableFile("the file is empty")
@@ -151,26 +222,41 @@ def detect_layout(text: str, c: Contract) -> CsvLayout:
         text = text.split("\n", 1)[1] if "\n" in text else ""
         preamble = 1
     best: tuple[int, int, int] | None = None   # (matches, -row, delimiter rank)
-    best_layout: CsvLayout | None = None
+    chosen: tuple[str, int, list] | None = None
     for rank, delimiter in enumerate(forced):
-        for index, (row, lines_after) in enumerate(_records(text, delimiter, HEADER_SEARCH_ROWS)):
-            if len(row) < 2 and len(forced) > 1:
+        records = _records(text, delimiter, HEADER_SEARCH_ROWS)
+        for index, (row, _) in enumerate(records):
+            if (len(row) < 2 and len(forced) > 1) or looks_like_data(row):
                 continue
-            score = (len(match_headers(c, row).columns), -index, -rank)
+            match = match_headers(c, row, mapping, catalog)
+            score = (len(match.columns) + len(match.questions), -index, -rank)
             if best is None or score > best:
-                best = score
-                best_layout = CsvLayout(delimiter, preamble + lines_after, row)
-    if best_layout is None or best is None or best[0] == 0:
-        return _fallback_layout(text, forced, preamble)
-    return best_layout
+                best, chosen = score, (delimiter, index, row)
+    if chosen is None or best is None or best[0] == 0:
+        chosen = _fallback_header(text, forced)
+    delimiter, index, row = chosen
+    records = _records(text, delimiter, index + 1 + EXTRA_HEADER_ROWS + SAMPLE_RECORDS)
+    match = match_headers(c, row, mapping, catalog)
+    below = [r for r, _ in records[index + 1:]]
+    extra = extra_header_rows(c, match, below)
+    last = index + extra
+    lines = records[last][1] if last < len(records) else records[-1][1]
+    period = next((p for r, _ in records[:index] if (p := datev_period(r))), None)
+    sample = tuple(tuple(r) for r, _ in records[last + 1:])
+    return CsvLayout(delimiter, preamble + lines, row, sample, period, extra)
 
 
-def _fallback_layout(text: str, candidates: tuple[str, ...], preamble: int) -> CsvLayout:
-    """No header matched: take the delimiter that splits the first line most, header row 0."""
+def _fallback_header(text: str, candidates: tuple[str, ...]) -> tuple[str, int, list]:
+    """No header matched: the delimiter that splits the first line most, and the first row
+    that does not look like data. Without one the file has no header at all."""
     first = text.splitlines()[0] if text.strip() else ""
     delimiter = max(candidates, key=lambda d: (first.count(d), -candidates.index(d)))
-    records = _records(text, delimiter, 1)
+    records = _records(text, delimiter, HEADER_SEARCH_ROWS)
     if not records:
         raise UnreadableFile("no header row found")
-    row, lines = records[0]
-    return CsvLayout(delimiter, preamble + lines, row)
+    for index, (row, _) in enumerate(records):
+        if not looks_like_data(row):
+            return delimiter, index, row
+    shown = delimiter.join(records[0][0])[:80]
+    raise UnreadableFile(f"no header row found: the first rows hold data ('{shown}') — "
+                         "export the file with its column headers")

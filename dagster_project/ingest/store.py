@@ -37,7 +37,7 @@ from pathlib import Path
 import duckdb
 
 from dagster_project.ingest.contracts import Contract, Field, contract
-from dagster_project.ingest.parse import SQL_TYPES
+from dagster_project.ingest.parse import PROBLEMS_TYPE, SQL_TYPES, problem_rows, problem_text
 from dagster_project.ingest.values import sql_str
 
 LINEAGE_COLUMNS = [
@@ -57,6 +57,7 @@ PROBLEM_COLUMNS = [
     ("_problem_column", "varchar"),
     ("_problem_reason", "varchar"),
     ("_problem_value", "varchar"),
+    ("_problems", PROBLEMS_TYPE),
 ]
 
 _SCHEMAS = """
@@ -78,6 +79,7 @@ create table if not exists meta.loaded_files (
 alter table meta.loaded_files add column if not exists file_size bigint;
 alter table meta.loaded_files add column if not exists file_mtime_ns bigint;
 alter table meta.loaded_files add column if not exists checked_against varchar;
+alter table meta.loaded_files add column if not exists rows_folded bigint;
 create table if not exists meta.raw_state (source varchar, fingerprint varchar);
 alter table meta.raw_state add column if not exists merged_from varchar;
 alter table meta.raw_state add column if not exists merged_files varchar[];
@@ -106,6 +108,7 @@ class Registered:
     file_size: int | None = None  # as the file was when it was hashed (None: not known)
     file_mtime_ns: int | None = None
     checked_against: str | None = None  # `references_state` its stored verdicts hold for
+    rows_folded: int = 0  # lines folded into the record above them (line items)
 
     def unchanged(self, stat: os.stat_result, context: str) -> bool:
         """The file has the size and modification time it had when it was read, and the
@@ -117,11 +120,12 @@ class Registered:
 def registered_files(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, Registered]:
     rows = con.execute(
         "select file_name, file_hash, context_hash, rows, rows_skipped, duplicates_collapsed,"
-        " dropped_columns, file_size, file_mtime_ns from meta.loaded_files where source = ? "
-        "order by file_name",
+        " dropped_columns, file_size, file_mtime_ns, checked_against, rows_folded "
+        "from meta.loaded_files where source = ? order by file_name",
         [source],
     ).fetchall()
-    return {r[0]: Registered(r[0], r[1], r[2], r[3], r[4], r[5], list(r[6] or []), r[7], r[8])
+    return {r[0]: Registered(r[0], r[1], r[2], r[3], r[4], r[5], list(r[6] or []), r[7], r[8],
+                             r[9], r[10] or 0)
             for r in rows}
 
 
@@ -130,11 +134,12 @@ def register_file(con: duckdb.DuckDBPyConnection, source: str, entry: Registered
     con.execute(
         "insert into meta.loaded_files (source, file_name, file_hash, context_hash, load_id, "
         "loaded_at, rows, rows_skipped, duplicates_collapsed, dropped_columns, encoding, "
-        "delimiter, file_size, file_mtime_ns, checked_against) "
-        "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "delimiter, file_size, file_mtime_ns, checked_against, rows_folded) "
+        "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [source, entry.file_name, entry.file_hash, entry.context_hash, load_id, loaded_at,
          entry.rows, entry.rows_skipped, entry.duplicates_collapsed, entry.dropped_columns,
-         encoding, delimiter, entry.file_size, entry.file_mtime_ns, entry.checked_against],
+         encoding, delimiter, entry.file_size, entry.file_mtime_ns, entry.checked_against,
+         entry.rows_folded],
     )
 
 
@@ -158,10 +163,12 @@ def forget_files(con: duckdb.DuckDBPyConnection, source: str, file_names: list[s
 
 
 def verdict_columns(c: Contract) -> list[tuple[str, str]]:
-    """Columns `checked_select` adds: the unit each org unit field resolved to, and the
-    row's first problem (stored with the row, except for surveys: see `store_parsed`)."""
+    """Columns `checked_select` adds: the unit each org unit field resolved to, the row's
+    first problem and all its problems, one per column (stored with the row, except for
+    surveys: see `store_parsed`)."""
     org = [("__org_" + f.name, "varchar") for f in c.fields if f.ref == "org_unit"]
-    return org + [("_q_column", "varchar"), ("_q_reason", "varchar"), ("_q_value", "varchar")]
+    return org + [("_q_column", "varchar"), ("_q_reason", "varchar"), ("_q_value", "varchar"),
+                  ("_q_all", PROBLEMS_TYPE)]
 
 
 def store_columns(c: Contract) -> list[tuple[str, str]]:
@@ -304,9 +311,10 @@ def check_references(con: duckdb.DuckDBPyConnection, c: Contract, table: str,
 
 def checked_select(con: duckdb.DuckDBPyConnection, c: Contract, table: str,
                    fields: list[Field]) -> str:
-    """SELECT of `table` plus `_q_column/_q_reason/_q_value` (the row's first problem).
+    """SELECT of `table` plus `_q_column/_q_reason/_q_value` (the row's first problem) and
+    `_q_all` (all of them, NULL for a good row).
 
-    The problem found at parse time comes first; then unknown org units and ids unknown to
+    The problems found at parse time come first; then unknown org units and ids unknown to
     the referenced source, in field order. Org units are resolved to `__org_<field>`.
     """
     _org_lookup(con)
@@ -339,9 +347,13 @@ def checked_select(con: duckdb.DuckDBPyConnection, c: Contract, table: str,
         f"when {cond} then {v}" for cond, _, _, v in cases) + " end"
     if not cases:
         column, reason, value = "t._problem_column", "t._problem_reason", "t._problem_value"
+    listed = "concat_ws(chr(30), t._problems" + "".join(
+        f", case when {cond} then {problem_text(sql_str(name), r, v)} end"
+        for cond, name, r, v in cases) + ")"
     extra = "".join(", " + e for e in extra_cols)
     return f"""
-        select t.*{extra}, {column} as _q_column, {reason} as _q_reason, {value} as _q_value
+        select t.*{extra}, {column} as _q_column, {reason} as _q_reason, {value} as _q_value,
+               case when {reason} is not null then {listed} end as _q_all
         from {table} t {" ".join(joins)}
     """
 
@@ -382,11 +394,14 @@ def _same_key(c: Contract, left: str, right: str) -> str:
 
 
 def _quarantine_select(c: Contract, files: list[str] | None = None) -> str:
-    """The problem rows of `raw_held.<source>` (of `files`, or all) as quarantine rows."""
+    """The problem rows of `raw_held.<source>` (of `files`, or all) as quarantine rows: one
+    per problem of a row (a row with two bad columns gives two)."""
+    rows = (f"(select _file_name, _row_number, _q_all from raw_held.{ident(c.name)} t "
+            f"where t._q_reason is not null and {_files_where(files)})")
     return f"""
-        select {sql_str(c.name)}, _file_name, _row_number, _q_column, _q_reason, _q_value
-        from raw_held.{ident(c.name)} t where t._q_reason is not null and {_files_where(files)}
-        order by _file_name, _row_number
+        with t as {rows}
+        select {sql_str(c.name)}, _file_name, _row_number, p_column, p_reason, p_value
+        from {problem_rows("_q_all")} order by _file_name, _row_number, p_n
     """
 
 

@@ -1,24 +1,36 @@
-"""Wide survey exports (LimeSurvey, Microsoft Forms): one row per response → one row per answer.
+"""Wide survey exports (LimeSurvey, Qualtrics, Google and Microsoft Forms): one row per
+response → one row per answer.
 
 A column is an answer column when its header is a `question_id` of the catalog
 (`raw.survey_questions`), alone or followed by a separator and text (`Q07 [Ich nutze ...]`,
-`Q07. ...`). The meta columns (response id, submitted at, org unit, wave) follow the
-contract like any other source. Responses without `submitted_at` are incomplete and are
-skipped (counted, not quarantined). An answer outside the question's scale quarantines that
-answer only. The catalog is part of a file's parse context: when it changes, survey files
-are read again.
+`Q07. ...`; the longest id wins, so `q1[vis2]` answers `q1[vis2]`: contracts.question_id_of),
+or when `config/column_map.csv` maps its header to a question id. The meta columns
+(response id, submitted at, org unit, wave) follow the contract like any other source.
+Responses without `submitted_at` are incomplete and are skipped (counted, not
+quarantined). An answer is a number on the question's scale, or a word that
+`config/value_map.csv` turns into one; an answer outside the scale, or a word without a
+mapping, quarantines that answer only. An export without a response id (Google Forms)
+gets one: the keyed hash of all the response's cells and its position among identical
+responses (pseudonym.py). The catalog is part of a file's parse context: when it changes,
+survey files are read again.
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass, replace
 
 import duckdb
 
 from dagster_project.ingest.contracts import Contract, Field
-from dagster_project.ingest.parse import build_parsed
+from dagster_project.ingest.mapping import ANSWER
+from dagster_project.ingest.parse import (
+    PROBLEMS_TYPE,
+    FileReading,
+    ParseRules,
+    build_parsed,
+    problem_rows,
+)
 from dagster_project.ingest.store import (
     LINEAGE_COLUMNS,
     check_references,
@@ -56,25 +68,6 @@ def catalog_hash(catalog: list[Question]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def question_columns(headers: list[str], catalog: list[Question],
-                     taken: set[int]) -> dict[int, Question]:
-    """Answer columns: header = question id, alone or followed by a non-word character."""
-    by_id = {q.question_id.strip().lower(): q for q in catalog}
-    found: dict[int, Question] = {}
-    seen: set[str] = set()
-    for i, header in enumerate(headers):
-        if i in taken:
-            continue
-        m = re.match(r"\s*([^\s\[\].:()\-–]+)(?:$|[\s\[\].:()\-–])", header.lstrip("\ufeff"))
-        if not m:
-            continue
-        q = by_id.get(m.group(1).lower())
-        if q is not None and q.question_id not in seen:
-            found[i] = q
-            seen.add(q.question_id)
-    return found
-
-
 def skip_incomplete(con: duckdb.DuckDBPyConnection, submitted_col: str) -> int:
     """Drop responses without `submitted_at` from `_in` (incomplete); return how many."""
     before = con.execute("select count(*) from _in").fetchall()[0][0]
@@ -82,10 +75,44 @@ def skip_incomplete(con: duckdb.DuckDBPyConnection, submitted_col: str) -> int:
     return before - con.execute("select count(*) from _in").fetchall()[0][0]
 
 
+def add_response_ids(con: duckdb.DuckDBPyConnection, column: str) -> None:
+    """Response ids for an export without them, in `_in`'s column `column`: the keyed
+    hash of the response's cells (`_rowhash`, made as the file was read) and, among
+    responses with equal cells, its position — so two people who answered alike in the
+    same second stay two, and a later export of the same responses gives the same ids."""
+    con.execute(f"""
+        create or replace temp table _in as
+        select *, 'r-' || _rowhash || '-' || row_number() over (
+            partition by _rowhash order by _row_number) as {column}
+        from _in
+    """)
+
+
+def _answer_text(values: dict[str, dict[str, str]], text: str) -> str:
+    """SQL for an answer's text with its words turned into numbers (`config/value_map.csv`:
+    a question's own words first, then those of every question)."""
+    cases = []
+    for target, words in sorted(values.items(), key=lambda kv: kv[0] == ANSWER):
+        for word, number in words.items():
+            condition = f"lower({text}) = {sql_str(word)}"
+            if target != ANSWER:
+                condition = f"question_id = {sql_str(target)} and {condition}"
+            cases.append(f"when {condition} then {sql_str(number)}")
+    if not cases:
+        return text
+    return f"case {' '.join(cases)} else {text} end"
+
+
 def build_survey_parsed(con: duckdb.DuckDBPyConnection, c: Contract, columns: dict[str, int],
-                        n_cells: int, questions: dict[int, Question],
-                        file_convention: str) -> tuple[int, int]:
-    """Create temp table `_parsed` in the long store shape; returns (rows, duplicates)."""
+                        n_cells: int, questions: dict[int, Question], reading: FileReading,
+                        constants: dict[str, str] | None = None,
+                        rules: ParseRules | None = None) -> tuple[int, int]:
+    """Create temp table `_parsed` in the long store shape; returns (rows, duplicates).
+
+    `questions`: answer column -> its question; `reading`, `constants`, `rules`: as for
+    any source (parse.py); `rules.values` may also turn answer words into numbers."""
+    rules = rules or ParseRules()
+    meta_values = {k: v for k, v in rules.values.items() if k in {f.name for f in c.fields}}
     # The answers take part in duplicate detection: a signature column over their cells.
     # (One lambda over the list of cells: the cleaning macro written out once per answer
     # column took DuckDB ~0.5 s per file to plan, for a few hundred rows.)
@@ -96,7 +123,8 @@ def build_survey_parsed(con: duckdb.DuckDBPyConnection, c: Contract, columns: di
                 f"from _in")
     meta_contract = replace(c, fields=(*c.fields, Field(SIGNATURE_FIELD, "text")))
     meta_columns = {**columns, SIGNATURE_FIELD: n_cells}
-    outcome = build_parsed(con, meta_contract, meta_columns, n_cells, file_convention)
+    outcome = build_parsed(con, meta_contract, meta_columns, n_cells, reading, constants,
+                           replace(rules, values=meta_values))
 
     cells = ", ".join(
         f"{{'question_id': {sql_str(q.question_id)}, 't': lt_text(c{i}), "
@@ -108,10 +136,11 @@ def build_survey_parsed(con: duckdb.DuckDBPyConnection, c: Contract, columns: di
         select _row_number, unnest([{cells}], recursive := true) from _in
     """)
     con.execute("delete from _answer_cells where t is null")
-    conv_sql = sql_str(_answer_convention(con, file_convention))
+    conv_sql = sql_str(_answer_convention(con, reading.decimal))
+    number = f"lt_number({_answer_text(rules.values, 't')}, {conv_sql})"
     con.execute(f"""
         create or replace temp table _answers as
-        select _row_number, question_id, t, low, high, lt_number(t, {conv_sql}) as answer
+        select _row_number, question_id, t, low, high, {number} as answer
         from _answer_cells
     """)
     wave_default = ("coalesce(p.wave, strftime(p.submitted_at, '%Y') || '-Q' || "
@@ -121,7 +150,7 @@ def build_survey_parsed(con: duckdb.DuckDBPyConnection, c: Contract, columns: di
         select p._file, p._row_number, p.response_id, p.submitted_at, p.org_unit,
                {wave_default} as wave, cast(null as varchar) as question_id,
                cast(null as double) as answer,
-               p._problem_column, p._problem_reason, p._problem_value
+               p._problem_column, p._problem_reason, p._problem_value, p._problems
         from _parsed p
         union all
         select p._file, p._row_number, p.response_id, p.submitted_at, p.org_unit,
@@ -129,12 +158,17 @@ def build_survey_parsed(con: duckdb.DuckDBPyConnection, c: Contract, columns: di
                case when a.answer between a.low and a.high then a.answer end,
                case when a.answer is null or not (a.answer between a.low and a.high)
                     then a.question_id end,
-               case when a.answer is null then 'unparsable answer ''' || a.t || ''''
+               case when a.answer is null and regexp_matches(a.t, '[A-Za-zÄÖÜäöüß]')
+                    then 'answer ''' || a.t || ''' is a word, not a number: map it in '
+                         || 'config/value_map.csv (survey_responses;answer;' || a.t
+                         || ';<number>)'
+                    when a.answer is null then 'unparsable answer ''' || a.t || ''''
                     when not (a.answer between a.low and a.high)
                     then 'answer ' || a.t || ' outside the scale '
                          || printf('%g', a.low) || '..' || printf('%g', a.high) end,
                case when a.answer is null or not (a.answer between a.low and a.high)
-                    then a.t end
+                    then a.t end,
+               cast(null as {PROBLEMS_TYPE})
         from _parsed p join _answers a using (_row_number)
         where p._problem_column is null
     """)
@@ -179,9 +213,10 @@ def rebuild_survey(con: duckdb.DuckDBPyConnection, c: Contract) -> None:
     """)
     replace_quarantine(con, c.name, f"""
         select {sql_str(c.name)}, _file_name, _row_number, column_name, reason, raw_value from (
-            select _file_name, _row_number, _q_column as column_name, _q_reason as reason,
-                   _q_value as raw_value
-            from _checked where _q_reason is not null
+            select _file_name, _row_number, p_column as column_name, p_reason as reason,
+                   p_value as raw_value
+            from (with t as (select * from _checked where _q_reason is not null)
+                  select * from {problem_rows("_q_all")})
             union all
             select a._file_name, a._row_number, a._problem_column, a._problem_reason,
                    a._problem_value

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import duckdb
 
+from dagster_project.ingest import pseudonym
 from dagster_project.ingest.contracts import boolean_spellings, empty_markers
 
 DATETIME_FORMATS = [
@@ -33,7 +34,41 @@ DATETIME_FORMATS = [
     "%Y%m%d",
     "%d.%m.%Y, %H:%M",
     "%d.%m.%Y, %H:%M:%S",
+    "%Y-%m-%d %I:%M %p",
+    "%Y-%m-%d %I:%M:%S %p",
 ]
+# Dates with a month name, as real tools write them — Jira `12/Jun/26 5:07 PM`, US
+# `Jun 12, 2026`, `12 Jun 2026`, `12-Jun-2026`, German `12. Juni 2026` — once
+# `lt_day_month_year` made every one `12 Jun 2026` (and `lt_month_names` English or German
+# names English abbreviations). Few formats: DuckDB parses each one as it plans a statement.
+MONTH_FORMATS = [
+    "%d %b %Y",
+    "%d %b %Y %H:%M",
+    "%d %b %Y %H:%M:%S",
+    "%d %b %Y %I:%M %p",
+    "%d %b %Y %I:%M:%S %p",
+]
+# A slashed day and month (`7/1/2024 22:05:36`, `31/12/2025`), once rewritten year first
+# in the order its column reads (`lt_slashed`).
+SLASH_FORMATS = [
+    "%Y-%m-%d",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M:%S.%f",
+    "%Y-%m-%d %I:%M %p",
+    "%Y-%m-%d %I:%M:%S %p",
+    "%Y-%m-%d, %H:%M",
+    "%Y-%m-%d, %H:%M:%S",
+    "%Y-%m-%d, %I:%M %p",
+    "%Y-%m-%d, %I:%M:%S %p",
+]
+# A slashed date with the day and month first, the year four digits (once two-digit years
+# were made 20yy), and whatever time follows.
+_SLASHED = r"^([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})([^0-9].*)?$"
+# What the general path reads at all: a four-digit year, or a two-digit one it makes 20yy
+# (`31.12.25`, `12/Jun/26`); `9/9/26` is never the year 9.
+_HAS_YEAR = (r"[0-9]{4}|^[0-9]{1,2}\.[0-9]{1,2}\.[0-9]{2}([^0-9]|$)"
+             r"|^[0-9]{1,2}[/ -][A-Za-zäÄ]{3,9}\.?[/ -][0-9]{2}([^0-9]|$)")
 
 
 def sql_one_of(expr: str, values: list[str] | list[int]) -> str:
@@ -76,6 +111,8 @@ def _macros() -> list[str]:
     blank_text = " || ".join(f"chr({ord(ch)})" for ch in BLANKS)
     spell = boolean_spellings()
     formats = "[" + ", ".join(sql_str(f) for f in DATETIME_FORMATS) + "]"
+    month_formats = "[" + ", ".join(sql_str(f) for f in MONTH_FORMATS) + "]"
+    slash_formats = "[" + ", ".join(sql_str(f) for f in SLASH_FORMATS) + "]"
     longest_marker = max(len(m) for m in empty_markers())
     return [
         # Cell text: trimmed, and NULL for the empty markers (empty, -, k.A., n/a, NULL ...).
@@ -94,12 +131,13 @@ def _macros() -> list[str]:
         # Cell text: trimmed and blanked. (Bulk parsing applies lt_trim and lt_blank in two
         # query layers, so the trim is computed once per cell.)
         "create or replace temp macro lt_text(t) as lt_blank(lt_trim(t))",
-        # Number text without currency, spaces, apostrophes, `+` and `%`; SAP's trailing minus
+        # Number text without a currency (€ $ £, EUR USD CHF GBP), spaces, apostrophes, `+`
+        # and `%`; SAP's trailing minus
         # (`1.234,50-`) moved to the front. Plain digits skip the cleaning.
         r"""create or replace temp macro lt_number_text(t) as
             case when regexp_full_match(t, '-?[0-9.,]+') then t
                  else regexp_replace(regexp_replace(
-                    regexp_replace(t, '[\s\x{00a0}\x{202f}€''%+]|(?i:eur)', '', 'g'),
+                    regexp_replace(t, '[\s\x{00a0}\x{202f}€$£''%+]|(?i:eur|usd|chf|gbp)', '', 'g'),
                     '^(.*[0-9.,])-$', '-\1'), '^--', '-') end""",
         f"create or replace temp macro lt_de_shape(s) as regexp_full_match(s, '{_DE_SHAPE}')",
         f"create or replace temp macro lt_en_shape(s) as regexp_full_match(s, '{_EN_SHAPE}')",
@@ -128,28 +166,87 @@ def _macros() -> list[str]:
             lt_number_clean(lt_number_text(t), conv)""",
         "create or replace temp macro lt_is_percent(t) as contains(t, '%')",
         # Dates and datetimes: the common shapes go straight to one format (a failed
-        # strptime is expensive); the rest through the general path, where two-digit years
-        # become 20yy and a time-zone suffix is ignored (times are taken as written).
+        # strptime is expensive); the rest through the general path (`lt_timestamp_other`).
+        # Text as the general path reads it: two-digit years become 20yy (`31.12.25`,
+        # `7/1/24`, `12/Jun/26`), a seventh to ninth decimal of a second is cut (.NET writes
+        # seven), a time-zone suffix is dropped (times are taken as written).
         r"""create or replace temp macro lt_datetime_text(t) as
-            regexp_replace(regexp_replace(t,
+            regexp_replace(regexp_replace(regexp_replace(regexp_replace(t,
                 '^([0-9]{1,2}\.[0-9]{1,2}\.)([0-9]{2})([^0-9].*)?$', '\120\2\3'),
-                '([0-9]{1,2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?)\s*(Z|[+-][0-9]{2}:?[0-9]{2})$',
+                '^([0-9]{1,2}/([0-9]{1,2}|[A-Za-z]{3,9})/)([0-9]{2})([^0-9].*)?$', '\120\3\4'),
+                '([0-9]:[0-9]{2}\.[0-9]{6})[0-9]{1,3}', '\1'),
+                '([0-9]{1,2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(\s*[AaPp]\.?[Mm]\.?)?)\s*(Z|[+-][0-9]{2}:?[0-9]{2}|UTC|GMT)$',
                 '\1')""",
-        f"""create or replace temp macro lt_timestamp(t) as
+        # Month names in English or German (full, abbreviated, with a dot) as the English
+        # abbreviations strptime's %b reads.
+        r"""create or replace temp macro lt_month_names(s) as
+            regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(
+            regexp_replace(s,
+                '(?i)\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?', '\1'),
+                '(?i)\bj(ä|ae)n[a-z]*\.?', 'Jan'),
+                '(?i)\b(m(ä|ae)r[a-z]*|mrz)\.?', 'Mar'),
+                '(?i)\bmai\b\.?', 'May'),
+                '(?i)\bokt[a-z]*\.?', 'Oct'),
+                '(?i)\bdez[a-z]*\.?', 'Dec')""",
+        # A date with a month name as `12 Jun 2026` (and its time): `Jun 12, 2026`,
+        # `12/Jun/2026`, `12-Jun-2026`, `12. Jun 2026` turned around or separated so.
+        r"""create or replace temp macro lt_day_month_year(s) as
+            regexp_replace(regexp_replace(s,
+                '^([A-Za-zäÄ]{3}) ([0-9]{1,2}),? ([0-9]{4})', '\2 \1 \3'),
+                '^([0-9]{1,2})\.?[/ .-]\s*([A-Za-zäÄ]{3})[/ .-]\s*([0-9]{4})', '\1 \2 \3')""",
+        # How a slashed day/month value reads by itself: 'd' day first (its first part is
+        # above 12), 'm' month first (its second part is), 'e' either (both the same), 'x'
+        # ambiguous (both readings possible and different); NULL when not of that shape.
+        r"""create or replace temp macro lt_slash_style(t) as
+            case when regexp_matches(t, '^[0-9]{1,2}/[0-9]{1,2}/[0-9]{2}')
+                 then case
+                   when cast(regexp_extract(t, '^([0-9]+)', 1) as integer) > 12 then 'd'
+                   when cast(regexp_extract(t, '^[0-9]+/([0-9]+)', 1) as integer) > 12 then 'm'
+                   when cast(regexp_extract(t, '^([0-9]+)', 1) as integer)
+                        = cast(regexp_extract(t, '^[0-9]+/([0-9]+)', 1) as integer) then 'e'
+                   else 'x' end end""",
+        # The day/month order a slashed date is read in: its column's (`ord` 'dmy' or
+        # 'mdy'), or where none is known ('') the one the value shows by itself.
+        """create or replace temp macro lt_slash_order(t, ord) as
+            case when ord <> '' then ord
+                 else case lt_slash_style(t) when 'd' then 'dmy' when 'e' then 'dmy'
+                                             when 'm' then 'mdy' end end""",
+        # A slashed date (a two-digit year is 20yy) rewritten year first in order `o`, read.
+        # (The macros here are written so that no argument is repeated much: DuckDB copies
+        # an argument for every use, and a long date expression made each typing statement
+        # take ~0.1 s to plan.)
+        rf"""create or replace temp macro lt_slashed(t, o) as
+            try_strptime(case o
+                when 'dmy' then regexp_replace(regexp_replace(t,
+                    '^([0-9]{{1,2}}/[0-9]{{1,2}}/)([0-9]{{2}})([^0-9].*)?$', '\120\2\3'),
+                    '{_SLASHED}', '\3-\2-\1\4')
+                when 'mdy' then regexp_replace(regexp_replace(t,
+                    '^([0-9]{{1,2}}/[0-9]{{1,2}}/)([0-9]{{2}})([^0-9].*)?$', '\120\2\3'),
+                    '{_SLASHED}', '\3-\1-\2\4') end, {slash_formats})""",
+        rf"""create or replace temp macro lt_timestamp_in(t, ord) as
             case
-              when regexp_full_match(t, '[0-9]{{1,2}}\\.[0-9]{{1,2}}\\.[0-9]{{4}}')
+              when regexp_full_match(t, '[0-9]{{1,2}}\.[0-9]{{1,2}}\.[0-9]{{4}}')
                 then try_strptime(t, '%d.%m.%Y')
               when regexp_full_match(t, '{_ISO_SHAPE}')
                 -- ISO dates and date-times (a space or a T, seconds optional): DuckDB's cast
                 -- reads these as the formats below do, without trying them in turn (CRM's
                 -- `2025-06-05 17:17` matched the 5th: 2.4 M activities typed 2.7 → 1.3 s)
                 then try_cast(t as timestamp)
-              when regexp_full_match(t, '[2-7][0-9]{{4}}(\\.[0-9]+)?')
+              when regexp_full_match(t, '[2-7][0-9]{{4}}(\.[0-9]+)?')
                 -- an Excel serial day number (a date column formatted as a number)
                 then timestamp '1899-12-30' + to_microseconds(
                     cast(round(cast(t as double) * 86400000000) as bigint))
+              when regexp_matches(t, '^[0-9]{{1,2}}/[0-9]{{1,2}}/([0-9]{{4}}|[0-9]{{2}})([^0-9]|$)')
+                then lt_slashed(t, lt_slash_order(t, ord))
+              when not regexp_matches(t, '{_HAS_YEAR}') then null
+              when regexp_matches(t, '[A-Za-zäÄ]{{3}}')
+                then try_strptime(lt_day_month_year(lt_month_names(lt_datetime_text(t))),
+                                  {month_formats})
               else try_strptime(lt_datetime_text(t), {formats})
             end""",
+        # A date or date-time cell, a slashed day and month read only when the value itself
+        # says which is which (a column whose values say it uses `lt_timestamp_in`).
+        "create or replace temp macro lt_timestamp(t) as lt_timestamp_in(t, '')",
         # A raw value shown in the quarantine that looks like an e-mail address or a phone
         # number is not stored (a shifted row can move a personal column into a field).
         r"""create or replace temp macro lt_redact(x) as
@@ -167,9 +264,11 @@ def _macros() -> list[str]:
 
 
 def install_macros(con: duckdb.DuckDBPyConnection) -> None:
-    """Define the parsing macros on this connection (temporary: nothing is persisted)."""
+    """Define the parsing macros on this connection (temporary: nothing is persisted),
+    the pseudonym macros with the data dir's key among them (pseudonym.py)."""
     for statement in _macros():
         con.execute(statement)
+    pseudonym.install(con)
 
 
 def decide_convention(comma_votes: int, dot_votes: int, file_convention: str) -> str:

@@ -142,3 +142,34 @@ def test_rules_report_error_severity_when_they_block(con):
     settings(con)
     _ingest(con, "erp_orders", 10, [1])
     assert quarantine_share(con, "erp_orders").severity == ERROR
+
+
+LOADED_FILES = {"source": "varchar", "file_name": "varchar", "rows": "bigint",
+                "rows_skipped": "bigint"}
+
+
+def test_a_file_mostly_quarantined_blocks_behind_a_small_source_share(con):
+    """61 of 61 rows of a new export quarantined, 0.6 % of the source: the file blocks."""
+    settings(con)
+    _ingest(con, "erp_orders", 10_000, list(range(1, 62)), file_name="shop_2026-10.csv")
+    create(con, "meta.loaded_files", LOADED_FILES,
+           [("erp_orders", "auftraege_2026-10.csv", 9_939, 0),
+            ("erp_orders", "shop_2026-10.csv", 61, 0)])
+    result = quarantine_share(con, "erp_orders")
+    assert result.blocks
+    assert "shop_2026-10.csv: 61 of 61 rows (100 %)" in result.message
+    assert "max_file_quarantine_share 50 %" in result.message
+    assert "auftraege_2026-10.csv" not in result.message
+    # half of a file is not more than half; the limit comes from config/settings.csv
+    con.execute("delete from dq.quarantine where row_number > 30")
+    con.execute("update meta.loaded_files set rows = 60 where file_name = 'shop_2026-10.csv'")
+    assert quarantine_share(con, "erp_orders").passed
+    settings(con, {"max_file_quarantine_share": "40 %"})
+    assert quarantine_share(con, "erp_orders").blocks
+
+
+def test_rows_skipped_do_not_count_as_rows_of_a_file(con):
+    settings(con)
+    _ingest(con, "it_usage", 1_000, [1, 2, 3], file_name="teams.csv")
+    create(con, "meta.loaded_files", LOADED_FILES, [("it_usage", "teams.csv", 10, 6)])
+    assert quarantine_share(con, "it_usage").blocks   # 3 of the 4 rows that count

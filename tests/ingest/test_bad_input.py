@@ -34,7 +34,7 @@ def test_each_bad_row_is_quarantined_with_column_and_reason(con, sources):
         erp("A4", amount="zwölf"),                   # unparsable number
         erp("A5", org="Vertrieb Nord"),              # unknown org unit
         erp("A6", status="in Klärung"),              # status outside the list
-        erp("A7", currency="USD"),                   # not EUR
+        erp("A7", currency="USD"),                   # not EUR, no rate
         erp("", customer="K9"),                      # missing key
         erp("A8"),                                   # good
     ])
@@ -47,7 +47,8 @@ def test_each_bad_row_is_quarantined_with_column_and_reason(con, sources):
          "unknown org unit 'Vertrieb Nord' (known: see config/org_units.csv)"),
         ("orders.csv", 6, "status",
          "status 'in Klärung' not in open, delivered, invoiced, cancelled"),
-        ("orders.csv", 7, "currency", "currency 'USD' is not EUR"),
+        ("orders.csv", 7, "currency",
+         "no exchange rate for USD in 2025-03: add it to config/exchange_rates.csv"),
         ("orders.csv", 8, "order_id", "required value missing"),
     ]
     assert [r[0] for r in table(con, "erp_orders", "order_id", order="order_id")] == ["A1", "A8"]
@@ -171,6 +172,8 @@ def test_a_row_with_more_fields_than_the_header_is_quarantined(con, sources):
     load(con, sources, "hr_employees")
     assert quarantine(con, "hr_employees") == [
         ("hr.csv", 2, "(row)", "row has more fields than the header"),
+        # every problem of a row, one line per column: one run shows all there is to fix
+        ("hr.csv", 3, "entry_date", "required value missing"),
         ("hr.csv", 3, "role", "required value missing")]
 
 
@@ -195,7 +198,7 @@ def test_missing_required_column_rejects_the_file_with_one_clear_line(con, sourc
     assert [str(p) for p in result.rejected_files] == [
         "sources/erp_orders/orders_2025-03.csv (erp_orders): required column 'order_date' "
         "missing — accepted headers: order_date, Auftragsdatum, Belegdatum, Bestelldatum, "
-        "Order Date"]
+        "Order Date, Order Date (UTC), Created at"]
     assert result.rejected_files[0].file_name == "orders_2025-03.csv"
     assert table(con, "erp_orders", "order_id") == [("A2",)]   # the rest still loads
     assert result.files_loaded == 1

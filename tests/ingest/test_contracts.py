@@ -7,11 +7,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dagster_project.ingest.contracts import (
+    FileMapping,
+    MapRow,
     all_contracts,
     contract,
     contracts_markdown,
     is_personal_identifier,
     match_headers,
+    question_id_of,
 )
 from dagster_project.ingest.loader import CONFIG_TABLES, SOURCE_DEPENDENCIES, SOURCES
 
@@ -53,12 +56,58 @@ def test_bom_never_reaches_a_column_name():
     assert match.columns == {"order_id": 0, "order_date": 1}
 
 
-def test_canonical_name_beats_an_alias_and_order_is_free():
+def test_order_is_free_and_two_columns_for_one_field_are_a_conflict():
     c = contract("crm_interactions")
-    # `Datum` is an alias of occurred_at; the canonical column wins wherever it stands.
+    match = match_headers(c, ["Kanal", "occurred_at", "interaction_id"])
+    assert match.columns == {"channel": 0, "occurred_at": 1, "interaction_id": 2}
+    assert match.conflicts == []
+    # `Datum` is an alias of occurred_at too: which column is meant, a mapping says
     match = match_headers(c, ["Kanal", "Datum", "occurred_at", "interaction_id"])
-    assert match.columns["occurred_at"] == 2
-    assert match.columns["channel"] == 0
+    assert "occurred_at" not in match.columns
+    assert match.conflicts == [
+        "columns 'Datum' (column 2) and 'occurred_at' (column 3) could both be occurred_at — "
+        "say which one in config/column_map.csv (crm_interactions;;occurred_at;<header>;;)"]
+    mapped = FileMapping((MapRow(1, "crm_interactions", "", "occurred_at", "Datum"),))
+    match = match_headers(c, ["Kanal", "Datum", "occurred_at", "interaction_id"], mapped)
+    assert match.columns["occurred_at"] == 1 and match.conflicts == []
+    assert match.via["occurred_at"] == "mapping (config/column_map.csv row 1)"
+
+
+def test_duplicate_headers_are_fine_unless_a_field_uses_them():
+    c = contract("project_milestones")
+    headers = ["Summary", "Issue key", "Labels", "Labels", "Project key", "Due date"]
+    match = match_headers(c, headers)
+    assert match.conflicts == []
+    assert match.columns == {"project_id": 4, "milestone_id": 1, "planned_date": 5}
+    match = match_headers(c, [*headers, "Due Date"])
+    assert "Due date" in match.conflicts[0] and "column 7" in match.conflicts[0]
+
+
+def test_a_claimed_column_is_never_dropped_whatever_its_header_says():
+    c = contract("hr_employees")
+    headers = ["Employee ID", "Department/Department Name", "Job Position", "Start Date",
+               "Work Email", "Employee Name"]
+    match = match_headers(c, headers)
+    assert [h for _, h in match.personal] == ["Department/Department Name", "Work Email",
+                                              "Employee Name"]
+    mapped = FileMapping((MapRow(2, "hr_employees", "", "org_unit",
+                                 "Department/Department Name"),
+                          MapRow(3, "hr_employees", "", "entry_date", "Start Date")))
+    match = match_headers(c, headers, mapped)
+    assert match.columns == {"org_unit": 1, "entry_date": 3, "employee_id": 0, "role": 2}
+    assert [h for _, h in match.personal] == ["Work Email", "Employee Name"]
+    assert match.missing == []
+
+
+@pytest.mark.parametrize(("header", "expected"), [
+    ("Q1", "Q1"), ("q1", "Q1"), ("Q10 [Wie wahrscheinlich …]", "Q10"), ("Q10", "Q10"),
+    ("q1[vis1]", "q1[vis1]"), ("q1[vis2] [Vision: Kunden]", "q1[vis2]"),
+    ("q1[vis9]", "Q1"), ("Q12 [Ich erhalte Infos per E-Mail]", "Q12"), ("Q2_1", None),
+    ("Q01", None), ("Q100", None), ("Q1. Wir haben eine Strategie", "Q1"),
+])
+def test_a_header_answers_the_longest_question_id_it_starts_with(header, expected):
+    catalog = {q.casefold(): q for q in ("Q1", "Q10", "Q12", "q1[vis1]", "q1[vis2]", "Q2")}
+    assert question_id_of(header, catalog) == expected
 
 
 @pytest.mark.parametrize("header", ["Name", "Vorname", "Nachname", "E-Mail", "Email",
@@ -108,7 +157,7 @@ def test_markdown_table_lists_every_field_and_alias():
             for h in f.headers:
                 assert h.replace("|", "\\|") in md
     assert ("| `order_date` | date | yes | order_date, Auftragsdatum, Belegdatum, "
-            "Bestelldatum, Order Date |") in md
+            "Bestelldatum, Order Date, Order Date (UTC), Created at |") in md
 
 
 def test_docs_table_of_accepted_columns_is_current():
