@@ -197,6 +197,7 @@ def test_no_request_leaves_localhost(seen):
 
 def test_no_query_error_anywhere(seen):
     assert seen["queryErrors"] == []
+    assert seen["waits"] == []  # every page showed the unit it was opened for
     assert seen["pageErrors"] == []
     assert [e for e in seen["consoleErrors"] if re.search(r"Error", e)] == []
 

@@ -90,3 +90,21 @@ def test_a_run_prints_stage_rows_files_and_failures(tmp_path, monkeypatch, capsy
     )
     assert not any("Dependencies for step" in line for line in err)
     assert len(err) < 15, "progress output should be short"
+
+
+def test_the_dashboards_step_reports_its_progress_and_other_steps_stay_quiet():
+    """Info lines from inside the dashboards step are shown (a page build takes minutes);
+    info lines from inside other steps are not (they would drown the stage lines)."""
+    import logging
+
+    from dagster_project.defs.progress import ProgressFormatter
+
+    formatter = ProgressFormatter("run-progress-test", clock=lambda: 0.0)
+
+    def line(step: str, text: str) -> str | None:
+        record = logging.LogRecord("x", logging.INFO, __file__, 1, text, None, None)
+        record.dagster_meta = {"step_key": step, "orig_message": text}
+        return formatter.line(record)
+
+    assert line("dashboards", "build … 15 s") == "[00:00] dashboards build … 15 s"
+    assert line("dbt_models", "planning the build") is None

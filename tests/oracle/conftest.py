@@ -7,9 +7,10 @@ import pytest
 
 from dagster_project.sample.company import RAW_COLUMNS, typed_frame
 
-ORG = [("HAT", "Firma", None), ("VT", "Vertrieb", "HAT"), ("VT-IN", "Inland", "VT"),
-       ("VT-EX", "Export", "VT"), ("VW", "Verwaltung", "HAT"), ("VW-HR", "Personal", "VW"),
-       ("VW-IT", "IT", "VW"), ("VW-FI", "Finanzen", "VW")]
+# A tree of its own (not the sample's): the tests below name its units.
+ORG = [("FIRMA", "Firma", None), ("MARKT", "Vertrieb", "FIRMA"), ("NORD", "Inland", "MARKT"),
+       ("SUED", "Export", "MARKT"), ("ZENTRALE", "Verwaltung", "FIRMA"),
+       ("HR", "Personal", "ZENTRALE"), ("EDV", "IT", "ZENTRALE"), ("FIBU", "Finanzen", "ZENTRALE")]
 
 
 def frame(table: str, rows: list[dict]) -> pd.DataFrame:
