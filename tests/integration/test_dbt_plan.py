@@ -213,16 +213,16 @@ def test_a_daily_export_rebuilds_only_what_reads_the_orders(copied_run, tmp_path
         data = getattr(data, "materialization", data)
         if "leitstand/kept_from_run" in data.metadata:
             kept_marks[event.event_type_value] = kept_marks.get(event.event_type_value, 0) + 1
-    assert kept_marks == {"ASSET_MATERIALIZATION": 58 - len(built) + 2,  # and the 2 seeds
+    assert kept_marks == {"ASSET_MATERIALIZATION": 59 - len(built) + 2,  # and the 2 seeds
                           "ASSET_CHECK_EVALUATION": len(kept)}
 
     outcome_whole = run_pipeline_in(copied_run.sources_dir, whole)
     assert outcome_whole.published, outcome_whole.report()
     whole_results = read_results(whole / "dbt" / "run_results.json")
     assert not any(KEPT_FROM_RUN in r for r in whole_results.values())
-    assert len([uid for uid in whole_results if uid.startswith("model.")]) == 58
+    assert len([uid for uid in whole_results if uid.startswith("model.")]) == 59
     partial, full = _marts(copied_run.data_dir / "build.duckdb"), _marts(whole / "build.duckdb")
-    assert partial.keys() == full.keys() and len(full) == 10
+    assert partial.keys() == full.keys() and len(full) == 11
     for table, frame in full.items():
         pd.testing.assert_frame_equal(partial[table], frame, check_exact=True, obj=table)
     # and the daily export did change what they publish
