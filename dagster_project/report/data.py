@@ -9,7 +9,8 @@ One `UnitPage` per chosen org unit and report month M:
 - the measures (`marts.actions`) of the unit and its subtree, overdue ones marked;
 - the publication (`meta.publication`) and the data as of;
 - the newest comments on the KPI's values (`marts.kpi_comments`, where published), each
-  beside a published value only.
+  beside a published value only, and the revision of the target path in force
+  (`marts.kpi_targets`, where published).
 
 Only published values are read: a suppressed cell of `marts.kpi_monthly` has no value in
 the file, and a page shows it as suppressed. `marts.kpi_status` holds the status at each
@@ -66,6 +67,13 @@ class Comment:
 
 
 @dataclass
+class Revision:
+    valid_from: date
+    reason: str | None
+    previous_target: float | None
+
+
+@dataclass
 class KpiLine:
     kpi_id: str
     name: str
@@ -88,6 +96,7 @@ class KpiLine:
     red_below: int = 0
     amber_below: int = 0
     comments: list[Comment] = field(default_factory=list)  # newest first
+    revision: Revision | None = None  # the target row in force, when it is a revision
 
     @property
     def status_order(self) -> int:
@@ -285,7 +294,28 @@ def _kpi_lines(con: duckdb.DuckDBPyConnection, units: list[Unit], unit: Unit,
             if line is not None and len(line.comments) < MAX_COMMENTS:
                 line.comments.append(Comment(r["month"], r["author"], r["comment"],
                                              r["created_at"]))
+    if _has_table(con, "marts", "kpi_targets"):  # target paths with their revisions
+        paths: dict[str, list[dict]] = {}
+        for r in _rows(con, """
+                select kpi_id, valid_from, valid_to, target_value, reason from marts.kpi_targets
+                where org_unit_id = ? order by kpi_id, valid_from nulls first""", [uid]):
+            paths.setdefault(r["kpi_id"], []).append(r)
+        for kpi_id, rows in paths.items():
+            line = lines.get(kpi_id)
+            if line is None or line.status is None or line.month is None:
+                continue
+            end = _month_end(line.month)
+            for i, r in enumerate(rows):
+                if (r["valid_from"] is not None and r["valid_from"] <= end
+                        and (r["valid_to"] is None or r["valid_to"] >= end)):
+                    line.revision = Revision(r["valid_from"], r["reason"],
+                                             rows[i - 1]["target_value"] if i else None)
     return sorted(lines.values(), key=lambda k: (k.status_order, k.name))
+
+
+def _month_end(month: date) -> date:
+    nxt = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    return date.fromordinal(nxt.toordinal() - 1)
 
 
 def _below(con: duckdb.DuckDBPyConnection, units: list[Unit], unit: Unit,

@@ -116,6 +116,8 @@ RAW_TABLES: dict[str, dict[str, str]] = {
         "target_date": "date",
         "target_value": "double",
         "tolerance": "double",
+        "valid_from": "date",
+        "reason": "varchar",
     },
     "training_requirements": {"role": "varchar", "course_id": "varchar"},
     "survey_questions": {

@@ -132,8 +132,9 @@ def test_marts_come_out_in_the_published_schemas(build):
         " where table_schema = 'marts' order by 2"
     )
     assert [t for _, t in tables] == [
-        "actions", "kpi_definitions", "kpi_monthly", "kpi_status", "maturity_by_dimension",
-        "milestones", "org_units", "projects", "tool_adoption",
+        "actions", "kpi_comments", "kpi_definitions", "kpi_monthly", "kpi_status",
+        "kpi_targets", "maturity_by_dimension", "milestones", "org_units", "projects",
+        "tool_adoption",
     ]
     columns = build.query(
         "select column_name, data_type from information_schema.columns"

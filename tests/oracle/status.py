@@ -68,13 +68,28 @@ def expected_value(target: pd.Series, month: pd.Timestamp) -> float:
     return target.baseline_value + (target.target_value - target.baseline_value) * fraction
 
 
+def in_force(targets: pd.DataFrame, kpi: str, unit: str, month: pd.Timestamp) -> pd.Series | None:
+    """The target row in force for `month`: the latest `valid_from` (none: since the
+    beginning) on or before the month's last day; None when no row is in force yet."""
+    end = month + pd.offsets.MonthEnd(0)
+    rows = targets[(targets.kpi_id == kpi) & (targets.org_unit_id == unit)]
+    since = pd.to_datetime(rows.valid_from)
+    rows = rows[since.isna() | (since <= end)]
+    if rows.empty:
+        return None
+    order = pd.to_datetime(rows.valid_from).fillna(pd.Timestamp.min)
+    return rows.loc[order.idxmax()]
+
+
 def expected_kpi_status(raw: dict[str, pd.DataFrame], kpi_monthly: pd.DataFrame | None = None,
                         min_group_size: int | None = 5) -> pd.DataFrame:
     """One row per (kpi, unit) with at least one published value."""
     monthly = kpi_monthly if kpi_monthly is not None else expected_kpi_monthly(
         raw, min_group_size)
     published = monthly[~monthly.suppressed.astype(bool) & monthly.value.notna()]
-    targets = raw["kpi_targets"].set_index(["kpi_id", "org_unit_id"])
+    targets = raw["kpi_targets"]
+    if "valid_from" not in targets.columns:
+        targets = targets.assign(valid_from=pd.NaT)
     as_of = data_as_of(raw)
     rows = []
     for (kpi, unit), series in published.sort_values("month").groupby(["kpi_id", "org_unit_id"]):
@@ -86,8 +101,8 @@ def expected_kpi_status(raw: dict[str, pd.DataFrame], kpi_monthly: pd.DataFrame 
                "tolerance": None, "status": "no_target", "progress": None, "trend_3m": slope,
                "forecast_at_target_date": None, "target_date": pd.NaT,
                "data_as_of": as_of[kpi]}
-        if (kpi, unit) in targets.index:
-            target = targets.loc[(kpi, unit)]
+        target = in_force(targets, kpi, unit, month)
+        if target is not None:
             expected = expected_value(target, month)
             gap = expected - value if kpi in DOWN_KPIS else value - expected
             span = target.target_value - target.baseline_value

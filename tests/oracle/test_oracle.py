@@ -315,3 +315,28 @@ def test_milestone_on_time_rate_is_a_rolling_quarter(make_raw):
            zip(rate.month, rate.numerator, rate.denominator, strict=True)}
     # Jan: M1; Feb: M1, M2; Mar: M1, M2; Apr: M2, M3 (M1 has left); nothing after April
     assert got == {"2025-01": (1, 1), "2025-02": (1, 2), "2025-03": (1, 2), "2025-04": (1, 2)}
+
+
+def test_status_uses_the_target_row_in_force_for_the_as_of_month(make_raw):
+    reports = [{"project_id": "P1", "project_name": "x", "org_unit_id": "VT-IN",
+                "project_type": "pilot", "status_date": f"2025-0{m}-28", "budget_eur": 1000.0,
+                "cost_to_date_eur": 100.0 * m, "percent_complete": p}
+               for m, p in ((1, 9.0), (2, 20.0), (3, 33.0))]
+    path = {"kpi_id": "cost_performance_index", "org_unit_id": "VT-IN",
+            "baseline_date": "2024-12-31", "target_date": "2025-12-31", "tolerance": 0.05}
+    targets = [
+        {**path, "baseline_value": 1.0, "target_value": 1.0},  # since the beginning
+        {**path, "baseline_value": 1.3, "target_value": 1.3, "valid_from": "2025-03-31",
+         "reason": "Budget erhöht"},  # in force from the last day of the as-of month
+        {**path, "baseline_value": 0.5, "target_value": 0.5, "valid_from": "2025-04-01"},
+    ]
+    raw = make_raw(projects=reports)
+    # the revision columns are optional in kpi_targets.csv: the sample's raw layer lacks them
+    raw["kpi_targets"] = pd.DataFrame(targets).astype({"tolerance": float}).assign(**{
+        c: lambda f, c=c: pd.to_datetime(f[c]) for c in ("baseline_date", "target_date",
+                                                         "valid_from")})
+    status = expected_kpi_status(raw)
+    row = status[(status.kpi_id == "cost_performance_index")
+                 & (status.org_unit_id == "VT-IN")].iloc[0]
+    assert row.month == pd.Timestamp("2025-03-01")
+    assert row.expected_value == 1.3 and row.target_value == 1.3 and row.status == "red"

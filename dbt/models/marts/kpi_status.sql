@@ -145,6 +145,9 @@ compared as (
     left join targets
         on targets.kpi_id = trended.kpi_id
         and targets.org_unit_id = trended.org_unit_id
+        -- the row in force for the as-of month: the latest valid_from <= its last day
+        and (targets.valid_from is null or targets.valid_from <= trended.month_end)
+        and (targets.valid_to is null or targets.valid_to >= trended.month_end)
 
 ),
 
