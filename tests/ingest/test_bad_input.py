@@ -286,3 +286,25 @@ def test_personal_identifiers_never_reach_the_database_file(tmp_path, sources):
     blob = b"".join(p.read_bytes() for p in tmp_path.glob("privacy.duckdb*"))
     for secret in secrets:
         assert secret.encode() not in blob
+
+
+def test_a_data_row_is_never_taken_for_the_header(con, sources):
+    """No header of the file matches, but a data row holds a word that is an alias
+    (`System` is one of `tool`): the header is still the first row, and the file is
+    rejected naming its real headers, not read from its second row on."""
+    write_delimited(sources / "it_licenses" / "programme.csv", [
+        ["Mitarbeiter", "Programm", "Von"], ["E1", "System", "01.01.2025"],
+        ["E2", "CRM", "01.02.2025"]])
+    result = load(con, sources, "it_licenses")
+    [message] = [p.message for p in result.rejected_files]
+    assert message.startswith("required column 'employee_id' missing")
+    assert "required column 'tool' missing" in message
+
+
+def test_a_file_without_any_header_is_rejected(con, sources):
+    write_delimited(sources / "it_licenses" / "ohne_kopf.csv", [
+        ["E1", "CRM", "01.01.2025"], ["E2", "ERP", "01.02.2025"]])
+    result = load(con, sources, "it_licenses")
+    assert [p.message for p in result.rejected_files] == [
+        "no header row found: the first rows hold data ('E1;CRM;01.01.2025') — export the "
+        "file with its column headers"]
