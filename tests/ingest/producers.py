@@ -467,8 +467,9 @@ QUALTRICS_CATALOG = [
 ]
 
 
-def write_qualtrics(sources: Path, name: str = "Mitarbeiterbefragung_July 2, 2026_10.15.csv"
-                    ) -> Path:
+def write_qualtrics(sources: Path, name: str = "Mitarbeiterbefragung_July 2, 2026_10.15.csv",
+                    workbook: bool = False) -> Path:
+    """The CSV export, or (`workbook`) the Excel one: the same three header rows."""
     ids = ["StartDate", "EndDate", "Status", "IPAddress", "Progress", "Duration (in seconds)",
            "Finished", "RecordedDate", "ResponseId", "RecipientLastName", "RecipientFirstName",
            "RecipientEmail", "ExternalReference", "LocationLatitude", "LocationLongitude",
@@ -498,6 +499,9 @@ def write_qualtrics(sources: Path, name: str = "Mitarbeiterbefragung_July 2, 202
          "120", "True", "2026-07-01 10:02:01", "R_3kPq8Zt9Ws1Lm2n", "Kurz", "Ben",
          "ben.kurz@firma.example", "", "52.0", "8.4", "email", "DE", "5", "", "10", "EK"],
     ]
+    if workbook:
+        return write_xlsx(sources / "survey_responses" / name.replace(".csv", ".xlsx"),
+                          [ids, texts, imports, *rows])
     return write_delimited(sources / "survey_responses" / name, [ids, texts, imports, *rows],
                            delimiter=",", encoding="utf-8", bom=True, quoting=csv.QUOTE_ALL,
                            newline="\r\n")

@@ -209,9 +209,10 @@ def test_limesurvey_full_text_headings_and_answer_labels(tmp_path, sources):
          "config/value_map.csv (survey_responses;answer;Weiß nicht;<number>)")]
 
 
-def test_qualtrics_extra_header_rows(tmp_path, sources):
+@pytest.mark.parametrize("workbook", [False, True])
+def test_qualtrics_extra_header_rows(tmp_path, sources, workbook):
     p.write_catalog(sources, p.QUALTRICS_CATALOG)
-    p.write_qualtrics(sources)
+    p.write_qualtrics(sources, workbook=workbook)
     p.column_map(sources, p.QUALTRICS_MAP)
     con, _, results = load(tmp_path / "data", sources, "survey_responses")
     result = results["survey_responses"]
