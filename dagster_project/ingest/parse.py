@@ -637,7 +637,7 @@ def _fold(con: duckdb.DuckDBPyConnection, c: Contract,
         else:
             aggregates.append(f"min({t}) as {_staged(f)}")
             conflicts.append((f.name, f"count(distinct {t}) > 1",
-                              f"string_agg(distinct {t}, ''' / ''' order by {t})"))
+                              f"string_agg(distinct {t}, ' / ' order by {t})"))
     conflict = ("case " + " ".join(f"when {cond} then {sql_str(name)}"
                                    for name, cond, _ in conflicts) + " end") if conflicts \
         else "cast(null as varchar)"
@@ -663,7 +663,7 @@ def _unfold_problems(con: duckdb.DuckDBPyConnection, c: Contract) -> dict[int, i
     key = c.key[0]
     others = ", ".join(f"{ident(f.name)} = null" for f in c.fields if f.name != key)
     reason = ("'lines of one record disagree on ' || f._conflict || ': ''' || "
-              "f._conflict_values || ''''")
+              "replace(f._conflict_values, ' / ', ''' / ''') || ''''")
     con.execute(f"""
         update _typed t set {others},
             _problem_column = f._conflict, _problem_reason = {reason},

@@ -347,7 +347,9 @@ def checked_select(con: duckdb.DuckDBPyConnection, c: Contract, table: str,
         f"when {cond} then {v}" for cond, _, _, v in cases) + " end"
     if not cases:
         column, reason, value = "t._problem_column", "t._problem_reason", "t._problem_value"
-    listed = "concat_ws(chr(30), t._problems" + "".join(
+    # the parse problems (the first alone where the list was not made), then the references'
+    first = problem_text("t._problem_column", "t._problem_reason", "t._problem_value")
+    listed = f"concat_ws(chr(30), coalesce(t._problems, {first})" + "".join(
         f", case when {cond} then {problem_text(sql_str(name), r, v)} end"
         for cond, name, r, v in cases) + ")"
     extra = "".join(", " + e for e in extra_cols)

@@ -49,6 +49,27 @@ def pseudonym_of(data_dir: Path, address: str) -> str:
     return "ps-" + hmac.new(key, address.strip().lower().encode(), "sha256").hexdigest()[:24]
 
 
+def values_holding(database: Path, secrets: list[str]) -> dict[str, list[str]]:
+    """Which text columns of which tables of a DuckDB file hold which of `secrets` (a string
+    compressed in the file's blocks would escape a search of its bytes)."""
+    import duckdb
+
+    found: dict[str, list[str]] = {}
+    with duckdb.connect(str(database), read_only=True) as con:
+        columns = con.execute(
+            "select table_schema, table_name, column_name from information_schema.columns "
+            "where data_type = 'VARCHAR'").fetchall()
+        for schema, table, column in columns:
+            name = f'"{schema}"."{table}"."{column}"'
+            for secret in secrets:
+                hit = con.execute(f'select count(*) from "{schema}"."{table}" '
+                                  f'where contains(lower("{column}"), lower(?))',
+                                  [secret]).fetchall()[0][0]
+                if hit:
+                    found.setdefault(name, []).append(secret)
+    return found
+
+
 def files_holding(data_dir: Path, secrets: list[str]) -> dict[str, list[str]]:
     """Which files of the data dir hold which of `secrets` in their bytes (UTF-8 and
     UTF-16, as DuckDB or a log could write them)."""
@@ -446,8 +467,9 @@ QUALTRICS_CATALOG = [
 ]
 
 
-def write_qualtrics(sources: Path, name: str = "Mitarbeiterbefragung_July 2, 2026_10.15.csv"
-                    ) -> Path:
+def write_qualtrics(sources: Path, name: str = "Mitarbeiterbefragung_July 2, 2026_10.15.csv",
+                    workbook: bool = False) -> Path:
+    """The CSV export, or (`workbook`) the Excel one: the same three header rows."""
     ids = ["StartDate", "EndDate", "Status", "IPAddress", "Progress", "Duration (in seconds)",
            "Finished", "RecordedDate", "ResponseId", "RecipientLastName", "RecipientFirstName",
            "RecipientEmail", "ExternalReference", "LocationLatitude", "LocationLongitude",
@@ -477,12 +499,15 @@ def write_qualtrics(sources: Path, name: str = "Mitarbeiterbefragung_July 2, 202
          "120", "True", "2026-07-01 10:02:01", "R_3kPq8Zt9Ws1Lm2n", "Kurz", "Ben",
          "ben.kurz@firma.example", "", "52.0", "8.4", "email", "DE", "5", "", "10", "EK"],
     ]
+    if workbook:
+        return write_xlsx(sources / "survey_responses" / name.replace(".csv", ".xlsx"),
+                          [ids, texts, imports, *rows])
     return write_delimited(sources / "survey_responses" / name, [ids, texts, imports, *rows],
                            delimiter=",", encoding="utf-8", bom=True, quoting=csv.QUOTE_ALL,
                            newline="\r\n")
 
 
-QUALTRICS_MAP = [["survey_responses", "Mitarbeiterbefragung*", "org_unit", "Q3", "", ""]]
+QUALTRICS_MAP = [["survey_responses", "Mitarbeiterbefragung_*", "org_unit", "Q3", "", ""]]
 
 
 # Google Forms: Responses → Download responses (.csv) — "Timestamp" in the form owner's

@@ -286,3 +286,61 @@ def test_personal_identifiers_never_reach_the_database_file(tmp_path, sources):
     blob = b"".join(p.read_bytes() for p in tmp_path.glob("privacy.duckdb*"))
     for secret in secrets:
         assert secret.encode() not in blob
+
+
+def test_a_data_row_is_never_taken_for_the_header(con, sources):
+    """No header of the file matches, but a data row holds a word that is an alias
+    (`System` is one of `tool`): the header is still the first row, and the file is
+    rejected naming its real headers, not read from its second row on."""
+    write_delimited(sources / "it_licenses" / "programme.csv", [
+        ["Mitarbeiter", "Programm", "Von"], ["E1", "System", "01.01.2025"],
+        ["E2", "CRM", "01.02.2025"]])
+    result = load(con, sources, "it_licenses")
+    [message] = [p.message for p in result.rejected_files]
+    assert message.startswith("required column 'employee_id' missing")
+    assert "required column 'tool' missing" in message
+
+
+def test_a_file_without_any_header_is_rejected(con, sources):
+    write_delimited(sources / "it_licenses" / "ohne_kopf.csv", [
+        ["E1", "CRM", "01.01.2025"], ["E2", "ERP", "01.02.2025"]])
+    result = load(con, sources, "it_licenses")
+    assert [p.message for p in result.rejected_files] == [
+        "no header row found: the first rows hold data ('E1;CRM;01.01.2025') — export the "
+        "file with its column headers"]
+
+
+def test_e_mail_addresses_as_ids_are_stored_as_pseudonyms_even_in_held_rows(tmp_path, sources):
+    """An id field under a plain header (`Mitarbeiter-ID`, `Employee ID`) whose values are
+    e-mail addresses: every value is stored as its keyed pseudonym — the same in both
+    sources, so usage joins HR — also in the rows held back with a problem and in the
+    quarantine."""
+    import duckdb
+
+    from . import producers
+
+    write_delimited(sources / "hr_employees" / "hr.csv", [
+        ["Mitarbeiter-ID", "Abteilung", "Rolle", "Eintritt"],
+        ["Erika.Muster@hagedorn.example", "EK", "Einkauf", "01.01.2020"],
+        ["P-0002", "EK", "Einkauf", "01.01.2021"]])
+    write_delimited(sources / "it_usage" / "usage.csv", [
+        ["Employee ID", "Tool", "Date"],
+        ["erika.muster@hagedorn.example ", "CRM", "03.03.2025"],
+        ["erika.muster@hagedorn.example", "ERP", "31.02.2025"],   # held back: bad date
+        ["max.power@hagedorn.example", "CRM", "03.03.2025"]])     # held back: not in HR
+    data = tmp_path / "data"
+    data.mkdir()
+    con = duckdb.connect(str(data / "build.duckdb"))
+    load_config(con, sources, "load-1")
+    load_source(con, "hr_employees", sources, "load-1")
+    load_source(con, "it_usage", sources, "load-1")
+    erika = producers.pseudonym_of(data, "erika.muster@hagedorn.example")
+    assert table(con, "hr_employees", "employee_id", order="1") == [("P-0002",), (erika,)]
+    assert table(con, "it_usage", "employee_id, tool") == [(erika, "CRM")]
+    assert [r[:3] for r in quarantine(con, "it_usage")] == [
+        ("usage.csv", 2, "activity_date"), ("usage.csv", 3, "employee_id")]
+    con.execute("checkpoint")
+    con.close()
+    secrets = ["erika.muster@hagedorn.example", "max.power@hagedorn.example"]
+    assert producers.files_holding(data, secrets) == {}
+    assert producers.values_holding(data / "build.duckdb", secrets) == {}

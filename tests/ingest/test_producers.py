@@ -42,6 +42,7 @@ def assert_no_address_in(data_dir, con, addresses):
     con.execute("checkpoint")
     con.close()
     assert p.files_holding(data_dir, addresses) == {}
+    assert p.values_holding(data_dir / "build.duckdb", addresses) == {}
     key = data_dir / "pseudonym.key"
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
 
@@ -208,9 +209,10 @@ def test_limesurvey_full_text_headings_and_answer_labels(tmp_path, sources):
          "config/value_map.csv (survey_responses;answer;Weiß nicht;<number>)")]
 
 
-def test_qualtrics_extra_header_rows(tmp_path, sources):
+@pytest.mark.parametrize("workbook", [False, True])
+def test_qualtrics_extra_header_rows(tmp_path, sources, workbook):
     p.write_catalog(sources, p.QUALTRICS_CATALOG)
-    p.write_qualtrics(sources)
+    p.write_qualtrics(sources, workbook=workbook)
     p.column_map(sources, p.QUALTRICS_MAP)
     con, _, results = load(tmp_path / "data", sources, "survey_responses")
     result = results["survey_responses"]
@@ -283,3 +285,47 @@ def test_teams_user_activity_joins_hr_by_pseudonym(tmp_path, sources, encoding):
     assert accounted(usage) == 3
     assert_no_address_in(data, con, ["anna.berg@firma.example", "BEN.KURZ@firma.example",
                                      "cem.aydin@firma.example"])
+
+
+@pytest.mark.slow
+def test_every_producer_at_once_publishes_and_no_address_is_in_the_data_dir(tmp_path, sources):
+    """All exports in one sources folder with one mapping, through a real run: it publishes,
+    and no e-mail address, name or IP address is in any file of the data dir (build and
+    published database, run reports, dbt's logs)."""
+    from tests.conftest import run_pipeline_in
+
+    p.write_catalog(sources, p.LIME_CATALOG + p.QUALTRICS_CATALOG + [
+        ["Q01", "strategy", "Strategie", "1", "5", "nein"],
+        ["Q02", "processes", "Papierlos", "1", "5", "nein"]])
+    for write in (p.write_shopify, p.write_odoo_orders, p.write_datev, p.write_odoo_leads,
+                  p.write_odoo_employees, p.write_jira, p.write_projects, p.write_lime_codes,
+                  p.write_lime_text, p.write_qualtrics, p.write_teams):
+        write(sources)
+    p.write_forms(sources, p.forms_rows())
+    p.column_map(sources, p.SHOPIFY_MAP + p.ODOO_ORDER_MAP + p.DATEV_MAP + p.ODOO_LEAD_MAP
+                 + p.ODOO_EMPLOYEE_MAP + p.JIRA_MAP + p.LIME_CODE_MAP + p.LIME_TEXT_MAP
+                 + p.QUALTRICS_MAP + p.FORMS_MAP + p.TEAMS_MAP)
+    p.value_map(sources, p.SHOPIFY_VALUES + p.ODOO_ORDER_VALUES + p.ODOO_LEAD_VALUES
+                + p.LIME_CODE_VALUES + p.LIME_TEXT_VALUES)
+    p.settings_file(sources, [["line_items.erp_orders", "sum"], ["min_group_size", "3"],
+                              ["max_quarantine_share", "20 %"]])
+    p.exchange_rates(sources, [["USD", "2026-06", "0,92"], ["USD", "2026-07", "0,93"]])
+    p.write_map(sources, "channels.csv", ["source", "raw_value", "channel", "is_digital"],
+                [["crm_leads", "Website", "Website", "ja"]])
+    data = tmp_path / "data"
+    outcome = run_pipeline_in(sources, data)
+    assert outcome.published, outcome.report()
+    with duckdb.connect(str(data / "leitstand.duckdb"), read_only=True) as con:
+        orders = con.execute("select numerator, denominator from marts.kpi_monthly "
+                             "where kpi_id = 'digital_order_share' and org_unit_id = 'VT-IN' "
+                             "and month = '2026-06-01'").fetchall()
+    # June, Vertrieb Inland: the shop's #1001 (invoiced) and #1002 (open) are digital orders
+    assert orders == [(2, 2)]
+    secrets = ["erika.muster@example.org", "Max.Power@Example.org", "max.power@example.org",
+               "anna.berg@firma.example", "Anna.Berg@firma.example", "ben.kurz@firma.example",
+               "BEN.KURZ@firma.example", "cem.aydin@firma.example", "jana.berg@firma.example",
+               "tom.roth@firma.example", "einkauf@mueller-antriebe.example",
+               "info@schulz.example", "Mustermann", "203.0.113.7"]
+    assert p.files_holding(data, secrets) == {}
+    for database in ("build.duckdb", "leitstand.duckdb"):
+        assert p.values_holding(data / database, secrets) == {}
