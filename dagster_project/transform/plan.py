@@ -11,7 +11,7 @@ is the one the last build wrote from the same inputs) and its test keeps the las
 result. The rest is built as usual, with its tests.
 
 A daily export adds orders, so the re-run rebuilds the 16 models downstream of
-`raw.erp_orders` (and `marts.actions`) instead of all 59 with their 72 tests. Anything out
+`raw.erp_orders` (and `marts.actions`) instead of all the others with their tests. Anything out
 of the ordinary builds everything: no record (first build, or the last one failed or was
 stopped: the record is removed before dbt starts), another project or dbt version, a kept
 table missing, or a kept test whose last result cannot be found.
