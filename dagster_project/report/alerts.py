@@ -38,6 +38,7 @@ from pathlib import Path
 
 import duckdb
 
+from dagster_project.core.private import owner_only_files
 from dagster_project.core.settings import Settings
 from dagster_project.gate.results import GateResult
 from dagster_project.gate.store import read_run_report, report_path
@@ -117,14 +118,16 @@ class AlertOutcome:
 @contextlib.contextmanager
 def _locked(settings: Settings) -> Iterator[Path]:
     folder = alerts_dir(settings)
-    folder.mkdir(parents=True, exist_ok=True)
-    os.chmod(folder, 0o700)
-    with (folder / ".lock").open("a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield folder / "state.json"
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+    # what the alerts keep (state, lock, outbox) is the data dir's: owner-only, as all in it
+    with owner_only_files():
+        folder.mkdir(parents=True, exist_ok=True)
+        os.chmod(folder, 0o700)
+        with (folder / ".lock").open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield folder / "state.json"
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def load_state(path: Path) -> dict:

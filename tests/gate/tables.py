@@ -18,7 +18,7 @@ ERP_ORDERS = {"order_id": "varchar", "order_date": "date", "confirmed_date": "da
 # marts.kpi_definitions as dbt builds it
 KPI_DEFINITIONS = {"kpi_id": "varchar", "name_de": "varchar", "name_en": "varchar",
                    "unit": "varchar", "direction": "varchar", "source": "varchar",
-                   "description": "varchar"}
+                   "description": "varchar", "min_value": "double", "max_value": "double"}
 
 ORG_UNITS = [("HAT", "Hagedorn Antriebstechnik GmbH", None), ("VT", "Vertrieb", "HAT"),
              ("VT-IN", "Vertrieb Inland", "VT"), ("VT-EX", "Vertrieb Export", "VT")]

@@ -144,7 +144,8 @@ def test_batch_of_unparsable_dates_blocks_on_the_quarantine_share(good):
 
     settings = run.sources_dir / "config" / "settings.csv"
     settings.write_text(settings.read_text(encoding="utf-8").rstrip("\r\n")
-                        + "\r\nmax_quarantine_share;5 %\r\n", encoding="utf-8")
+                        + "\r\nmax_quarantine_share;5 %\r\nmax_file_quarantine_share;100 %\r\n",
+                        encoding="utf-8")  # the source's share, and the new file's own
     fixed = _run(run.sources_dir, run.data_dir)
     assert fixed.published, fixed.report()
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import tempfile
 import time
 
 import duckdb
@@ -150,7 +151,7 @@ def test_a_dbt_process_that_cannot_be_started_leaves_dbt_to_start_as_usual(setti
 
     temp = tmp_path / "temp"
     temp.mkdir()
-    monkeypatch.setattr(dbt_warm.tempfile, "tempdir", str(temp))
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))  # where its private folder goes
     monkeypatch.setattr(dbt_warm.subprocess, "Popen", cannot_start)
     dbt_warm.start(settings)  # the run goes on
     assert settings.dbt_target_dir not in dbt_warm._waiting

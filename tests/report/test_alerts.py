@@ -52,11 +52,11 @@ def setup(fixture_db, tmp_path):
             using (org_unit_id) where s.status = 'red' and u.depth > 0
             order by u.depth desc, s.org_unit_id limit 1""").fetchone()
         other = con.execute("""
-            select o.org_unit_id from marts.org_units o where o.depth = 1
+            select o.org_unit_id from marts.org_units o where o.depth > 0
             and not starts_with(?, o.path) and not exists (
                 select 1 from marts.kpi_status s join marts.org_units u using (org_unit_id)
                 where s.status in ('red', 'amber') and starts_with(u.path, o.path))
-            order by 1 limit 1""", [red[1]]).fetchone()[0]
+            order by o.depth, 1 limit 1""", [red[1]]).fetchone()[0]
     (sources / "config" / "alerts.csv").write_text(
         f"address,org_unit_id,events\n{A},,red;blocked\n{B},{red[0]},red\n{C},{other},red\n",
         encoding="utf-8")
