@@ -205,20 +205,20 @@ def test_status_of_a_down_kpi_on_its_target_path(make_raw):
 
 
 def test_a_tool_hidden_beside_its_published_total_takes_another_tool_with_it(make_raw):
-    """docs/kpis.md, linked tables: VW-FI's total (4) is hidden, and so VW-HR's is; VW's
-    total is published. ERP is held in VW by VW-FI's 4 alone, so VW's ERP cell is hidden
-    (the tree rule per tool), and beside VW's published total it must not stand alone."""
-    staff = _staff(6, "VW-HR", "H") + _staff(7, "VW-IT", "I") + _staff(4, "VW-FI", "F")
+    """docs/kpis.md, linked tables: FIBU's total (4) is hidden, and so HR's is; ZENTRALE's
+    total is published. ERP is held in ZENTRALE by FIBU's 4 alone, so ZENTRALE's ERP cell is hidden
+    (the tree rule per tool), and beside ZENTRALE's published total it must not stand alone."""
+    staff = _staff(6, "HR", "H") + _staff(7, "EDV", "I") + _staff(4, "FIBU", "F")
     licences = [{"employee_id": p["employee_id"], "tool": "Teams", "assigned_from": "2024-01-01",
                  "assigned_until": None} for p in staff]
     licences += [{"employee_id": p["employee_id"], "tool": "ERP", "assigned_from": "2024-01-01",
-                  "assigned_until": None} for p in staff if p["org_unit_id"] == "VW-FI"]
+                  "assigned_until": None} for p in staff if p["org_unit_id"] == "FIBU"]
     usage = [{"employee_id": "H0", "tool": "Teams", "activity_date": "2025-03-05", "events": 1}]
     raw = make_raw(hr_employees=staff, it_licenses=licences, it_usage=usage)
     tools = expected_tool_adoption(raw)
-    vw = tools[(tools.org_unit_id == "VW") & (tools.month == pd.Timestamp("2025-03-01"))]
+    vw = tools[(tools.org_unit_id == "ZENTRALE") & (tools.month == pd.Timestamp("2025-03-01"))]
     assert set(vw.tool[vw.suppressed]) == {"ERP", "Teams"}
-    total = cell(expected_kpi_monthly(raw), "tool_adoption_rate", "VW", "2025-03-01")
+    total = cell(expected_kpi_monthly(raw), "tool_adoption_rate", "ZENTRALE", "2025-03-01")
     assert not total.suppressed  # a total is never hidden because of its breakdown
 
 
@@ -318,11 +318,11 @@ def test_milestone_on_time_rate_is_a_rolling_quarter(make_raw):
 
 
 def test_status_uses_the_target_row_in_force_for_the_as_of_month(make_raw):
-    reports = [{"project_id": "P1", "project_name": "x", "org_unit_id": "VT-IN",
+    reports = [{"project_id": "P1", "project_name": "x", "org_unit_id": "NORD",
                 "project_type": "pilot", "status_date": f"2025-0{m}-28", "budget_eur": 1000.0,
                 "cost_to_date_eur": 100.0 * m, "percent_complete": p}
                for m, p in ((1, 9.0), (2, 20.0), (3, 33.0))]
-    path = {"kpi_id": "cost_performance_index", "org_unit_id": "VT-IN",
+    path = {"kpi_id": "cost_performance_index", "org_unit_id": "NORD",
             "baseline_date": "2024-12-31", "target_date": "2025-12-31", "tolerance": 0.05}
     targets = [
         {**path, "baseline_value": 1.0, "target_value": 1.0},  # since the beginning
@@ -337,6 +337,6 @@ def test_status_uses_the_target_row_in_force_for_the_as_of_month(make_raw):
                                                          "valid_from")})
     status = expected_kpi_status(raw)
     row = status[(status.kpi_id == "cost_performance_index")
-                 & (status.org_unit_id == "VT-IN")].iloc[0]
+                 & (status.org_unit_id == "NORD")].iloc[0]
     assert row.month == pd.Timestamp("2025-03-01")
     assert row.expected_value == 1.3 and row.target_value == 1.3 and row.status == "red"
