@@ -38,17 +38,9 @@ from dagster_project.defs.run_records import process_gone, runs_of
 from dagster_project.gate.results import GateResult
 from dagster_project.gate.summary import summarise
 from dagster_project.report.alerts import status_lines as alert_lines
+from dagster_project.report.data import Publication
 
 FRESHNESS_CHECK = "freshness"
-
-
-@dataclass
-class Publication:
-    run_id: str
-    published_at: datetime
-    files_loaded: int
-    rows_loaded: int
-    rows_quarantined: int
 
 
 @dataclass

@@ -14,10 +14,10 @@ KPI_MONTHLY = {"kpi_id": "varchar", "month": "date", "org_unit_id": "varchar", "
                "numerator": "double", "denominator": "double", "population": "integer",
                "suppressed": "boolean"}
 DEFINITIONS = [("digital_order_share", "Digitaler Bestellanteil", "Digital order share", "share",
-                "up", "erp_orders", "d"),
+                "up", "erp_orders", "d", 0, 1),
                ("training_coverage", "Schulungsabdeckung", "Training coverage", "share", "up",
-                "lms_trainings", "d"),
-               ("enps", "eNPS", "eNPS", "score", "up", "survey", "d")]
+                "lms_trainings", "d", 0, 1),
+               ("enps", "eNPS", "eNPS", "score", "up", "survey", "d", -100, 100)]
 OCT, SEP = dt.date(2026, 10, 1), dt.date(2026, 9, 1)
 
 
@@ -111,7 +111,7 @@ def test_kpi_without_root_row_in_latest_month_blocks(con):
 
 def test_kpi_without_any_rows_only_warns(con):
     definitions = [*DEFINITIONS, ("lead_win_rate", "Abschlussquote", "Lead win rate", "share",
-                                  "up", "crm_leads", "d")]
+                                  "up", "crm_leads", "d", 0, 1)]
     _marts(con, _good_cells(), definitions)
     results, failed = _run(con)
     assert set(failed) == {"every_kpi_has_rows"}
@@ -147,10 +147,8 @@ STATUS = {"kpi_id": "varchar", "org_unit_id": "varchar", "month": "date", "value
 
 
 def _status_marts(con, forecast: float, red_below_leaf: int) -> None:
-    """kpi_definitions with ranges, the org tree with paths, two kpi_status rows."""
-    create(con, "marts.kpi_definitions", {**KPI_DEFINITIONS, "min_value": "double",
-                                          "max_value": "double"},
-           [(*d, 0.0, 1.0) for d in DEFINITIONS[:2]] + [(*DEFINITIONS[2], -100.0, 100.0)])
+    """kpi_definitions (with ranges), the org tree with paths, two kpi_status rows."""
+    create(con, "marts.kpi_definitions", KPI_DEFINITIONS, DEFINITIONS)
     create(con, "marts.org_units", {"org_unit_id": "varchar", "name": "varchar",
            "parent_id": "varchar", "depth": "integer", "path": "varchar"},
            [("R", "Firma", None, 0, "R"), ("A", "Bereich", "R", 1, "R/A"),
