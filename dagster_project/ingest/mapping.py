@@ -47,7 +47,8 @@ class SourceRules:
 
     source: str
     map_rows: tuple[MapRow, ...] = ()
-    # field (or for surveys `answer` / a question id) -> lower-case word -> value
+    # field (or for surveys `answer` / a question id) -> lower-case word -> value (lower-cased
+    # as DuckDB's `lower` does: `casefold` would make `Weiß` `weiss`)
     values: dict[str, dict[str, str]] = field(default_factory=dict)
     line_items: bool = False
     rates: dict[tuple[str, str], float] = field(default_factory=dict)  # (currency, YYYY-MM)
@@ -204,7 +205,7 @@ def _check_value_map(con: duckdb.DuckDBPyConnection, catalog: dict[str, str]
                 bad(f"an answer maps to a number on the question's scale, not '{value}'")
                 continue
             target = ANSWER if key == ANSWER else catalog[key]
-            maps.setdefault(source, {}).setdefault(target, {})[str(raw).casefold()] = \
+            maps.setdefault(source, {}).setdefault(target, {})[str(raw).lower()] = \
                 str(value).replace(",", ".")
             continue
         f = next((f for f in c.fields if f.name.casefold() == key), None)
@@ -227,7 +228,7 @@ def _check_value_map(con: duckdb.DuckDBPyConnection, catalog: dict[str, str]
                 bad(f"'{value}' is no value of {f.name} — use one of {', '.join(f.values)}")
                 continue
             value = canonical[str(value).casefold()]
-        maps.setdefault(source, {}).setdefault(f.name, {})[str(raw).casefold()] = str(value)
+        maps.setdefault(source, {}).setdefault(f.name, {})[str(raw).lower()] = str(value)
     return maps, problems
 
 
