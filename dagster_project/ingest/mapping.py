@@ -76,17 +76,14 @@ class SourceRules:
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    return bool(con.execute("select count(*) from information_schema.tables "
-                            "where table_schema = 'raw' and table_name = ?", [table]
-                            ).fetchall()[0][0])
-
-
 def _rows(con: duckdb.DuckDBPyConnection, table: str, columns: str) -> list[tuple]:
-    if not _exists(con, table):
+    """The rows of config table `raw.<table>` (none when it is not there yet). A failed
+    bind, not a look into information_schema (~2.5 ms a query, several per source)."""
+    try:
+        return con.execute(f"select _row_number, {columns} from raw.{table} "
+                           "order by _file_name, _row_number").fetchall()
+    except duckdb.CatalogException:
         return []
-    return con.execute(f"select _row_number, {columns} from raw.{table} "
-                       "order by _file_name, _row_number").fetchall()
 
 
 def _clean(value: object) -> str | None:

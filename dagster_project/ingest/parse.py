@@ -793,11 +793,11 @@ def _typed_select(c: Contract, conv: dict[str, str | None], where: str,
             select _file, _row_number, {listed} as _problems from checked
             where _problem_column is not null and _problem_column <> {sql_str(SKIPPED)}
         """
-    field_cols = ", ".join(ident(f.name) for f in c.fields)
+    field_cols = ", ".join(["_file", "_row_number"] + [ident(f.name) for f in c.fields])
     return f"""
         with typed as (select b.*{values}{joined} from {cells} b{joins} {where}){layer},
         checked as (
-            select _file, _row_number, {field_cols},
+            select {field_cols},
                    {col_case} as _problem_column,
                    {reason_case} as _problem_reason,
                    lt_redact({value_case}) as _problem_value
