@@ -250,24 +250,33 @@ def _check_settings(con: duckdb.DuckDBPyConnection) -> tuple[set[str], list[Conf
     return folded, problems
 
 
+def rate_month(text: str) -> str | None:
+    """`2025-08` (also `2025-8`, `08/2025`, `08.2025`, and `2025-08-01` as Excel turns a
+    typed month into a date) as `2025-08`; None when it is no month."""
+    m = re.fullmatch(r"(\d{4})-(\d{1,2})(-01)?", text)
+    year, month = (m.group(1), m.group(2)) if m else (None, None)
+    if not m and (m := re.fullmatch(r"(\d{1,2})[./](\d{4})", text)):
+        year, month = m.group(2), m.group(1)
+    if year is None or not 1 <= int(month) <= 12:
+        return None
+    return f"{year}-{int(month):02d}"
+
+
 def _check_rates(con: duckdb.DuckDBPyConnection
                  ) -> tuple[dict[tuple[str, str], float], list[ConfigProblem]]:
     rates: dict[tuple[str, str], float] = {}
     problems: list[ConfigProblem] = []
     for number, currency, month, rate in _rows(con, "exchange_rates",
                                                "currency, month, eur_per_unit"):
-        month_text = _clean(month) or ""
-        m = re.fullmatch(r"(\d{4})-(\d{1,2})", month_text) or re.fullmatch(
-            r"(\d{1,2})[./](\d{4})", month_text)
-        if m and len(m.group(1)) != 4:
-            m = re.fullmatch(r"(\d{4})-(\d{1,2})", f"{m.group(2)}-{m.group(1)}")
-        if not m or not 1 <= int(m.group(2)) <= 12:
-            problems.append(ConfigProblem("exchange_rates", f"row {number}: month "
-                                          f"'{month_text}' — write it as 2025-08"))
+        text = _clean(month) or ""
+        period = rate_month(text)
+        if period is None:
+            problems.append(ConfigProblem("exchange_rates", f"row {number}: month '{text}' "
+                                          "— write it as 2025-08"))
             continue
         if rate is None or rate <= 0:
-            continue  # quarantined by the contract already (required, min 0)
-        rates[(str(currency).upper(), f"{m.group(1)}-{int(m.group(2)):02d}")] = float(rate)
+            continue  # quarantined by the contract already (required, at least 0)
+        rates[(str(currency).upper(), period)] = float(rate)
     return rates, problems
 
 

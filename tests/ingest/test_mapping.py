@@ -290,3 +290,13 @@ def con(tmp_path):
     connection = duckdb.connect(str(tmp_path / "build.duckdb"))
     yield connection
     connection.close()
+
+
+@pytest.mark.parametrize(("text", "month"), [
+    ("2025-08", "2025-08"), ("2025-8", "2025-08"), ("08/2025", "2025-08"),
+    ("8.2025", "2025-08"), ("2025-08-01", "2025-08"),   # a month Excel made a date
+    ("2025-13", None), ("März 2025", None), ("2025-08-02", None)])
+def test_months_of_rates(text, month):
+    from dagster_project.ingest.mapping import rate_month
+
+    assert rate_month(text) == month
