@@ -233,7 +233,8 @@ class FileBatch:
                         self.rejected[one[0].path.name] = str(exc)
             finally:
                 self.con.execute("drop table if exists _read; drop table if exists _in; "
-                                 "drop table if exists _parsed")
+                                 "drop table if exists _parsed; "
+                                 "drop table if exists _row_problems")
                 self.reading = None
                 self._drop_unused_reads()
                 for q, _ in group:
@@ -337,7 +338,7 @@ class FileBatch:
                 self._store(good)
         finally:
             drop_staged(self.con)
-            self.con.execute("drop table if exists _parsed")
+            self.con.execute("drop table if exists _parsed; drop table if exists _row_problems")
             self.staged, self.staged_rows, self.parts = [], 0, []
             self._drop_unused_reads()
 

@@ -67,6 +67,9 @@ __all__ = [
 log = logging.getLogger("leitstand.ingest")
 
 CONFIG_DIR = "config"
+# Optional config files that say how exports map onto the contracts: without the file (and
+# no file of theirs registered before) there is no table to build (`load_config`).
+MAPPING_TABLES = ("column_map", "value_map", "exchange_rates")
 CONFIG_TABLES: list[str] = [n for n, c in all_contracts().items() if c.is_config]
 SOURCES: list[str] = [
     "hr_employees",
@@ -317,6 +320,10 @@ def load_config(con: duckdb.DuckDBPyConnection, sources_dir: Path,
                 f"more than one file for {name} ({', '.join(p.name for p in files)}) — "
                 f"keep one", label))
             files = files[:1]
+        if not files and name in MAPPING_TABLES and not registered_files(con, name):
+            # an export that needs no mapping needs none of these files: nothing to build
+            results.append(LoadResult(name, 0, 0, 0, 0, 0, 0, rejected_files=problems))
+            continue
         result = _load(con, c, files, label, load_id, problems)
         results.append(result)
     # the mapping files, settings, rates and catalog as a whole: each problem names its row

@@ -8,7 +8,8 @@ trimmed and emptied once; numbers also cleaned once — and once more, numbers o
 decimal-convention vote) and `_typed` (typed values and the problems of each row).
 The result, temp table `_parsed`, holds per data row its `_file`, the typed canonical
 fields plus `_problem_column`, `_problem_reason`, `_problem_value` (the row's first
-problem, NULL for a good row) and `_problems` (every problem of a bad row, one per column).
+problem, NULL for a good row); temp table `_row_problems` holds every problem of each bad
+row, one per column (`_file`, `_row_number`, `_problems`).
 In large batches a field whose cells repeat (dates, units, statuses) is parsed once per
 distinct cell and joined to its rows instead (`lookup_fields`).
 What `config/` adds is applied here too, and only where it says something (`FileReading`,
@@ -44,8 +45,9 @@ SKIPPED = "(skipped)"  # `_problem_column` of a row skipped, not quarantined (`s
 # `_problems`: every problem of a bad row as text — per problem its column, reason and raw
 # value separated by chr(31), problems separated by chr(30) (`problem_text`,
 # `problem_rows`). It is made by a second statement over the bad rows only
-# (`_list_problems`): made in the typing statement, it made typing 1 M order lines ~25 %
-# slower, though no good row needs it.
+# (`_list_problems`) into a table of its own (`_row_problems`): made in the typing
+# statement, it made typing 1 M order lines ~25 % slower, though no good row needs it, and
+# even a column of NULLs there cost ~3 %.
 PROBLEMS_TYPE = "varchar"
 
 
@@ -230,9 +232,11 @@ def parse_error_expr(f: Field, conv: str | None) -> str:
     kind = "date/time" if f.type == "datetime" else "date"
     unread_date = f"'unparsable {kind} ' || {shown}"
     if not conv:  # a slashed day and month that the value alone cannot order
-        unread_date = (f"case when lt_slash_style({t}) = 'x' then 'ambiguous {kind} ' || "
-                       f"{shown} || ' (day or month first?) — give the column''s format in "
-                       f"config/column_map.csv, e.g. %d/%m/%Y' else {unread_date} end")
+        # (`contains`, not `lt_slash_style`: a reason is written out four times in the
+        # typing statement, and the patterns made planning it ~10 ms slower)
+        unread_date += (f" || case when contains({t}, '/') then ' (day or month first? "
+                        "give the column''s format in config/column_map.csv, e.g. %d/%m/%Y)' "
+                        "else '' end")
     unreadable = {
         "date": unread_date,
         "datetime": unread_date,
@@ -428,6 +432,14 @@ def _mapped(f: Field, text: str, values: dict[str, dict[str, str]]) -> str:
     return f"coalesce(case lower({text}) {cases} end, {text})"
 
 
+def _clean_text(f: Field, trimmed: str, values: dict[str, dict[str, str]] | None) -> str:
+    """SQL for a field's text from its trimmed cell: emptied, its words mapped, and for an
+    id of a person or customer an e-mail address replaced by its keyed pseudonym (in large
+    batches such fields are looked up, so this runs once per distinct cell)."""
+    text = _mapped(f, f"lt_blank({trimmed})", values or {})
+    return f"lt_id_cell({text})" if f.pseudonymise else text
+
+
 def _cells(fields: list[Field], looked_up: tuple[Field, ...] | list[Field] = (),
            table: str = "_staged",
            row_columns: str = "_file, _row_number, _overflow",
@@ -444,9 +456,8 @@ def _cells(fields: list[Field], looked_up: tuple[Field, ...] | list[Field] = (),
     if not fields:
         return f"(select {row_columns}{passed} from {table})"
     trimmed = ", ".join(f"lt_trim({_staged(f)}) as {ident('r__' + f.name)}" for f in fields)
-    texts = ", ".join(
-        f"{_mapped(f, 'lt_blank(' + ident('r__' + f.name) + ')', values or {})} as {_text(f)}"
-        for f in fields)
+    texts = ", ".join(f"{_clean_text(f, ident('r__' + f.name), values)} as {_text(f)}"
+                      for f in fields)
     numbers = "".join(f", lt_number_text({_text(f)}) as {_number_text(f)}"
                       for f in _numeric(fields))
     return f"""(
@@ -622,7 +633,7 @@ def _fold(con: duckdb.DuckDBPyConnection, c: Contract,
     aggregates = []
     conflicts = []
     for f in c.fields:
-        t = f"lt_text({_staged(f)})"
+        t = _clean_text(f, f"lt_trim({_staged(f)})", None)
         if f.name in c.key:  # the record's first line has it
             aggregates.append(f"arg_min({t}, _row_number) as {_staged(f)}")
         elif f.type == "decimal":
@@ -667,20 +678,38 @@ def _unfold_problems(con: duckdb.DuckDBPyConnection, c: Contract) -> dict[int, i
     con.execute(f"""
         update _typed t set {others},
             _problem_column = f._conflict, _problem_reason = {reason},
-            _problem_value = lt_redact(f._conflict_values),
-            _problems = {problem_text("f._conflict", reason, "lt_redact(f._conflict_values)")}
+            _problem_value = lt_redact(f._conflict_values)
         from _folded f
         where f._file = t._file and f._row_number = t._row_number
           and f._conflict is not null and t._problem_column is null
     """)
     con.execute(f"""
-        insert into _typed by name
-        select t._file, unnest(f._line_rows[2:]) as _row_number, t.{ident(key)},
-               t._problem_column, t._problem_reason, t._problem_value, t._problems
+        insert into _row_problems
+        select f._file, f._row_number,
+               {problem_text("f._conflict", reason, "lt_redact(f._conflict_values)")}
+        from _folded f anti join _row_problems r
+            on r._file = f._file and r._row_number = f._row_number
+        where f._conflict is not null
+    """)
+    con.execute(f"""
+        create or replace temp table _more_lines as
+        select t._file, unnest(f._line_rows[2:]) as _row_number, f._row_number as _first
         from _typed t join _folded f on f._file = t._file and f._row_number = t._row_number
         where t._problem_column is not null and t._problem_column <> {sql_str(SKIPPED)}
           and len(f._line_rows) > 1
     """)
+    con.execute(f"""
+        insert into _typed by name
+        select m._file, m._row_number, t.{ident(key)}, t._problem_column, t._problem_reason,
+               t._problem_value
+        from _more_lines m join _typed t on t._file = m._file and t._row_number = m._first
+    """)
+    con.execute("""
+        insert into _row_problems
+        select m._file, m._row_number, r._problems
+        from _more_lines m join _row_problems r on r._file = m._file and r._row_number = m._first
+    """)
+    con.execute("drop table _more_lines")
     return {file: int(lines) for file, lines in con.execute("""
         select t._file, sum(len(f._line_rows) - 1) from _typed t
         join _folded f on f._file = t._file and f._row_number = t._row_number
@@ -742,8 +771,8 @@ def _typed_select(c: Contract, conv: dict[str, str | None], where: str,
                   table: str = "_staged", converting: bool = True,
                   listed_only: bool = False) -> str:
     """SELECT of the typed rows of `table` (`_staged`, filtered by `where`) with their first
-    problem; `_problems` is NULL (`listed_only`: `_file`, `_row_number`, `_problems` — for
-    `_list_problems`, on the bad rows).
+    problem (`listed_only`: `_file`, `_row_number`, `_problems` — for `_list_problems`, on
+    the bad rows).
 
     The fields `looked_up` are typed once per distinct cell and joined to the rows by their
     cell (`lookup_fields`); the others are typed in place. `converting`: amounts in other
@@ -786,18 +815,18 @@ def _typed_select(c: Contract, conv: dict[str, str | None], where: str,
             select _file, _row_number, {listed} as _problems from checked
             where _problem_column is not null and _problem_column <> {sql_str(SKIPPED)}
         """
-    field_cols = ", ".join(ident(f.name) for f in c.fields)
+    field_cols = ", ".join(["_file", "_row_number"] + [ident(f.name) for f in c.fields])
     return f"""
         with typed as (select b.*{values}{joined} from {cells} b{joins} {where}){layer},
         checked as (
-            select _file, _row_number, {field_cols},
+            select {field_cols},
                    {col_case} as _problem_column,
                    {reason_case} as _problem_reason,
                    lt_redact({value_case}) as _problem_value
             from {source}
         )
         select _file, _row_number, {kept_cols}, _problem_column, _problem_reason,
-               _problem_value, cast(null as {PROBLEMS_TYPE}) as _problems
+               _problem_value
         from checked
     """
 
@@ -806,10 +835,12 @@ def _list_problems(con: duckdb.DuckDBPyConnection, c: Contract,
                    readings: dict[int, FileReading],
                    conventions: dict[tuple, list[int]], rules: ParseRules,
                    converting: bool, folded: bool) -> None:
-    """Fill `_problems` of the bad rows of `_typed`: every problem of each, typed again from
-    its cells in `_staged`, found by their rowid in the table they were read into (a bad
-    row is rare: this costs a few ms per million rows where making the list in the typing
-    statement cost ~25 % of it)."""
+    """Temp table `_row_problems`: every problem of each bad row of `_typed`, typed again
+    from its cells in `_staged`, found by their rowid in the table they were read into (a
+    bad row is rare: this costs a few ms per million rows where making the list in the
+    typing statement cost ~25 % of it)."""
+    con.execute(f"create or replace temp table _row_problems (_file integer, "
+                f"_row_number bigint, _problems {PROBLEMS_TYPE})")
     by_number = folded or any(r.origin is None for r in readings.values())
     origins = ", ".join(f"({n}, {(r.origin or (0, 0))[0]}, {(r.origin or (0, 0))[1]})"
                         for n, r in readings.items())
@@ -830,27 +861,23 @@ def _list_problems(con: duckdb.DuckDBPyConnection, c: Contract,
              "(select s.* from _staged s semi join _bad b on s._src = b._src "
              "and s._rid = b._rid)")
     groups = [(conv, [f for f in files if f in with_bad]) for conv, files in conventions.items()]
-    for i, (conv_items, group) in enumerate((conv, g) for conv, g in groups if g):
+    for conv_items, group in ((conv, g) for conv, g in groups if g):
         select = _typed_select(c, dict(conv_items), f"where _file in ({_file_list(group)})",
                                [], rules, table=table, converting=converting,
                                listed_only=True)
-        verb = "create or replace temp table _listed as" if i == 0 else "insert into _listed"
-        con.execute(f"{verb} {select}")
-    con.execute("""
-        update _typed t set _problems = l._problems from _listed l
-        where l._file = t._file and l._row_number = t._row_number
-    """)
-    con.execute("drop table _listed; drop table _bad")
+        con.execute(f"insert into _row_problems {select}")
+    con.execute("drop table _bad")
 
 
 def _holds_other_currencies(con: duckdb.DuckDBPyConnection, c: Contract) -> bool:
     """Whether `_staged` holds a currency other than EUR (or none): only then are amounts
-    converted (the distinct cells of one column: ~10 ms per 1 M order lines, where the
-    conversion written into the typing costs ~40 ms)."""
+    converted (the distinct cells of one column other than `EUR`: ~15 ms per 1 M order
+    lines, where the conversion written into the typing costs ~40 ms)."""
     for f in c.fields:
         if f.converts:
             euro = {s.casefold() for s in f.values.get("EUR", ())} | {"eur"}
-            cells = con.execute(f"select distinct {_staged(f)} from _staged").fetchall()
+            cells = con.execute(f"select distinct {_staged(f)} from _staged "
+                                f"where {_staged(f)} <> 'EUR'").fetchall()
             return any(v is not None and v.strip().casefold() not in euro | {""}
                        and v.strip().casefold() not in _empty_markers()
                        for (v,) in cells)
@@ -911,10 +938,14 @@ def _resolve_duplicates(con: duckdb.DuckDBPyConnection, c: Contract,
                     "(select _id from _repeated where _versions = 1 and _copy > 1)")
         reason = sql_str(DUPLICATE_REASON)
         con.execute(f"""
+            insert into _row_problems
+            select _file, _row_number, {problem_text(sql_str(c.key[0]), reason, key_text)}
+            from _typed where rowid in (select _id from _repeated where _versions > 1)
+        """)
+        con.execute(f"""
             update _typed set _problem_column = {sql_str(c.key[0])},
                               _problem_reason = {reason},
-                              _problem_value = {key_text},
-                              _problems = {problem_text(sql_str(c.key[0]), reason, key_text)}
+                              _problem_value = {key_text}
             where rowid in (select _id from _repeated where _versions > 1)
         """)
         con.execute("drop table _repeated")

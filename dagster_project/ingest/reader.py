@@ -9,8 +9,8 @@ Excel below the header see it. `number_rows` copies a single file's `_read` into
 that number as `_row_number`, for the parsers that work on one file. These are TEMP
 tables: they live only in this connection's memory and never reach the database file.
 What must not be stored never even reaches them: a column that nobody claims and whose
-header names an identifier is read as NULL, and an id field's e-mail addresses (or all of
-its values under an identifier header) are read as keyed pseudonyms (`read_items`).
+header names an identifier is read as NULL, and the values of an id field under an
+identifier header are read as keyed pseudonyms (`read_items`).
 
 Delimited files are read by DuckDB's own CSV reader; Python only detects the layout and,
 where DuckDB cannot decode the bytes itself (Windows-1252 € „ “ –, UTF-16), writes a UTF-8
@@ -197,20 +197,19 @@ def read_items(c: Contract, headers: list[str], mapping: FileMapping = NO_MAPPIN
                catalog: dict[str, str] | None = None, cell=lambda i: f"c{i}") -> str:
     """SELECT items `c0`, `c1`, ... of a file's cells (`cell(i)`: SQL for the i-th as read):
     a column nobody claims whose header names an identifier is NULL; an id field
-    (`pseudonymise` in the contract) holds keyed pseudonyms for its e-mail addresses, or for
-    every value under an identifier header. A survey export without a response id also
-    gets `_rowhash`, the keyed hash of all its cells (survey.add_response_ids)."""
+    (`pseudonymise` in the contract) under an identifier header holds the keyed pseudonyms
+    of its values (an id field's e-mail addresses under another header become pseudonyms as
+    its cells are cleaned, once per distinct cell: parse.py `_cells`). A survey export
+    without a response id also gets `_rowhash`, the keyed hash of all its cells
+    (survey.add_response_ids)."""
     match = match_headers(c, headers, mapping, catalog)
     personal = {i for i, _ in match.personal}
-    ids = {i for name, i in match.columns.items() if c.field_named(name).pseudonymise}
     items = []
     for i in range(len(headers)):
         if i in personal:
             items.append(f"cast(null as varchar) as c{i}")
         elif i in match.pseudonymised:
             items.append(f"lt_pseudonym({cell(i)}) as c{i}")
-        elif i in ids:
-            items.append(f"lt_id_cell({cell(i)}) as c{i}")
         else:
             items.append(cell(i) if cell(i) == f"c{i}" else f"{cell(i)} as c{i}")
     if c.is_survey and "response_id" not in match.columns \

@@ -57,8 +57,12 @@ PROBLEM_COLUMNS = [
     ("_problem_column", "varchar"),
     ("_problem_reason", "varchar"),
     ("_problem_value", "varchar"),
-    ("_problems", PROBLEMS_TYPE),
 ]
+# Every problem of a bad row (parse.py's `_problems`) is kept beside the rows, in
+# `raw_held."<source>__problems"`, for the few rows that have one: as a column of every
+# stored row it made storing 2.2 M usage rows ~0.1 s slower (`problems_table`).
+PROBLEM_LIST_COLUMNS = [("_file_name", "varchar"), ("_row_number", "bigint"),
+                        ("_problems", PROBLEMS_TYPE)]
 
 _SCHEMAS = """
 create schema if not exists raw;
@@ -158,17 +162,23 @@ def forget_files(con: duckdb.DuckDBPyConnection, source: str, file_names: list[s
         return
     for table in _stores(source):
         con.execute(f"delete from {table} where list_contains(?, _file_name)", [file_names])
+    if not contract(source).is_survey:  # surveys keep theirs with the rows
+        con.execute(f"delete from {problems_table(source)} where list_contains(?, _file_name)",
+                    [file_names])
     con.execute("delete from meta.loaded_files where source = ? and list_contains(?, file_name)",
                 [source, file_names])
 
 
+def problems_table(source: str) -> str:
+    """The table of every problem of the bad rows of `source` (see PROBLEM_LIST_COLUMNS)."""
+    return f"raw_held.{ident(source + '__problems')}"
+
+
 def verdict_columns(c: Contract) -> list[tuple[str, str]]:
-    """Columns `checked_select` adds: the unit each org unit field resolved to, the row's
-    first problem and all its problems, one per column (stored with the row, except for
-    surveys: see `store_parsed`)."""
+    """Columns `checked_select` adds: the unit each org unit field resolved to and the row's
+    first problem (stored with the row, except for surveys: see `store_parsed`)."""
     org = [("__org_" + f.name, "varchar") for f in c.fields if f.ref == "org_unit"]
-    return org + [("_q_column", "varchar"), ("_q_reason", "varchar"), ("_q_value", "varchar"),
-                  ("_q_all", PROBLEMS_TYPE)]
+    return org + [("_q_column", "varchar"), ("_q_reason", "varchar"), ("_q_value", "varchar")]
 
 
 def store_columns(c: Contract) -> list[tuple[str, str]]:
@@ -178,7 +188,7 @@ def store_columns(c: Contract) -> list[tuple[str, str]]:
             ("response_id", "varchar"), ("submitted_at", "timestamp"), ("org_unit", "varchar"),
             ("wave", "varchar"), ("question_id", "varchar"), ("answer", "double"),
         ]
-        return fields + PROBLEM_COLUMNS + STORED_LINEAGE
+        return fields + PROBLEM_COLUMNS + [("_problems", PROBLEMS_TYPE)] + STORED_LINEAGE
     fields = [(f.name, SQL_TYPES[f.type]) for f in c.fields]
     return fields + PROBLEM_COLUMNS + verdict_columns(c) + STORED_LINEAGE
 
@@ -241,10 +251,16 @@ def ensure_store(con: duckdb.DuckDBPyConnection, c: Contract) -> None:
     for schema, columns in existing.items():
         if not columns:
             con.execute(f"create table {schema}.{ident(c.name)} ({cols})")
+    if not c.is_survey:
+        listed = ", ".join(f"{ident(n)} {t}" for n, t in PROBLEM_LIST_COLUMNS)
+        con.execute(f"create table if not exists {problems_table(c.name)} ({listed})")
+        if not any(existing.values()):  # a store started afresh: no lists of its rows
+            con.execute(f"delete from {problems_table(c.name)}")
 
 
 def store_parsed(con: duckdb.DuckDBPyConnection, c: Contract, files: dict[int, str]) -> None:
-    """Append temp table `_parsed` with its file names to `raw_files.<source>`.
+    """Append temp table `_parsed` with its file names to `raw_files.<source>` (and the
+    problem lists of its bad rows, `_row_problems`, to `problems_table`).
 
     `files`: file number (`_parsed._file`) → file name. The rows' verdicts against the
     tables they refer to, as these are now (`references_state`), are stored with them: the
@@ -256,10 +272,15 @@ def store_parsed(con: duckdb.DuckDBPyConnection, c: Contract, files: dict[int, s
     table is built (survey.py).
     """
     names = " ".join(f"when {int(n)} then {sql_str(name)}" for n, name in files.items())
+    if c.is_survey:
+        rows = f"(select * exclude (_file), case _file {names} end as _file_name from _parsed)"
+        con.execute(f"insert into raw_files.{ident(c.name)} by name select * from {rows}")
+        return
     rows = f"(select * exclude (_file), case _file {names} end as _file_name from _parsed)"
-    select = f"select * from {rows}" if c.is_survey else checked_select(
-        con, c, rows, list(c.fields))
-    con.execute(f"insert into raw_files.{ident(c.name)} by name {select}")
+    con.execute(f"insert into raw_files.{ident(c.name)} by name "
+                f"{checked_select(con, c, rows, list(c.fields))}")
+    con.execute(f"insert into {problems_table(c.name)} select case _file {names} end, "
+                "_row_number, _problems from _row_problems")
 
 
 def _org_lookup(con: duckdb.DuckDBPyConnection) -> None:
@@ -304,15 +325,17 @@ def _reference_set(con: duckdb.DuckDBPyConnection, ref_source: str, alias: str) 
 
 def check_references(con: duckdb.DuckDBPyConnection, c: Contract, table: str,
                      fields: list[Field]) -> None:
-    """Temp table `_checked`: `table` plus its verdicts (see `checked_select`)."""
+    """Temp table `_checked`: `table` plus its verdicts and all its problems (see
+    `checked_select`)."""
     con.execute(f"create or replace temp table _checked as "
-                f"{checked_select(con, c, table, fields)}")
+                f"{checked_select(con, c, table, fields, all_problems=True)}")
 
 
 def checked_select(con: duckdb.DuckDBPyConnection, c: Contract, table: str,
-                   fields: list[Field]) -> str:
-    """SELECT of `table` plus `_q_column/_q_reason/_q_value` (the row's first problem) and
-    `_q_all` (all of them, NULL for a good row).
+                   fields: list[Field], all_problems: bool = False) -> str:
+    """SELECT of `table` plus `_q_column/_q_reason/_q_value` (the row's first problem) and,
+    with `all_problems` (then `table` has `_problems`), `_q_all` (all of them, NULL for a
+    good row).
 
     The problems found at parse time come first; then unknown org units and ids unknown to
     the referenced source, in field order. Org units are resolved to `__org_<field>`.
@@ -353,9 +376,11 @@ def checked_select(con: duckdb.DuckDBPyConnection, c: Contract, table: str,
         f", case when {cond} then {problem_text(sql_str(name), r, v)} end"
         for cond, name, r, v in cases) + ")"
     extra = "".join(", " + e for e in extra_cols)
+    every = f", case when {reason} is not null then {listed} end as _q_all" \
+        if all_problems else ""
     return f"""
-        select t.*{extra}, {column} as _q_column, {reason} as _q_reason, {value} as _q_value,
-               case when {reason} is not null then {listed} end as _q_all
+        select t.*{extra}, {column} as _q_column, {reason} as _q_reason,
+               {value} as _q_value{every}
         from {table} t {" ".join(joins)}
     """
 
@@ -395,15 +420,29 @@ def _same_key(c: Contract, left: str, right: str) -> str:
                         for k in c.key)
 
 
-def _quarantine_select(c: Contract, files: list[str] | None = None) -> str:
+def _quarantine_select(con: duckdb.DuckDBPyConnection, c: Contract,
+                       files: list[str] | None = None) -> str:
     """The problem rows of `raw_held.<source>` (of `files`, or all) as quarantine rows: one
-    per problem of a row (a row with two bad columns gives two)."""
-    rows = (f"(select _file_name, _row_number, _q_all from raw_held.{ident(c.name)} t "
+    per problem of a row (a row with two bad columns gives two) — first the one stored with
+    it, then its other problems: those found as it was read (`problems_table`) and its
+    references, checked again (a few rows: the bad ones)."""
+    verdicts = ", ".join(ident(n) for n, _ in verdict_columns(c))
+    held = (f"(select t.* exclude ({verdicts}), t._q_column as _first_column, "
+            "t._q_reason as _first_reason, t._q_value as _first_value, p._problems "
+            f"from raw_held.{ident(c.name)} t left join {problems_table(c.name)} p "
+            "on p._file_name = t._file_name and p._row_number = t._row_number "
             f"where t._q_reason is not null and {_files_where(files)})")
+    checked = checked_select(con, c, held, list(c.fields), all_problems=True)
     return f"""
-        with t as {rows}
-        select {sql_str(c.name)}, _file_name, _row_number, p_column, p_reason, p_value
-        from {problem_rows("_q_all")} order by _file_name, _row_number, p_n
+        with t as ({checked})
+        select {sql_str(c.name)}, _file_name, _row_number, column_name, reason, raw_value
+        from (
+            select _file_name, _row_number, 0 as p_n, _first_column as column_name,
+                   _first_reason as reason, _first_value as raw_value from t
+            union all
+            select _file_name, _row_number, p_n, p_column, p_reason, p_value
+            from {problem_rows("_q_all")} where p_column is distinct from _first_column
+        ) order by _file_name, _row_number, p_n
     """
 
 
@@ -570,7 +609,7 @@ def rebuild_table(con: duckdb.DuckDBPyConnection, c: Contract, context: str) -> 
     _supersede(con, c, "_repeated")
     con.execute("drop table _repeated")
     _create_view(con, c)
-    replace_quarantine(con, c.name, _quarantine_select(c))
+    replace_quarantine(con, c.name, _quarantine_select(con, c))
 
 
 def can_merge(c: Contract) -> bool:
@@ -596,7 +635,7 @@ def merge_files(con: duckdb.DuckDBPyConnection, c: Contract, file_names: list[st
     """)
     _supersede(con, c, "_new_keys")
     con.execute("drop table _new_keys")
-    con.execute(f"insert into dq.quarantine {_quarantine_select(c, file_names)}")
+    con.execute(f"insert into dq.quarantine {_quarantine_select(con, c, file_names)}")
 
 
 def _referenced_sources(c: Contract) -> list[str]:

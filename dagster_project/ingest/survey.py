@@ -150,8 +150,8 @@ def build_survey_parsed(con: duckdb.DuckDBPyConnection, c: Contract, columns: di
         select p._file, p._row_number, p.response_id, p.submitted_at, p.org_unit,
                {wave_default} as wave, cast(null as varchar) as question_id,
                cast(null as double) as answer,
-               p._problem_column, p._problem_reason, p._problem_value, p._problems
-        from _parsed p
+               p._problem_column, p._problem_reason, p._problem_value, r._problems
+        from _parsed p left join _row_problems r using (_file, _row_number)
         union all
         select p._file, p._row_number, p.response_id, p.submitted_at, p.org_unit,
                {wave_default}, a.question_id,

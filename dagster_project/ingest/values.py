@@ -12,6 +12,9 @@ counted per column), falling back to the file's convention (German headers or `;
 
 from __future__ import annotations
 
+import hashlib
+from functools import cache
+
 import duckdb
 
 from dagster_project.ingest import pseudonym
@@ -110,8 +113,7 @@ def _macros() -> list[str]:
     blank_codes = [ord(ch) for ch in BLANKS]
     blank_text = " || ".join(f"chr({ord(ch)})" for ch in BLANKS)
     spell = boolean_spellings()
-    formats = "[" + ", ".join(sql_str(f) for f in DATETIME_FORMATS) + "]"
-    month_formats = "[" + ", ".join(sql_str(f) for f in MONTH_FORMATS) + "]"
+    formats = "[" + ", ".join(sql_str(f) for f in DATETIME_FORMATS + MONTH_FORMATS) + "]"
     slash_formats = "[" + ", ".join(sql_str(f) for f in SLASH_FORMATS) + "]"
     longest_marker = max(len(m) for m in empty_markers())
     return [
@@ -197,32 +199,34 @@ def _macros() -> list[str]:
         # How a slashed day/month value reads by itself: 'd' day first (its first part is
         # above 12), 'm' month first (its second part is), 'e' either (both the same), 'x'
         # ambiguous (both readings possible and different); NULL when not of that shape.
+        # (String functions, not regular expressions: DuckDB compiles each expression's
+        # patterns as it plans, and this one is spelled out in every typing statement.)
         r"""create or replace temp macro lt_slash_style(t) as
             case when regexp_matches(t, '^[0-9]{1,2}/[0-9]{1,2}/[0-9]{2}')
                  then case
-                   when cast(regexp_extract(t, '^([0-9]+)', 1) as integer) > 12 then 'd'
-                   when cast(regexp_extract(t, '^[0-9]+/([0-9]+)', 1) as integer) > 12 then 'm'
-                   when cast(regexp_extract(t, '^([0-9]+)', 1) as integer)
-                        = cast(regexp_extract(t, '^[0-9]+/([0-9]+)', 1) as integer) then 'e'
+                   when cast(split_part(t, '/', 1) as integer) > 12 then 'd'
+                   when cast(split_part(t, '/', 2) as integer) > 12 then 'm'
+                   when cast(split_part(t, '/', 1) as integer)
+                        = cast(split_part(t, '/', 2) as integer) then 'e'
                    else 'x' end end""",
         # The day/month order a slashed date is read in: its column's (`ord` 'dmy' or
-        # 'mdy'), or where none is known ('') the one the value shows by itself.
+        # 'mdy'), or where none is known ('') the one the value shows by itself (as
+        # `lt_slash_style` says, spelled out without it: see below).
         """create or replace temp macro lt_slash_order(t, ord) as
             case when ord <> '' then ord
-                 else case lt_slash_style(t) when 'd' then 'dmy' when 'e' then 'dmy'
-                                             when 'm' then 'mdy' end end""",
+                 when try_cast(split_part(t, '/', 1) as integer) > 12
+                      or try_cast(split_part(t, '/', 1) as integer)
+                         = try_cast(split_part(t, '/', 2) as integer) then 'dmy'
+                 when try_cast(split_part(t, '/', 2) as integer) > 12 then 'mdy' end""",
         # A slashed date (a two-digit year is 20yy) rewritten year first in order `o`, read.
         # (The macros here are written so that no argument is repeated much: DuckDB copies
-        # an argument for every use, and a long date expression made each typing statement
-        # take ~0.1 s to plan.)
+        # an argument for every use and compiles every pattern as it plans, and a long date
+        # expression made each typing statement take ~0.1 s to plan.)
         rf"""create or replace temp macro lt_slashed(t, o) as
-            try_strptime(case o
-                when 'dmy' then regexp_replace(regexp_replace(t,
+            try_strptime(regexp_replace(regexp_replace(t,
                     '^([0-9]{{1,2}}/[0-9]{{1,2}}/)([0-9]{{2}})([^0-9].*)?$', '\120\2\3'),
-                    '{_SLASHED}', '\3-\2-\1\4')
-                when 'mdy' then regexp_replace(regexp_replace(t,
-                    '^([0-9]{{1,2}}/[0-9]{{1,2}}/)([0-9]{{2}})([^0-9].*)?$', '\120\2\3'),
-                    '{_SLASHED}', '\3-\1-\2\4') end, {slash_formats})""",
+                    '{_SLASHED}', ['\3-\2-\1\4', '\3-\1-\2\4'][list_position(['dmy', 'mdy'], o)]),
+                {slash_formats})""",
         rf"""create or replace temp macro lt_timestamp_in(t, ord) as
             case
               when regexp_full_match(t, '[0-9]{{1,2}}\.[0-9]{{1,2}}\.[0-9]{{4}}')
@@ -239,10 +243,8 @@ def _macros() -> list[str]:
               when regexp_matches(t, '^[0-9]{{1,2}}/[0-9]{{1,2}}/([0-9]{{4}}|[0-9]{{2}})([^0-9]|$)')
                 then lt_slashed(t, lt_slash_order(t, ord))
               when not regexp_matches(t, '{_HAS_YEAR}') then null
-              when regexp_matches(t, '[A-Za-zäÄ]{{3}}')
-                then try_strptime(lt_day_month_year(lt_month_names(lt_datetime_text(t))),
-                                  {month_formats})
-              else try_strptime(lt_datetime_text(t), {formats})
+              else try_strptime(lt_day_month_year(lt_month_names(lt_datetime_text(t))),
+                                {formats})
             end""",
         # A date or date-time cell, a slashed day and month read only when the value itself
         # says which is which (a column whose values say it uses `lt_timestamp_in`).
@@ -263,12 +265,29 @@ def _macros() -> list[str]:
     ]
 
 
+@cache
+def _macro_statements() -> tuple[list[str], str]:
+    """The statements defining the macros, and a name that says they are defined."""
+    statements = _macros()
+    digest = hashlib.sha256("\n".join(statements).encode()).hexdigest()[:12]
+    return statements, f"lt_macros_{digest}"
+
+
 def install_macros(con: duckdb.DuckDBPyConnection) -> None:
     """Define the parsing macros on this connection (temporary: nothing is persisted),
-    the pseudonym macros with the data dir's key among them (pseudonym.py)."""
-    for statement in _macros():
+    the pseudonym macros with the data dir's key among them (pseudonym.py) — once per
+    connection: a load calls this per source and config table, and defining the ~25
+    macros took ~15 ms each time."""
+    statements, marker = _macro_statements()
+    try:
+        con.execute(f"select {marker}()").fetchall()
+        return
+    except duckdb.Error:
+        pass
+    for statement in statements:
         con.execute(statement)
     pseudonym.install(con)
+    con.execute(f"create or replace temp macro {marker}() as true")
 
 
 def decide_convention(comma_votes: int, dot_votes: int, file_convention: str) -> str:

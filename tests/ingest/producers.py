@@ -425,7 +425,7 @@ def write_lime_text(sources: Path, name: str = "results-survey845123-text.csv") 
               "Wie erhalten Sie Informationen? [Ich erhalte Infos per E-Mail]"]
     rows = [
         ["11", "2026-07-02 08:15:09", "3", "de", "871", "2026-07-02 08:10:00",
-         "2026-07-02 08:15:09", "Vertrieb Inland", "Stimme voll zu", "Stimme eher zu",
+         "2026-07-02 08:15:09", "Vertrieb Inland", "Stimme voll zu", "Stimme größtenteils zu",
          "Teils/teils", "9", "Stimme eher nicht zu"],
         ["12", "2026-07-03 17:40:55", "3", "de", "872", "2026-07-03 17:30:00",
          "2026-07-03 17:40:55", "Einkauf & Logistik", "Stimme überhaupt nicht zu", "",
@@ -452,7 +452,7 @@ LIME_TEXT_VALUES = [
     ["survey_responses", "answer", "Stimme überhaupt nicht zu", "1"],
     ["survey_responses", "answer", "Stimme eher nicht zu", "2"],
     ["survey_responses", "answer", "Teils/teils", "3"],
-    ["survey_responses", "answer", "Stimme eher zu", "4"],
+    ["survey_responses", "answer", "Stimme größtenteils zu", "4"],
     ["survey_responses", "answer", "Stimme voll zu", "5"],
 ]
 

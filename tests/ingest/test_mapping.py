@@ -290,3 +290,26 @@ def con(tmp_path):
     connection = duckdb.connect(str(tmp_path / "build.duckdb"))
     yield connection
     connection.close()
+
+
+@pytest.mark.parametrize(("text", "month"), [
+    ("2025-08", "2025-08"), ("2025-8", "2025-08"), ("08/2025", "2025-08"),
+    ("8.2025", "2025-08"), ("2025-08-01", "2025-08"),   # a month Excel made a date
+    ("2025-13", None), ("März 2025", None), ("2025-08-02", None)])
+def test_months_of_rates(text, month):
+    from dagster_project.ingest.mapping import rate_month
+
+    assert rate_month(text) == month
+
+
+def test_a_slashed_date_that_cannot_tell_outside_a_slashed_column_is_quarantined(con, sources):
+    write_delimited(sources / "hr_employees" / "hr.csv", [
+        ["employee_id", "org_unit", "role", "entry_date"],
+        *[[f"E{i}", "EK", "Einkauf", str(dt.date(2020, 1, 1) + dt.timedelta(days=i))]
+          for i in range(300)],
+        ["E-X", "EK", "Einkauf", "1/2/25"]])   # far below the lines the layout is read from
+    _, results = load(con, sources, "hr_employees")
+    assert results["hr_employees"].rejected_files == []
+    assert quarantine(con, "hr_employees") == [
+        ("hr.csv", 301, "entry_date", "unparsable date '1/2/25' (day or month first? give the "
+         "column's format in config/column_map.csv, e.g. %d/%m/%Y)")]
