@@ -28,13 +28,26 @@ def sql():
     con.close()
 
 
+def each(sql, expr: str, *columns: list[str]) -> list:
+    """`expr` of c0, c1, … for every row of the equal-length string lists, in their order:
+    one query per hypothesis example (a query plans the macros anew, ~0.1 s each)."""
+    unnest = ", ".join(f"unnest(?::varchar[]) as c{i}" for i in range(len(columns)))
+    rows = sql.execute(f"select {expr} from (select {unnest}, "
+                       f"unnest(range({len(columns[0])})) as _i) order by _i",
+                       list(columns)).fetchall()
+    return [r[0] for r in rows]
+
+
 def parse_number(sql, text: str, conv: str) -> float | None:
-    return sql.execute("select lt_number(lt_text(?), ?)", [text, conv]).fetchall()[0][0]
+    return parse_numbers(sql, [text], [conv])[0]
 
 
-def number_style(sql, text: str) -> str | None:
-    return sql.execute("select lt_number_style(lt_number_text(lt_text(?)))",
-                       [text]).fetchall()[0][0]
+def parse_numbers(sql, texts: list[str], convs: list[str]) -> list[float | None]:
+    return each(sql, "lt_number(lt_text(c0), c1)", texts, convs)
+
+
+def number_styles(sql, texts: list[str]) -> list[str | None]:
+    return each(sql, "lt_number_style(lt_number_text(lt_text(c0)))", texts)
 
 
 def group(digits: str, sep: str) -> str:
@@ -60,53 +73,69 @@ amounts = st.decimals(min_value=Decimal("-99999999"), max_value=Decimal("9999999
                       allow_nan=False, allow_infinity=False, places=2)
 
 
-@settings(max_examples=300, deadline=None)
-@given(value=amounts, decimal_sep=st.sampled_from([",", "."]), thousands=st.booleans(),
-       places=st.sampled_from([0, 1, 2]))
-def test_numbers_read_back_with_the_columns_convention(sql, value, decimal_sep, thousands,
-                                                       places):
-    text = fmt(value, decimal_sep, thousands, places)
-    expected = float(Decimal(text.replace("." if decimal_sep == "," else ",", "")
-                             .replace(",", ".")))
-    assert parse_number(sql, text, decimal_sep) == pytest.approx(expected)
+written = st.tuples(amounts, st.sampled_from([",", "."]), st.booleans())
 
 
-@settings(max_examples=300, deadline=None)
-@given(value=amounts, decimal_sep=st.sampled_from([",", "."]), thousands=st.booleans(),
-       places=st.sampled_from([0, 1, 2, 3]))
-def test_a_mixed_column_never_misreads_a_number(sql, value, decimal_sep, thousands, places):
+@settings(max_examples=30, deadline=None)
+@given(cases=st.lists(st.tuples(written, st.sampled_from([0, 1, 2])), min_size=1, max_size=40))
+def test_numbers_read_back_with_the_columns_convention(sql, cases):
+    texts = [fmt(value, sep, thousands, places) for (value, sep, thousands), places in cases]
+    seps = [sep for (_, sep, _), _ in cases]
+    got = parse_numbers(sql, texts, seps)
+    for text, sep, number in zip(texts, seps, got, strict=True):
+        expected = float(Decimal(text.replace("." if sep == "," else ",", "")
+                                 .replace(",", ".")))
+        assert number == pytest.approx(expected), text
+
+
+@settings(max_examples=30, deadline=None)
+@given(cases=st.lists(st.tuples(written, st.sampled_from([0, 1, 2, 3])), min_size=1,
+                      max_size=40))
+def test_a_mixed_column_never_misreads_a_number(sql, cases):
     """With the convention unknown ('?'), a value is read correctly or not at all."""
-    text = fmt(value, decimal_sep, thousands, places)
-    thousands_sep = "." if decimal_sep == "," else ","
-    expected = float(Decimal(text.replace(thousands_sep, "").replace(decimal_sep, ".")))
-    got = parse_number(sql, text, "?")
-    assert got is None or got == pytest.approx(expected)
+    texts = [fmt(value, sep, thousands, places) for (value, sep, thousands), places in cases]
+    got = parse_numbers(sql, texts, ["?"] * len(texts))
+    for text, ((_, sep, _), _), number in zip(texts, cases, got, strict=True):
+        thousands_sep = "." if sep == "," else ","
+        expected = float(Decimal(text.replace(thousands_sep, "").replace(sep, ".")))
+        assert number is None or number == pytest.approx(expected), text
 
 
-@settings(max_examples=150, deadline=None)
-@given(values=st.lists(amounts, min_size=1, max_size=30), decimal_sep=st.sampled_from([",", "."]),
-       file_convention=st.sampled_from([",", "."]))
-def test_column_convention_comes_from_its_unambiguous_values(sql, values, decimal_sep,
-                                                             file_convention):
-    texts = [fmt(v, decimal_sep, True, 2) for v in values]
-    styles = [number_style(sql, t) for t in texts]
-    conv = decide_convention(styles.count(","), styles.count("."), file_convention)
-    assert conv in (decimal_sep, file_convention)
-    if any(s is not None for s in styles):
-        assert conv == decimal_sep
-        for v, t in zip(values, texts, strict=True):
-            assert parse_number(sql, t, conv) == pytest.approx(float(v))
+columns = st.tuples(st.lists(amounts, min_size=1, max_size=30), st.sampled_from([",", "."]),
+                   st.sampled_from([",", "."]))
 
 
-@settings(max_examples=300, deadline=None)
-@given(text=st.text(alphabet="0123456789-.,a", max_size=9))
-def test_a_value_shows_a_decimal_separator_only_as_its_shapes_tell(sql, text):
+@settings(max_examples=40, deadline=None)
+@given(cases=st.lists(columns, min_size=1, max_size=4))
+def test_column_convention_comes_from_its_unambiguous_values(sql, cases):
+    """Each case is a column (its values, the separator it was written with, the file's
+    convention); the columns of one example are typed in one query each way."""
+    texts = [[fmt(v, decimal_sep, True, 2) for v in values] for values, decimal_sep, _ in cases]
+    styles = number_styles(sql, [t for column in texts for t in column])
+    convs, checked = [], []
+    for (values, decimal_sep, file_convention), column in zip(cases, texts, strict=True):
+        column_styles, styles = styles[:len(column)], styles[len(column):]
+        conv = decide_convention(column_styles.count(","), column_styles.count("."),
+                                 file_convention)
+        assert conv in (decimal_sep, file_convention)
+        if any(s is not None for s in column_styles):
+            assert conv == decimal_sep
+            convs += [conv] * len(column)
+            checked += zip(values, column, strict=True)
+    got = parse_numbers(sql, [t for _, t in checked], convs) if checked else []
+    for (v, t), number in zip(checked, got, strict=True):
+        assert number == pytest.approx(float(v)), t
+
+
+@settings(max_examples=30, deadline=None)
+@given(texts=st.lists(st.text(alphabet="0123456789-.,a", max_size=9), min_size=1, max_size=40))
+def test_a_value_shows_a_decimal_separator_only_as_its_shapes_tell(sql, texts):
     """lt_number_style skips the shape matches for values without a separator: exactly
     the values that fit both shapes or neither (fails if a separator were not looked for)."""
-    got, by_shapes = sql.execute(
-        "select lt_number_style(?), case when lt_de_shape(?) and not lt_en_shape(?) then ',' "
-        "when lt_en_shape(?) and not lt_de_shape(?) then '.' end", [text] * 5).fetchall()[0]
-    assert got == by_shapes
+    got = each(sql, "[lt_number_style(c0), case when lt_de_shape(c0) and not lt_en_shape(c0) "
+               "then ',' when lt_en_shape(c0) and not lt_de_shape(c0) then '.' end]", texts)
+    for text, (style, by_shapes) in zip(texts, got, strict=True):
+        assert style == by_shapes, text
 
 
 @pytest.mark.parametrize(
@@ -142,7 +171,11 @@ def test_number_examples(sql, text, conv, expected):
 
 
 def parse_timestamp(sql, text: str):
-    return sql.execute("select lt_timestamp(lt_text(?))", [text]).fetchall()[0][0]
+    return parse_timestamps(sql, [text])[0]
+
+
+def parse_timestamps(sql, texts: list[str]) -> list:
+    return each(sql, "lt_timestamp(lt_text(c0))", texts)
 
 
 DATE_WRITERS = {
@@ -159,19 +192,27 @@ TIME_WRITERS = {
 }
 
 
-@settings(max_examples=300, deadline=None)
-@given(day=st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2099, 12, 31)),
-       time=st.times().map(lambda t: t.replace(microsecond=0)),
-       date_writer=st.sampled_from(sorted(DATE_WRITERS)),
-       time_writer=st.sampled_from(sorted(TIME_WRITERS)), iso_t=st.booleans())
-def test_dates_and_times_read_back(sql, day, time, date_writer, time_writer, iso_t):
+def written_timestamp(day: dt.date, time: dt.time, date_writer: str, time_writer: str,
+                      iso_t: bool) -> tuple[str, dt.datetime]:
+    """The text a tool writes for a day and time, and the timestamp it means."""
     if date_writer == "sap" and time_writer != "none":
         time_writer = "none"
     suffix, expected_time = TIME_WRITERS[time_writer](time)
     text = DATE_WRITERS[date_writer](day)
     if suffix and date_writer == "iso" and iso_t:
         suffix = "T" + suffix.strip()
-    assert parse_timestamp(sql, text + suffix) == dt.datetime.combine(day, expected_time)
+    return text + suffix, dt.datetime.combine(day, expected_time)
+
+
+@settings(max_examples=30, deadline=None)
+@given(cases=st.lists(st.builds(
+    written_timestamp, st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2099, 12, 31)),
+    st.times().map(lambda t: t.replace(microsecond=0)), st.sampled_from(sorted(DATE_WRITERS)),
+    st.sampled_from(sorted(TIME_WRITERS)), st.booleans()), min_size=1, max_size=40))
+def test_dates_and_times_read_back(sql, cases):
+    got = parse_timestamps(sql, [text for text, _ in cases])
+    for (text, expected), timestamp in zip(cases, got, strict=True):
+        assert timestamp == expected, text
 
 
 @pytest.mark.parametrize(
@@ -242,9 +283,12 @@ ISO_EDGES = [
 
 
 def general_path(sql, text: str):
+    return general_paths(sql, [text])[0]
+
+
+def general_paths(sql, texts: list[str]) -> list:
     formats = "[" + ", ".join(sql_str(f) for f in DATETIME_FORMATS) + "]"
-    return sql.execute(f"select try_strptime(lt_datetime_text(?), {formats})",
-                       [text]).fetchall()[0][0]
+    return each(sql, f"try_strptime(lt_datetime_text(c0), {formats})", texts)
 
 
 @pytest.mark.parametrize("text", ISO_EDGES)
@@ -254,14 +298,8 @@ def test_iso_fast_path_reads_as_the_formats_do(sql, text):
     assert parse_timestamp(sql, text) == general_path(sql, text)
 
 
-@settings(max_examples=300, deadline=None)
-@given(year=st.integers(0, 9999), month=st.integers(0, 13), day=st.integers(0, 32),
-       hour=st.integers(0, 25), minute=st.integers(0, 61), second=st.integers(0, 61),
-       fraction=st.text("0123456789", max_size=8),
-       shape=st.sampled_from(["date", "hh:mm", "hh:mm:ss", "hh:mm:ss.f"]),
-       sep=st.sampled_from([" ", "T"]))
-def test_iso_fast_path_agrees_with_the_formats(sql, year, month, day, hour, minute, second,
-                                               fraction, shape, sep):
+def iso_text(year: int, month: int, day: int, hour: int, minute: int, second: int,
+             fraction: str, shape: str, sep: str) -> str:
     text = f"{year:04d}-{month:02d}-{day:02d}"
     if shape != "date":
         text += f"{sep}{hour:02d}:{minute:02d}"
@@ -269,7 +307,19 @@ def test_iso_fast_path_agrees_with_the_formats(sql, year, month, day, hour, minu
         text += f":{second:02d}"
     if shape == "hh:mm:ss.f":
         text += "." + fraction
-    assert parse_timestamp(sql, text) == general_path(sql, text)
+    return text
+
+
+@settings(max_examples=30, deadline=None)
+@given(texts=st.lists(st.builds(
+    iso_text, st.integers(0, 9999), st.integers(0, 13), st.integers(0, 32), st.integers(0, 25),
+    st.integers(0, 61), st.integers(0, 61), st.text("0123456789", max_size=8),
+    st.sampled_from(["date", "hh:mm", "hh:mm:ss", "hh:mm:ss.f"]), st.sampled_from([" ", "T"])),
+    min_size=1, max_size=40))
+def test_iso_fast_path_agrees_with_the_formats(sql, texts):
+    for text, fast, general in zip(texts, parse_timestamps(sql, texts), general_paths(sql, texts),
+                                   strict=True):
+        assert fast == general, text
 
 
 def test_value_lists_stay_expressions_in_the_typing_statement(sql):
