@@ -158,6 +158,12 @@ class Report:
     publication: Publication
     publication_count: int
     pages: list[UnitPage]
+    latest_month: date | None = None  # the latest month with published values
+
+    @property
+    def earlier(self) -> bool:
+        """A report of a month before the latest: measures are still as published now."""
+        return self.latest_month is not None and self.month < self.latest_month
 
 
 def parse_month(text: str) -> date:
@@ -515,4 +521,4 @@ def read_report(published_db: Path, unit_ids: list[str] | None = None,
             as_of = max((k.data_as_of for k in kpis if k.data_as_of), default=None)
             pages.append(UnitPage(unit, trail, month, kpis, _below(con, units, unit, month),
                                   _measures(con, units, unit), as_of))
-    return Report(month, publication, count, pages)
+    return Report(month, publication, count, pages, last)
