@@ -245,7 +245,7 @@ def month_range(con: duckdb.DuckDBPyConnection) -> tuple[date | None, date | Non
 
 # The status of every (KPI, unit) as of the report month (`$month`): the rule of
 # dbt/models/marts/kpi_status.sql (docs/kpis.md) on the published tables, with the values
-# after the month left out. Read-only: a temp view of the report's connection.
+# after the month left out. Read-only: a temp table of the report's connection.
 STATUS_AT_SQL = """
 with
 published as (
@@ -320,9 +320,12 @@ computed as (
         end as forecast_at_target_date,
         target_date,
         -- the KPI's data as of (one date per KPI), but not after the report month's end
-        (select least(max(k.data_as_of), last_day($month)) from marts.kpi_status k
-         where k.kpi_id = statused.kpi_id) as data_as_of
+        least(as_of.data_as_of, last_day($month)) as data_as_of
     from statused
+    left join (
+        select kpi_id as as_of_kpi, max(data_as_of) as data_as_of
+        from marts.kpi_status group by 1
+    ) as as_of on as_of.as_of_kpi = statused.kpi_id
 ),
 chosen as (
     -- the published row where its as-of month is not after the report month
@@ -335,31 +338,34 @@ chosen as (
     where not $take_published
         or not exists (select 1 from marts.kpi_status k where k.kpi_id = c.kpi_id
                        and k.org_unit_id = c.org_unit_id and k.month <= $month)
+),
+below as (
+    -- the statuses of the units strictly below each unit, on the same KPI
+    select a.org_unit_id, b.kpi_id,
+        count(*) filter (where b.status = 'red') as red_below,
+        count(*) filter (where b.status = 'amber') as amber_below
+    from chosen b
+    join marts.org_units bu on bu.org_unit_id = b.org_unit_id
+    join marts.org_units a on starts_with(bu.path, a.path || '/')
+    group by 1, 2
 )
 select chosen.*,
-    coalesce((select count(*) from chosen b
-              join marts.org_units bu on bu.org_unit_id = b.org_unit_id
-              join marts.org_units au on au.org_unit_id = chosen.org_unit_id
-              where b.kpi_id = chosen.kpi_id and b.status = 'red'
-                and starts_with(bu.path, au.path || '/')), 0) as red_below,
-    coalesce((select count(*) from chosen b
-              join marts.org_units bu on bu.org_unit_id = b.org_unit_id
-              join marts.org_units au on au.org_unit_id = chosen.org_unit_id
-              where b.kpi_id = chosen.kpi_id and b.status = 'amber'
-                and starts_with(bu.path, au.path || '/')), 0) as amber_below
+    cast(coalesce(below.red_below, 0) as integer) as red_below,
+    cast(coalesce(below.amber_below, 0) as integer) as amber_below
 from chosen
+left join below on below.kpi_id = chosen.kpi_id and below.org_unit_id = chosen.org_unit_id
 """
 
 
 def status_at(con: duckdb.DuckDBPyConnection, month: date, computed_only: bool = False,
               view: str = "status_at") -> str:
-    """Create the temp view `view`: the status of every (KPI, unit) as of `month` (one row
-    per pair with a published value up to it, the columns of marts.kpi_status). With
-    `computed_only`, marts.kpi_status is not taken over where it applies (for comparing
-    the computation with it). Returns the view's name."""
+    """Create the temp table `view` (worked out once, read by every page): the status of
+    every (KPI, unit) as of `month` (one row per pair with a published value up to it, the
+    columns of marts.kpi_status). With `computed_only`, marts.kpi_status is not taken over
+    where it applies (for comparing the computation with it). Returns the table's name."""
     sql = STATUS_AT_SQL.replace("$month", f"date '{month:%Y-%m-%d}'").replace(
         "$take_published", "false" if computed_only else "true")
-    con.execute(f"create or replace temp view {view} as {sql}")
+    con.execute(f"create or replace temp table {view} as {sql}")
     return view
 
 
