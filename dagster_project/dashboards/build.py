@@ -304,6 +304,49 @@ def _extract_data(copy: Path, target: Path, progress: Progress | None) -> None:
             f"Evidence sources wrote no manifest.json into {target}: check "
             f"{DASHBOARDS_DIR / 'sources' / EVIDENCE_SOURCE} and the published tables."
         )
+    empty = fill_empty_tables(target)
+    if empty:
+        _say(progress, f"tables without rows (empty data files written): {', '.join(empty)}")
+
+
+# Evidence's column types (<table>.schema.json) as the parquet types it writes for them.
+EVIDENCE_TYPES = {"string": "varchar", "date": "timestamp", "number": "double",
+                  "boolean": "boolean"}
+
+
+def fill_empty_tables(data_dir: Path) -> list[str]:
+    """Write an empty parquet file for each table of the manifest that Evidence left without
+    one, and return their names.
+
+    `npm run sources` writes no parquet for a table without rows (a company without comments
+    on its values, a run without a quarantined row) but lists it in the manifest, so the
+    browser would fail to load it and every page query on it. The empty file has the columns
+    and types of the table's schema file, as Evidence writes them for a table with rows.
+    """
+    manifest = json.loads((data_dir / "manifest.json").read_text(encoding="utf-8"))
+    filled = []
+    with duckdb.connect() as con:
+        for files in manifest.get("renderedFiles", {}).values():
+            for url in files:
+                path = data_dir / Path(*Path(url).parts[2:])
+                if path.is_file():
+                    continue
+                schema_file = path.with_name(path.stem + ".schema.json")
+                if not schema_file.is_file():
+                    raise DashboardBuildError(
+                        f"Evidence wrote neither {path.name} nor {schema_file.name} into "
+                        f"{path.parent}: check the source query of table {path.stem} in "
+                        f"{DASHBOARDS_DIR / 'sources' / EVIDENCE_SOURCE}."
+                    )
+                columns = json.loads(schema_file.read_text(encoding="utf-8"))
+                exprs = ", ".join(
+                    f'cast(null as {EVIDENCE_TYPES.get(c.get("evidenceType"), "varchar")})'
+                    f' as "{c["name"]}"' for c in columns
+                )
+                quoted = str(path).replace("'", "''")
+                con.execute(f"copy (select {exprs} limit 0) to '{quoted}' (format parquet)")
+                filled.append(path.stem)
+    return filled
 
 
 def _check_data(data: Path) -> None:

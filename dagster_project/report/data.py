@@ -14,9 +14,13 @@ One `UnitPage` per chosen org unit and report month M:
 
 Only published values are read: a suppressed cell of `marts.kpi_monthly` has no value in
 the file, and a page shows it as suppressed. `marts.kpi_status` holds the status at each
-(KPI, unit)'s latest published month (its "as-of month"); for a report month before it, the
-value of that month is shown and the status is left open, because the file holds no status
-for earlier months.
+(KPI, unit)'s latest published month only. For a report month M the status is worked out
+from what is published, by the rule of docs/kpis.md (*Phase 5*) with M as the end of the
+data: each (KPI, unit)'s as-of month is its latest published month ≤ M, the target row in
+force is the one of `marts.kpi_targets` for that month's last day, the trend and forecast
+come from the last three published values up to it (`STATUS_AT_SQL`). Where the as-of month
+of `marts.kpi_status` is ≤ M — always for the latest month — its published row is taken as
+it is, so the report of the latest month shows the dashboards' numbers exactly.
 
 Columns that other work adds to `kpi_status` (`red_below`, `amber_below`) are computed here
 from the rows that exist, so the report does not depend on them.
@@ -154,6 +158,12 @@ class Report:
     publication: Publication
     publication_count: int
     pages: list[UnitPage]
+    latest_month: date | None = None  # the latest month with published values
+
+    @property
+    def earlier(self) -> bool:
+        """A report of a month before the latest: measures are still as published now."""
+        return self.latest_month is not None and self.month < self.latest_month
 
 
 def parse_month(text: str) -> date:
@@ -233,6 +243,132 @@ def month_range(con: duckdb.DuckDBPyConnection) -> tuple[date | None, date | Non
     return first, last
 
 
+# The status of every (KPI, unit) as of the report month (`$month`): the rule of
+# dbt/models/marts/kpi_status.sql (docs/kpis.md) on the published tables, with the values
+# after the month left out. Read-only: a temp table of the report's connection.
+STATUS_AT_SQL = """
+with
+published as (
+    select kpi_id, org_unit_id, month, value from marts.kpi_monthly
+    where not suppressed and value is not null and month <= $month
+),
+ranked as (
+    select *, row_number() over (partition by kpi_id, org_unit_id order by month desc)
+        as recency
+    from published
+),
+latest as (
+    select kpi_id, org_unit_id, month, value, last_day(month) as month_end,
+        12 * year(month) + month(month) as month_index
+    from ranked where recency = 1
+),
+sums as (
+    select r.kpi_id, r.org_unit_id, count(*) as n,
+        sum(x) as sx, sum(r.value) as sy, sum(x * r.value) as sxy, sum(x * x) as sxx
+    from (
+        select r.*, cast(12 * year(r.month) + month(r.month) - l.month_index as double) as x
+        from ranked r join latest l using (kpi_id, org_unit_id)
+        where r.recency <= 3
+    ) as r
+    group by 1, 2
+),
+compared as (
+    select l.kpi_id, l.org_unit_id, l.month, l.value,
+        case when s.n >= 3 then (s.n * s.sxy - s.sx * s.sy) / (s.n * s.sxx - s.sx * s.sx)
+        end as trend_3m,
+        d.min_value, d.max_value, d.direction,
+        t.kpi_id is not null as has_target,
+        t.baseline_value, t.target_value, t.tolerance, t.target_date,
+        t.baseline_value + (t.target_value - t.baseline_value) * (
+            case when t.target_date = t.baseline_date then 1.0
+            else greatest(0.0, least(1.0,
+                cast(datediff('day', t.baseline_date, l.month_end) as double)
+                / datediff('day', t.baseline_date, t.target_date)))
+            end) as expected_value,
+        12 * year(t.target_date) + month(t.target_date) - l.month_index as months_to_target,
+        l.month_end
+    from latest l
+    join sums s using (kpi_id, org_unit_id)
+    left join marts.kpi_definitions d on d.kpi_id = l.kpi_id
+    left join marts.kpi_targets t
+        on t.kpi_id = l.kpi_id and t.org_unit_id = l.org_unit_id
+        and (t.valid_from is null or t.valid_from <= l.month_end)
+        and (t.valid_to is null or t.valid_to >= l.month_end)
+),
+statused as (
+    select *,
+        case
+            when not has_target then 'no_target'
+            when (case when direction = 'down' then expected_value - value
+                       else value - expected_value end) >= 0 then 'green'
+            when (case when direction = 'down' then expected_value - value
+                       else value - expected_value end) >= -coalesce(tolerance, 0) then 'amber'
+            else 'red'
+        end as status,
+        value + trend_3m * months_to_target as unclamped
+    from compared
+),
+computed as (
+    select kpi_id, org_unit_id, month, value, baseline_value, target_value, expected_value,
+        tolerance, status,
+        (value - baseline_value) / nullif(target_value - baseline_value, 0) as progress,
+        trend_3m,
+        case when has_target then
+            case when unclamped < min_value then min_value
+                 when unclamped > max_value then max_value
+                 else unclamped end
+        end as forecast_at_target_date,
+        target_date,
+        -- the KPI's data as of (one date per KPI), but not after the report month's end
+        least(as_of.data_as_of, last_day($month)) as data_as_of
+    from statused
+    left join (
+        select kpi_id as as_of_kpi, max(data_as_of) as data_as_of
+        from marts.kpi_status group by 1
+    ) as as_of on as_of.as_of_kpi = statused.kpi_id
+),
+chosen as (
+    -- the published row where its as-of month is not after the report month
+    select k.kpi_id, k.org_unit_id, k.month, k.value, k.baseline_value, k.target_value,
+        k.expected_value, k.tolerance, k.status, k.progress, k.trend_3m,
+        k.forecast_at_target_date, k.target_date, k.data_as_of
+    from marts.kpi_status k where $take_published and k.month <= $month
+    union all
+    select c.* from computed c
+    where not $take_published
+        or not exists (select 1 from marts.kpi_status k where k.kpi_id = c.kpi_id
+                       and k.org_unit_id = c.org_unit_id and k.month <= $month)
+),
+below as (
+    -- the statuses of the units strictly below each unit, on the same KPI
+    select a.org_unit_id, b.kpi_id,
+        count(*) filter (where b.status = 'red') as red_below,
+        count(*) filter (where b.status = 'amber') as amber_below
+    from chosen b
+    join marts.org_units bu on bu.org_unit_id = b.org_unit_id
+    join marts.org_units a on starts_with(bu.path, a.path || '/')
+    group by 1, 2
+)
+select chosen.*,
+    cast(coalesce(below.red_below, 0) as integer) as red_below,
+    cast(coalesce(below.amber_below, 0) as integer) as amber_below
+from chosen
+left join below on below.kpi_id = chosen.kpi_id and below.org_unit_id = chosen.org_unit_id
+"""
+
+
+def status_at(con: duckdb.DuckDBPyConnection, month: date, computed_only: bool = False,
+              view: str = "status_at") -> str:
+    """Create the temp table `view` (worked out once, read by every page): the status of
+    every (KPI, unit) as of `month` (one row per pair with a published value up to it, the
+    columns of marts.kpi_status). With `computed_only`, marts.kpi_status is not taken over
+    where it applies (for comparing the computation with it). Returns the table's name."""
+    sql = STATUS_AT_SQL.replace("$month", f"date '{month:%Y-%m-%d}'").replace(
+        "$take_published", "false" if computed_only else "true")
+    con.execute(f"create or replace temp table {view} as {sql}")
+    return view
+
+
 def _kpi_lines(con: duckdb.DuckDBPyConnection, units: list[Unit], unit: Unit,
                month: date) -> list[KpiLine]:
     uid = unit.org_unit_id
@@ -246,18 +382,19 @@ def _kpi_lines(con: duckdb.DuckDBPyConnection, units: list[Unit], unit: Unit,
     by_kpi: dict[str, list[dict]] = {}
     for c in cells:
         by_kpi.setdefault(c["kpi_id"], []).append(c)
+    # the status as of M (status_at: the published row, or worked out for an earlier M)
     statuses = {r["kpi_id"]: r for r in _rows(con, """
         select kpi_id, month, value, expected_value, target_value, target_date, trend_3m,
                forecast_at_target_date, data_as_of, status
-        from marts.kpi_status where org_unit_id = ?""", [uid])}
+        from status_at where org_unit_id = ?""", [uid])}
     below_ids = [i for i in subtree_ids(units, unit) if i != uid]
     counts = {}
     if below_ids:
         counts = {r["kpi_id"]: r for r in _rows(con, """
             select kpi_id, count(*) filter (where status = 'red') as red,
                    count(*) filter (where status = 'amber') as amber
-            from marts.kpi_status where org_unit_id in (select unnest(?)) and month <= ?
-            group by kpi_id""", [below_ids, month])}
+            from status_at where org_unit_id in (select unnest(?))
+            group by kpi_id""", [below_ids])}
     for kpi_id, line in lines.items():
         rows = by_kpi.get(kpi_id, [])
         line.has_cells = bool(rows)
@@ -328,7 +465,7 @@ def _below(con: duckdb.DuckDBPyConnection, units: list[Unit], unit: Unit,
     rows = _rows(con, """
         select s.org_unit_id, s.kpi_id, d.name_de, d.unit, s.status, s.month, s.value,
                s.expected_value, s.target_value
-        from marts.kpi_status s
+        from status_at s
         join marts.kpi_definitions d on d.kpi_id = s.kpi_id
         join marts.kpi_monthly m on m.kpi_id = s.kpi_id and m.org_unit_id = s.org_unit_id
             and m.month = s.month and not m.suppressed
@@ -349,7 +486,7 @@ def _measures(con: duckdb.DuckDBPyConnection, units: list[Unit], unit: Unit) -> 
         from marts.actions a
         left join marts.kpi_definitions d on d.kpi_id = a.kpi_id
         left join marts.org_units u on u.org_unit_id = a.org_unit_id
-        left join marts.kpi_status s on s.kpi_id = a.kpi_id and s.org_unit_id = a.org_unit_id
+        left join status_at s on s.kpi_id = a.kpi_id and s.org_unit_id = a.org_unit_id
         where a.org_unit_id in (select unnest(?))
         order by a.overdue desc, a.due_date nulls last, a.action_id""", [ids])
     return [Measure(**r) for r in rows]
@@ -378,6 +515,7 @@ def read_report(published_db: Path, unit_ids: list[str] | None = None,
                 f"--month {month:%Y-%m}: the publication holds values from {first:%Y-%m} "
                 f"to {last:%Y-%m}; choose a month in that range")
         units = read_units(con)
+        status_at(con, month)
         pages = []
         for unit in resolve_units(units, unit_ids):
             kpis = _kpi_lines(con, units, unit, month)
@@ -389,4 +527,4 @@ def read_report(published_db: Path, unit_ids: list[str] | None = None,
             as_of = max((k.data_as_of for k in kpis if k.data_as_of), default=None)
             pages.append(UnitPage(unit, trail, month, kpis, _below(con, units, unit, month),
                                   _measures(con, units, unit), as_of))
-    return Report(month, publication, count, pages)
+    return Report(month, publication, count, pages, last)

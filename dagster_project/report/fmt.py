@@ -57,6 +57,8 @@ def kpi_delta(x: float | None, unit: str | None) -> str:
     if _missing(x):
         return MISSING
     v = float(x)
+    if abs(v) < display_step(unit):
+        v = 0.0  # too small to show: ±0, not "+0,00"
     sign = "+" if v > 0 else "−" if v < 0 else "±"
     u = (unit or "").lower()
     if u in ("share", "fraction"):
@@ -95,12 +97,25 @@ def action_label(status: str | None) -> str:
     return ACTION_LABELS.get(s.lower(), s or MISSING)
 
 
-def trend(slope: float | None, direction: str | None) -> tuple[str, str, str]:
-    """(arrow, tone, label): which way the KPI moves and whether that is good for it."""
+def display_step(unit: str | None) -> float:
+    """The smallest change per month the report (and the dashboards) show: one step of the
+    last shown digit (0,1 Pp., 0,01, 0,1 days or points)."""
+    u = (unit or "").lower()
+    if u in ("share", "fraction"):
+        return 0.0005
+    if u == "ratio":
+        return 0.005
+    return 0.05
+
+
+def trend(slope: float | None, direction: str | None,
+          unit: str | None = None) -> tuple[str, str, str]:
+    """(arrow, tone, label): which way the KPI moves and whether that is good for it; a
+    change too small to show in the KPI's unit (as the dashboards decide it) is none."""
     if _missing(slope):
         return MISSING, "none", "zu wenige Werte"
     s = float(slope)
-    if s == 0:
+    if s == 0 or (unit is not None and abs(s) < display_step(unit)):
         return "→", "flat", "gleichbleibend"
     rising = s > 0
     good = (not rising) if direction == "down" else rising

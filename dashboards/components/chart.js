@@ -60,11 +60,79 @@ export function targetPath(status) {
 }
 
 /**
+ * The target paths of marts.kpi_targets for one KPI and unit (every revision), as a function
+ * of a month: the row in force at the month's end (the latest valid_from ≤ it) and the
+ * path's value there. Returns null without rows.
+ */
+export function revisedPath(rows) {
+	const list = (rows ?? [])
+		.filter((r) => !missing(r.target_value) && utc(r.target_date))
+		.map((r) => ({ ...r, from: utc(r.valid_from), bd: utc(r.baseline_date), td: utc(r.target_date) }))
+		.sort((a, b) => (a.from ? a.from.getTime() : -Infinity) - (b.from ? b.from.getTime() : -Infinity));
+	if (!list.length) return null;
+	const inForce = (m) => {
+		const me = monthEnd(m).getTime();
+		let row = null;
+		for (const r of list) if (!r.from || r.from.getTime() <= me) row = r;
+		return row;
+	};
+	const valueOf = (r, m) => {
+		const t = Number(r.target_value);
+		if (missing(r.baseline_value) || !r.bd) return t;
+		const b = Number(r.baseline_value);
+		const span = r.td.getTime() - r.bd.getTime();
+		if (span <= 0) return t; // a path without length: the target holds from its date on
+		const share = Math.min(1, Math.max(0, (monthEnd(m).getTime() - r.bd.getTime()) / span));
+		return b + (t - b) * share;
+	};
+	const starts = list.map((r) => r.bd).filter(Boolean);
+	return {
+		inForce,
+		valueOf,
+		at: (m) => {
+			const r = inForce(m);
+			return r ? valueOf(r, m) : null;
+		},
+		start: starts.length ? new Date(Math.min(...starts.map((d) => d.getTime()))) : null,
+		end: new Date(Math.max(...list.map((r) => r.td.getTime()))),
+		rows: list
+	};
+}
+
+/**
+ * The path's points on a monthly grid with a step where a revision came into force: in the
+ * month a new row takes over, the old row's value and then the new row's value at the same
+ * date, so the line drops or rises there instead of sloping across the month before.
+ * offset(row): what to add to the path's value (the tolerance band's edges).
+ */
+function pathPoints(path, grid, scale, offset = () => 0) {
+	const points = [];
+	let previous = null;
+	for (const m of grid) {
+		const row = path.inForce(m);
+		if (!row) {
+			points.push([m, null]);
+			previous = null;
+			continue;
+		}
+		if (previous && previous !== row) {
+			points.push([m, (path.valueOf(previous, m) + offset(previous)) * scale]);
+		}
+		points.push([m, (path.valueOf(row, m) + offset(row)) * scale]);
+		previous = row;
+	}
+	return points;
+}
+
+/**
  * points: [{ month, value }] of the unit (published, not suppressed), oldest first.
  * status: the unit's kpi_status row (or undefined); definition: { unit, direction }.
  * survey: connect the values (one per wave) instead of leaving gaps between months.
+ * targets: the unit's rows of marts.kpi_targets for the KPI (every revision): the path is
+ * drawn as it was in force in each month, with a step where it was revised; without them
+ * the path of the status row.
  */
-export function kpiChartSeries(points, status, definition, survey = false) {
+export function kpiChartSeries(points, status, definition, survey = false, targets = []) {
 	const scale = chartScale(definition?.unit);
 	const values = (points ?? [])
 		.filter((p) => !missing(p.value))
@@ -72,7 +140,16 @@ export function kpiChartSeries(points, status, definition, survey = false) {
 	const series = [
 		{ name: 'Ist', points: values, color: '#1d4ed8', markers: true, connect: survey, z: 4 }
 	];
-	const path = targetPath(status);
+	const revised = revisedPath(targets);
+	const single = revised ? null : targetPath(status);
+	const path = revised
+		? revised
+		: single && {
+				inForce: () => status,
+				valueOf: (_, m) => single.at(m),
+				start: single.start,
+				end: single.end
+			};
 	if (!path || values.length === 0) return series;
 
 	const first = values[0][0];
@@ -83,18 +160,18 @@ export function kpiChartSeries(points, status, definition, survey = false) {
 	const grid = [];
 	for (let m = from; m.getTime() <= to.getTime(); m = addMonths(m, 1)) grid.push(m);
 
-	const tol = missing(status.tolerance) ? 0 : Number(status.tolerance);
 	const down = definition?.direction === 'down';
-	const pathPoints = grid.map((m) => [m, path.at(m) * scale]);
-	if (tol > 0) {
-		const low = grid.map((m) => [m, (path.at(m) - (down ? 0 : tol)) * scale]);
-		const high = grid.map((m) => [m, (path.at(m) + (down ? tol : 0)) * scale]);
+	const tol = (row) => (missing(row?.tolerance) ? 0 : Number(row.tolerance));
+	const rows = revised ? revised.rows : [status];
+	if (rows.some((r) => tol(r) > 0)) {
+		const low = pathPoints(path, grid, scale, (r) => (down ? 0 : -tol(r)));
+		const high = pathPoints(path, grid, scale, (r) => (down ? tol(r) : 0));
 		series.push({ name: 'Toleranz', points: low, band: 'low', color: '#f59e0b' });
 		series.push({ name: 'Toleranzband', points: high, band: 'high', color: '#f59e0b' });
 	}
-	series.push({ name: 'Zielpfad', points: pathPoints, color: '#6b7280', markers: false, width: 1.5 });
+	series.push({ name: 'Zielpfad', points: pathPoints(path, grid, scale), color: '#6b7280', markers: false, width: 1.5 });
 
-	if (!missing(status.forecast_at_target_date) && end.getTime() > last.getTime()) {
+	if (status && !missing(status.forecast_at_target_date) && end.getTime() > last.getTime()) {
 		series.push({
 			name: 'Prognose',
 			points: [

@@ -48,6 +48,15 @@ def date(d: dt.date | dt.datetime | None) -> str:
     return "–" if d is None else d.strftime("%d.%m.%Y")
 
 
+MONTHS = ["Jan.", "Feb.", "März", "Apr.", "Mai", "Juni", "Juli", "Aug.", "Sept.", "Okt.", "Nov.",
+          "Dez."]
+
+
+def month(d: dt.date | None) -> str:
+    """`Okt. 2026` (as the browser writes a month in German)."""
+    return "–" if d is None else f"{MONTHS[d.month - 1]} {d.year}"
+
+
 def date_time(ts: dt.datetime | None) -> str:
     """`22.11.2026, 06:15 Uhr`."""
     return "–" if ts is None else f"{ts:%d.%m.%Y, %H:%M}{NBSP}Uhr"

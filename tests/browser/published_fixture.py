@@ -124,6 +124,20 @@ def _kpis(con, rnd: random.Random) -> None:
             if series:
                 _status_row(con, kpi_id, unit_id, direction, unit, series, rnd)
     _count_below(con)
+    _targets_and_comments(con)
+
+
+def _targets_and_comments(con) -> None:
+    """marts.kpi_targets: the path of each status row with a target (one row each, in force
+    since the beginning), and an empty marts.kpi_comments (tests plant their own)."""
+    con.execute("create table marts.kpi_targets (kpi_id varchar, org_unit_id varchar,"
+                " valid_from date, valid_to date, baseline_date date, baseline_value double,"
+                " target_date date, target_value double, tolerance double, reason varchar)")
+    con.execute("insert into marts.kpi_targets select kpi_id, org_unit_id, null, null,"
+                " date '2024-12-31', baseline_value, target_date, target_value, tolerance, null"
+                " from marts.kpi_status where status <> 'no_target'")
+    con.execute("create table marts.kpi_comments (kpi_id varchar, org_unit_id varchar,"
+                " month date, author varchar, comment varchar, created_at date)")
 
 
 def _status_row(con, kpi_id, unit_id, direction, unit, series, rnd) -> None:

@@ -4,7 +4,8 @@
 //
 // usage: node scrape_dashboards.mjs <plan.json>
 // plan: { base, shots, root: {id, name}, other: {id, name}, kpi, kpiUnits: [{id, name}],
-//         pages: [path, ...], only?: "published" }
+//         pages: [path, ...], only?: "published",
+//         loop?: { shown: {kpi, unit: {id, name}}, hidden: {kpi, unit: {id, name}} } }
 import { createRequire } from 'node:module';
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -258,6 +259,35 @@ try {
 		};
 		await collectQueryErrors(page, `kpi ${plan.kpi} ${unit.id}`);
 		await page.screenshot({ path: path.join(shots, `kpi_${plan.kpi}_${unit.id}.png`), fullPage: true });
+	}
+
+	// The loop of phase 5: the KPI page and the cockpit of a unit with a planted comment and
+	// target revision, and of a unit whose suppressed cell got a comment.
+	report.loop = {};
+	for (const [key, item] of Object.entries(plan.loop ?? {})) {
+		await goto(page, `/kpi/${item.kpi}/?unit=${encodeURIComponent(item.unit.id)}`, item.unit.name);
+		await page.getByTestId('kpi-status').first().waitFor({ timeout: TIMEOUT });
+		const comments = await page
+			.locator('[data-testid="kpi-comments"] li')
+			.evaluateAll((lis) => lis.map((li) => ({ month: li.dataset.month, text: li.innerText.replace(/\s+/g, ' ').trim() })));
+		const revisions = await page
+			.locator('[data-testid="kpi-revisions"] tbody tr')
+			.evaluateAll((trs) =>
+				trs.map((tr) => ({
+					validFrom: tr.dataset.validFrom,
+					cells: [...tr.querySelectorAll('td')].map((td) => td.innerText.replace(/\s+/g, ' ').trim())
+				}))
+			);
+		const chart = page.getByTestId('kpi-chart');
+		const series = (await chart.count()) ? JSON.parse(await chart.getAttribute('data-series')) : [];
+		const kpiText = await germanText(page);
+		await collectQueryErrors(page, `kpi ${item.kpi} ${item.unit.id}`);
+		await page.screenshot({ path: path.join(shots, `kpi_loop_${key}.png`), fullPage: true });
+		await goto(page, `/?unit=${encodeURIComponent(item.unit.id)}`, item.unit.name);
+		const cockpit = await readCockpit(page);
+		const cockpitText = await germanText(page);
+		await page.screenshot({ path: path.join(shots, `cockpit_loop_${key}.png`), fullPage: true });
+		report.loop[key] = { comments, revisions, series, kpiText, cockpit, cockpitText };
 	}
 
 	// Every page: German, no query error.

@@ -13,6 +13,7 @@ and must not happen. Screenshots go to `data/screenshots/` (or LEITSTAND_SCREENS
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -83,10 +84,68 @@ def published(tmp_path_factory):
 
     sources_dir = tmp_path_factory.mktemp("sources")
     generate(sources_dir, seed=7, tree=SECOND_TREE)
+    # a first run without the site, to place a comment and a target revision from the data
+    first = run_pipeline_in(sources_dir, data_dir)
+    assert first.published, first.report()
+    settings = load_settings(sources_dir, data_dir)
+    _plant_comments_and_a_revision(settings)
     outcome = run_pipeline_in(sources_dir, data_dir, dashboards=True)
     assert outcome.ok, outcome.report()
     assert "dashboards" in outcome.materialized
-    return load_settings(sources_dir, data_dir)
+    return settings
+
+
+# Planted by the `published` fixture (config/kpi_comments.csv, a row of kpi_targets.csv).
+SHOWN = "Großkunde bestellt wieder per Telefon, Schulung geplant"
+HIDDEN = "Kommentar an einer zu kleinen Gruppe"
+AUTHOR = "Vertriebscontrolling"
+REASON = "Zielanpassung im Monatsreview: Rahmenvertrag mit Online-Pflicht"
+
+
+def _de_number(x: float) -> str:
+    return f"{x:.4f}".rstrip("0").rstrip(".").replace(".", ",")
+
+
+def _plant_comments_and_a_revision(settings) -> None:
+    """From the first publication: a comment beside a published value of a unit below the
+    root with a target, a comment on a suppressed cell, and a revision of that unit's target
+    path (a more ambitious target from a month in the middle of its values on)."""
+    db = settings.published_db
+    kpi, unit, month = _query(db, """
+        select s.kpi_id, s.org_unit_id, s.month from marts.kpi_status s
+        join marts.org_units u using (org_unit_id)
+        where s.status <> 'no_target'
+        order by u.parent_id is null, u.depth, s.kpi_id, s.org_unit_id limit 1""")[0]
+    s_kpi, s_unit, s_month = _query(db, """
+        select kpi_id, org_unit_id, month from marts.kpi_monthly where suppressed
+        order by month desc, kpi_id, org_unit_id limit 1""")[0]
+    months = [m for (m,) in _query(db, "select month from marts.kpi_monthly where kpi_id = ?"
+                                       " and org_unit_id = ? and not suppressed order by month",
+                                   [kpi, unit])]
+    valid_from = months[len(months) * 2 // 3]
+    config = settings.sources_dir / "config"
+    (config / "kpi_comments.csv").write_text(
+        "kpi_id;org_unit_id;month;author;comment\n"
+        f"{kpi};{unit};{month:%d.%m.%Y};{AUTHOR};{SHOWN}\n"
+        f"{s_kpi};{s_unit};{s_month:%d.%m.%Y};Personal;{HIDDEN}\n", encoding="utf-8")
+    targets = config / "kpi_targets.csv"
+    lines = targets.read_text(encoding="utf-8-sig").splitlines()
+    header = lines[0].split(";")
+    assert "valid_from" not in header  # the generated file has no revision yet
+    rows = [dict(zip(header, line.split(";"), strict=True)) for line in lines[1:] if line]
+    (row,) = [r for r in rows if r["kpi_id"] == kpi and r["org_unit_id"] == unit]
+    base, target = (float(row[k].replace(",", ".")) for k in ("baseline_value", "target_value"))
+    revised = {**row, "target_value": _de_number(round(target + 0.5 * (target - base), 4)),
+               "valid_from": f"{valid_from:%d.%m.%Y}", "reason": REASON}
+    out = [";".join([*header, "valid_from", "reason"])]
+    out += [";".join([*(r[h] for h in header), "", ""]) for r in rows]
+    out.append(";".join(revised[h] for h in [*header, "valid_from", "reason"]))
+    targets.write_text("\n".join(out) + "\n", encoding="utf-8")
+    (settings.data_dir / "planted.json").write_text(json.dumps({
+        "shown": {"kpi": kpi, "unit": unit, "month": month.isoformat()},
+        "hidden": {"kpi": s_kpi, "unit": s_unit, "month": s_month.isoformat()},
+        "revision": {"kpi": kpi, "unit": unit, "valid_from": valid_from.isoformat()},
+    }))
 
 
 @pytest.fixture(scope="module")
@@ -146,7 +205,15 @@ def _plan(db: Path) -> dict:
     assert found, "the published data has no suppressed cell below a unit with a KPI status"
     kpi_id, parent = found[0]
     names = dict(_query(db, "select org_unit_id, name from marts.org_units"))
+    planted_file = db.parent / "planted.json"
+    loop = None
+    if planted_file.is_file():
+        planted = json.loads(planted_file.read_text())
+        loop = {key: {"kpi": planted[key]["kpi"],
+                      "unit": {"id": planted[key]["unit"], "name": names[planted[key]["unit"]]}}
+                for key in ("shown", "hidden")}
     return {
+        "loop": loop,
         "root": {"id": root, "name": root_name},
         "other": {"id": other[0], "name": other[1]},
         "kpi": kpi_id,
@@ -359,6 +426,89 @@ def test_kpi_page_shows_values_chart_measures_and_hides_suppressed_cells(seen, p
                 assert german.same_text(rows[name]["value"],
                                         german.kpi_value(child_value, kpi_unit))
     assert any(r["suppressed"] for r in seen["kpiPage"][plan["kpiUnits"][1]["id"]]["breakdown"])
+
+
+def _loop(seen, plan) -> dict:
+    if not plan.get("loop"):
+        pytest.skip("needs a real pipeline run (the comment and revision are planted in it)")
+    return seen["loop"]
+
+
+def test_a_comment_appears_beside_its_value_on_the_kpi_page_and_the_cockpit(seen, plan,
+                                                                             published_db):
+    shown = _loop(seen, plan)["shown"]
+    kpi = plan["loop"]["shown"]["kpi"]
+    unit = plan["loop"]["shown"]["unit"]["id"]
+    rows = _query(published_db, "select month, author, comment from marts.kpi_comments"
+                                " where kpi_id = ? and org_unit_id = ?", [kpi, unit])
+    assert [(a, c) for _, a, c in rows] == [(AUTHOR, SHOWN)]
+    month = rows[0][0]
+    assert [c["month"] for c in shown["comments"]] == [month.isoformat()]
+    text = shown["comments"][0]["text"]
+    assert AUTHOR in text and f"„{SHOWN}“" in text
+    assert text.startswith(german.month(month)), text
+    row = next(r for r in shown["cockpit"]["rows"] if r["kpi_id"] == kpi)
+    assert f"„{SHOWN}“" in row["cells"]["comment"] and AUTHOR in row["cells"]["comment"]
+    assert german.month(month) in row["cells"]["comment"]
+    # only that KPI's row carries it
+    assert [r["kpi_id"] for r in shown["cockpit"]["rows"] if r["cells"].get("comment")] == [kpi]
+
+
+def test_a_comment_on_a_suppressed_cell_appears_nowhere(seen, plan, published_db):
+    loop = _loop(seen, plan)
+    hidden = plan["loop"]["hidden"]
+    assert _query(published_db, "select count(*) from marts.kpi_comments where kpi_id = ?"
+                                " and org_unit_id = ?", [hidden["kpi"], hidden["unit"]["id"]]
+                  ) == [(0,)]
+    assert loop["hidden"]["comments"] == []
+    assert all(not r["cells"].get("comment") for r in loop["hidden"]["cockpit"]["rows"])
+    texts = [loop[k][t] for k in loop for t in ("kpiText", "cockpitText")]
+    texts += list(seen["texts"].values())
+    assert texts and all(HIDDEN not in t for t in texts)
+
+
+def test_a_revision_is_listed_and_drawn_as_a_step_in_the_path(seen, plan, published_db):
+    shown = _loop(seen, plan)["shown"]
+    kpi = plan["loop"]["shown"]["kpi"]
+    unit = plan["loop"]["shown"]["unit"]["id"]
+    paths = _query(published_db, "select valid_from, baseline_date, baseline_value, target_date,"
+                                 " target_value, reason from marts.kpi_targets where kpi_id = ?"
+                                 " and org_unit_id = ? order by valid_from nulls first",
+                   [kpi, unit])
+    assert len(paths) == 2 and paths[0][0] is None and paths[1][0] is not None
+    old, new = paths
+    (kpi_unit,) = _query(published_db, "select unit from marts.kpi_definitions where kpi_id = ?",
+                         [kpi])[0]
+    # listed: valid from, old → new target, reason
+    (listed,) = shown["revisions"]
+    assert listed["validFrom"] == new[0].isoformat()
+    assert german.same_text(listed["cells"][0], german.date(new[0]))
+    assert german.same_text(listed["cells"][1].split(" bis ")[0],
+                            f"{german.kpi_value(old[4], kpi_unit)} → "
+                            f"{german.kpi_value(new[4], kpi_unit)}")
+    assert listed["cells"][2] == REASON
+
+    # drawn: the path as in force each month, a step at the revision's month
+    scale = 100.0 if kpi_unit == "share" else 1.0
+    path = next(x for x in shown["series"] if x["name"] == "Zielpfad")["points"]
+    step = new[0].replace(day=1).isoformat()
+    at_step = [v for d, v in path if d == step]
+    assert len(at_step) == 2, (step, path)
+
+    def on(row, month_iso):
+        month = dt.date.fromisoformat(month_iso)
+        end = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+        share = min(1.0, max(0.0, (end - row[1]).days / (row[3] - row[1]).days))
+        return (row[2] + (row[4] - row[2]) * share) * scale
+
+    assert at_step[0] == pytest.approx(on(old, step)) and at_step[1] == pytest.approx(on(new, step))
+    assert abs(at_step[1] - at_step[0]) > 1e-6
+    # the status uses the revision, and the path at the as-of month is its expected value
+    month, expected, target = _query(published_db, "select month, expected_value, target_value"
+                                                   " from marts.kpi_status where kpi_id = ?"
+                                                   " and org_unit_id = ?", [kpi, unit])[0]
+    assert target == pytest.approx(new[4])
+    assert [v for d, v in path if d == month.isoformat()][-1] == pytest.approx(expected * scale)
 
 
 def test_management_pages_speak_german(seen):

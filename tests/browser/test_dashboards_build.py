@@ -7,6 +7,7 @@ test_dashboards.py.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 import threading
@@ -18,12 +19,15 @@ import pytest
 
 from dagster_project.core.settings import DASHBOARDS_DIR, load_settings
 from dagster_project.dashboards.build import (
+    INPUT_REF,
+    PARAM_REF,
     STAMP_FILE,
     DashboardBuildError,
     _swap_in,
     build_dashboards,
     check_page_queries,
     choose_mode,
+    fill_empty_tables,
     find_query_errors,
     page_queries,
     pages_hash,
@@ -131,6 +135,78 @@ def test_a_page_query_on_a_missing_column_is_named(fixture_data, tmp_path):
     errors = check_page_queries(fixture_data, dashboards_dir=tmp_path)
     assert len(errors) == 1 and errors[0].startswith("pages/broken.md: query bad:")
     assert "nope" in errors[0]
+
+
+def _page_query(page: str, name: str) -> str:
+    return next(sql for p, n, sql in page_queries() if p == page and n == name)
+
+
+def _run_page_query(data: Path, page: str, name: str, unit: str, kpi: str) -> list[dict]:
+    """A page's query, as the browser runs it, on the data files (the unit and KPI set)."""
+    sql = INPUT_REF.sub(lambda m: unit, _page_query(page, name))
+    sql = PARAM_REF.sub(lambda m: kpi, sql)
+    manifest = json.loads((data / "manifest.json").read_text(encoding="utf-8"))
+    with duckdb.connect() as con:
+        con.execute("create schema leitstand")
+        for url in manifest["renderedFiles"]["leitstand"]:
+            path = data / Path(*Path(url).parts[2:])
+            con.execute(f"create view leitstand.{path.stem} as select * from '{path}'")
+        cur = con.execute(sql)
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+def test_a_comment_on_a_suppressed_cell_is_kept_out_by_the_page_queries(fixture_db, tmp_path):
+    """Even if marts.kpi_comments held a comment on a suppressed cell (the mart leaves such
+    comments out), the cockpit's and the KPI page's SQL show it nowhere; a comment beside a
+    published value is shown, the newest per KPI on the cockpit."""
+    db = tmp_path / "leitstand.duckdb"
+    shutil.copy(fixture_db, db)
+    with duckdb.connect(str(db)) as con:
+        kpi, unit, month = con.execute(
+            "select kpi_id, org_unit_id, month from marts.kpi_monthly where not suppressed"
+            " order by month desc, kpi_id, org_unit_id limit 1").fetchone()
+        s_kpi, s_unit, s_month = con.execute(
+            "select kpi_id, org_unit_id, month from marts.kpi_monthly where suppressed"
+            " order by month desc, kpi_id, org_unit_id limit 1").fetchone()
+        con.execute("insert into marts.kpi_comments values"
+                    " (?, ?, ?, 'Controlling', 'älter', null),"
+                    " (?, ?, ?, 'Controlling', 'sichtbar', null),"
+                    " (?, ?, ?, 'Personal', 'verborgen', null)",
+                    [kpi, unit, (month - dt.timedelta(days=1)).replace(day=1), kpi, unit, month,
+                     s_kpi, s_unit, s_month])
+    data = evidence_data(db, tmp_path / "data")
+    shown = _run_page_query(data, "pages/kpi/[kpi_id].md", "comments", unit, kpi)
+    assert [r["comment"] for r in shown] == ["sichtbar", "älter"]
+    assert _run_page_query(data, "pages/kpi/[kpi_id].md", "comments", s_unit, s_kpi) == []
+    cockpit = {r["kpi_id"]: r for r in _run_page_query(data, "pages/index.md", "cockpit",
+                                                        unit, kpi)}
+    assert cockpit[kpi]["comment_text"] == "sichtbar"
+    assert cockpit[kpi]["comment_author"] == "Controlling"
+    hidden = _run_page_query(data, "pages/index.md", "cockpit", s_unit, s_kpi)
+    assert [r["comment_text"] for r in hidden if r["comment_text"]] == []
+
+
+def test_an_empty_table_gets_an_empty_data_file_with_its_columns(tmp_path):
+    """Evidence writes no parquet for a table without rows (only its schema file); the build
+    writes an empty one, so the pages' queries on it run (and find nothing)."""
+    folder = tmp_path / "leitstand" / "kpi_comments"
+    folder.mkdir(parents=True)
+    (folder / "kpi_comments.schema.json").write_text(json.dumps([
+        {"name": "kpi_id", "evidenceType": "string"}, {"name": "month", "evidenceType": "date"},
+        {"name": "n", "evidenceType": "number"}, {"name": "ok", "evidenceType": "boolean"}]))
+    url = "static/data/leitstand/kpi_comments/kpi_comments.parquet"
+    (tmp_path / "manifest.json").write_text(json.dumps({"renderedFiles": {"leitstand": [url]}}))
+    assert fill_empty_tables(tmp_path) == ["kpi_comments"]
+    with duckdb.connect() as con:
+        cols = con.execute(f"describe select * from '{folder / 'kpi_comments.parquet'}'").fetchall()
+    assert [(c[0], c[1]) for c in cols] == [("kpi_id", "VARCHAR"), ("month", "TIMESTAMP"),
+                                            ("n", "DOUBLE"), ("ok", "BOOLEAN")]
+    assert fill_empty_tables(tmp_path) == []  # nothing left to fill
+    (folder / "kpi_comments.schema.json").unlink()
+    (folder / "kpi_comments.parquet").unlink()
+    with pytest.raises(DashboardBuildError, match="kpi_comments"):
+        fill_empty_tables(tmp_path)
 
 
 def test_no_page_names_a_unit(fixture_db):

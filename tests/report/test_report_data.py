@@ -58,7 +58,8 @@ def test_units_match_case_insensitively_and_all_gives_every_unit(published):
     assert len(read_report(published, ["all"]).pages) == n
 
 
-def test_an_earlier_month_shows_its_value_and_leaves_the_status_open(published):
+def test_an_earlier_month_shows_its_value_and_the_status_of_that_month(published):
+    """(worked out from the published tables: tests/report/test_report_month.py)"""
     root = _scalar(published, "select org_unit_id from marts.org_units where parent_id is null")
     kpi, month = _scalar(published, """
         select [kpi_id, strftime(month - interval 2 month, '%Y-%m')] from marts.kpi_status
@@ -67,7 +68,8 @@ def test_an_earlier_month_shows_its_value_and_leaves_the_status_open(published):
                     "org_unit_id = ? and strftime(month, '%Y-%m') = ?", [kpi, root, month])
     line = next(k for k in read_report(published, [root], parse_month(month)).pages[0].kpis
                 if k.kpi_id == kpi)
-    assert line.value == value and line.status is None and line.status_month is not None
+    assert line.value == value and line.month == parse_month(month)
+    assert line.status in ("red", "amber", "green", "no_target") and line.status_month is None
 
 
 def test_suppressed_cells_reach_the_page_as_suppressed_only(published):
@@ -78,3 +80,31 @@ def test_suppressed_cells_reach_the_page_as_suppressed_only(published):
     assert all(v is None for k in hidden for _, v in k.series)
     html = render_html(read_report(published, [unit]))
     assert html.count(SUPPRESSED_TEXT) >= len(hidden)
+
+
+def test_trend_arrows_and_deltas_are_the_dashboards_ones():
+    """A change too small to show reads "→ ±0", as on the cockpit (not "↗ +0,00")."""
+    import json
+    import shutil
+    import subprocess
+
+    from dagster_project.core.settings import DASHBOARDS_DIR
+    from dagster_project.report import fmt
+
+    if shutil.which("node") is None:
+        pytest.skip("node is not installed")
+    rows = [{"trend_3m": s, "direction": d, "unit": u}
+            for u, slopes in {"ratio": [0.001, -0.004, 0.006, -0.02],
+                              "share": [0.0001, 0.0004, -0.0006, 0.01],
+                              "days": [0.01, -0.04, 0.06, -1.5], "score": [0.02, 0.7]}.items()
+            for s in slopes for d in ("up", "down")]
+    script = ("const f = await import(process.argv[1]);"
+              "const rows = JSON.parse(process.argv[2]);"
+              "process.stdout.write(JSON.stringify(rows.map((r) => f.trendInfo(r))));")
+    done = subprocess.run(["node", "--input-type=module", "-e", script,
+                           (DASHBOARDS_DIR / "components" / "format.js").as_uri(),
+                           json.dumps(rows)], capture_output=True, text=True, check=True)
+    for row, js in zip(rows, json.loads(done.stdout), strict=True):
+        arrow, tone, _ = fmt.trend(row["trend_3m"], row["direction"], row["unit"])
+        assert (arrow, tone) == (js["arrow"], js["tone"]), (row, js)
+        assert fmt.kpi_delta(row["trend_3m"], row["unit"]) == js["delta"], (row, js)

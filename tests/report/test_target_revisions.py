@@ -18,6 +18,7 @@ import duckdb
 import pypdf
 import pytest
 
+from dagster_project.report.data import read_report, status_at
 from dagster_project.report.pdf import find_chromium, write_report
 from tests.conftest import run_pipeline_in
 
@@ -90,6 +91,26 @@ def test_a_revision_is_in_force_from_its_valid_from_on_and_every_row_is_publishe
         (revised_from, later_from - dt.timedelta(days=1), REASON),
         (later_from, None, "noch nicht in Kraft"),
     ]
+
+    # the report's status of a month is the published one for the latest month (worked out
+    # from the published tables, value for value), and before the revision the old path's
+    with duckdb.connect(str(run.published_db), read_only=True) as con:
+        latest = con.execute("select max(month) from marts.kpi_monthly").fetchone()[0]
+        status_at(con, latest, computed_only=True, view="worked")
+        columns = [c for (c, *_) in con.execute("describe marts.kpi_status").fetchall()]
+        order = f"select {', '.join(columns)} from {{}} order by kpi_id, org_unit_id"
+        published_rows = con.execute(order.format("marts.kpi_status")).fetchall()
+        worked = con.execute(order.format("worked")).fetchall()
+    assert len(worked) == len(published_rows)
+    for mine, theirs in zip(worked, published_rows, strict=True):
+        assert all(a == b or (isinstance(a, float) and b == pytest.approx(a, rel=1e-12))
+                   for a, b in zip(mine, theirs, strict=True)), (mine, theirs)
+    before = (revised_from.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    line = next(k for k in read_report(run.published_db, [cell["org_unit_id"]], before)
+                .pages[0].kpis if k.kpi_id == cell["kpi_id"])
+    # (a survey KPI's value of that month is its last wave up to it)
+    assert line.month <= before and line.status is not None and line.revision is None
+    assert line.target_value == pytest.approx(float(base["target_value"].replace(",", ".")))
 
     try:
         find_chromium()
