@@ -22,11 +22,13 @@ import threading
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 
 from dagster_project.core.settings import DASHBOARDS_DIR, REPO_ROOT, load_settings
 from dagster_project.dashboards.build import build_dashboards, read_stamp, site_path
 from dagster_project.dashboards.serve import make_server
+from tests.oracle import expected_kpi_monthly, expected_kpi_status
 
 from . import german
 from .published_fixture import write_published_fixture
@@ -83,15 +85,20 @@ def published(tmp_path_factory):
     from tests.conftest import run_pipeline_in
 
     sources_dir = tmp_path_factory.mktemp("sources")
-    generate(sources_dir, seed=7, tree=SECOND_TREE)
-    # a first run without the site, to place a comment and a target revision from the data
-    first = run_pipeline_in(sources_dir, data_dir)
-    assert first.published, first.report()
+    company = generate(sources_dir, seed=7, tree=SECOND_TREE)
     settings = load_settings(sources_dir, data_dir)
-    _plant_comments_and_a_revision(settings)
+    # where to place a comment and a target revision, from the independent oracle's cells
+    # (tests/integration checks it equals the pipeline's cell for cell): no second run
+    _plant_comments_and_a_revision(settings, company.raw_frames())
     outcome = run_pipeline_in(sources_dir, data_dir, dashboards=True)
     assert outcome.ok, outcome.report()
     assert "dashboards" in outcome.materialized
+    planted = json.loads((data_dir / "planted.json").read_text())
+    for which, suppressed in (("shown", False), ("hidden", True)):
+        cell = planted[which]
+        assert _query(settings.published_db, "select suppressed from marts.kpi_monthly where "
+                      "kpi_id = ? and org_unit_id = ? and month = ?",
+                      [cell["kpi"], cell["unit"], cell["month"]]) == [(suppressed,)], cell
     return settings
 
 
@@ -106,23 +113,28 @@ def _de_number(x: float) -> str:
     return f"{x:.4f}".rstrip("0").rstrip(".").replace(".", ",")
 
 
-def _plant_comments_and_a_revision(settings) -> None:
-    """From the first publication: a comment beside a published value of a unit below the
-    root with a target, a comment on a suppressed cell, and a revision of that unit's target
-    path (a more ambitious target from a month in the middle of its values on)."""
-    db = settings.published_db
-    kpi, unit, month = _query(db, """
-        select s.kpi_id, s.org_unit_id, s.month from marts.kpi_status s
-        join marts.org_units u using (org_unit_id)
-        where s.status <> 'no_target'
-        order by u.parent_id is null, u.depth, s.kpi_id, s.org_unit_id limit 1""")[0]
-    s_kpi, s_unit, s_month = _query(db, """
-        select kpi_id, org_unit_id, month from marts.kpi_monthly where suppressed
-        order by month desc, kpi_id, org_unit_id limit 1""")[0]
-    months = [m for (m,) in _query(db, "select month from marts.kpi_monthly where kpi_id = ?"
-                                       " and org_unit_id = ? and not suppressed order by month",
-                                   [kpi, unit])]
-    valid_from = months[len(months) * 2 // 3]
+def _plant_comments_and_a_revision(settings, raw: dict) -> None:
+    """From the oracle's cells of the company: a comment beside a published value of a unit
+    below the root with a target, a comment on a suppressed cell, and a revision of that
+    unit's target path (a more ambitious target from a month in the middle of its values on)."""
+    cells = expected_kpi_monthly(raw, min_group_size=None)
+    status = expected_kpi_status(raw, cells, min_group_size=None)
+    parents = dict(zip(raw["org_units"].org_unit_id, raw["org_units"].parent_id, strict=True))
+
+    def depth(unit) -> int:
+        return 0 if pd.isna(parents[unit]) else 1 + depth(parents[unit])
+
+    targeted = status[status.status != "no_target"].assign(
+        depth=lambda f: f.org_unit_id.map(depth))
+    kpi, unit, month = targeted.assign(is_root=lambda f: f.depth == 0).sort_values(
+        ["is_root", "depth", "kpi_id", "org_unit_id"]).iloc[0][["kpi_id", "org_unit_id", "month"]]
+    s_kpi, s_unit, s_month = cells[cells.suppressed].sort_values(
+        ["month", "kpi_id", "org_unit_id"], ascending=[False, True, True]).iloc[0][
+        ["kpi_id", "org_unit_id", "month"]]
+    months = sorted(cells[(cells.kpi_id == kpi) & (cells.org_unit_id == unit)
+                          & ~cells.suppressed].month)
+    month, s_month = pd.Timestamp(month).date(), pd.Timestamp(s_month).date()
+    valid_from = pd.Timestamp(months[len(months) * 2 // 3]).date()
     config = settings.sources_dir / "config"
     (config / "kpi_comments.csv").write_text(
         "kpi_id;org_unit_id;month;author;comment\n"

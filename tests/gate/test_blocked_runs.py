@@ -35,9 +35,18 @@ def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _order_rows(count: int, *, start: int = 0, order_date: str = "15.10.2026",
+def _units(sources: Path) -> list[str]:
+    """The company's org units, root first (config/org_units.csv as the company wrote it)."""
+    lines = (sources / "config" / "org_units.csv").read_text(encoding="utf-8-sig").splitlines()
+    rows = [line.split(";") for line in lines[1:] if line.strip()]
+    return [r[0] for r in sorted(rows, key=lambda r: r[2] != "")]
+
+
+def _order_rows(sources: Path, count: int, *, order_date: str = "15.10.2026",
                 channel: str = "Webshop") -> list[str]:
-    return [f"GT-{start + i:06d};{order_date};K10527;VT-IN;{channel};1.250,00;EUR;offen;"
+    """New orders of a new customer, booked on a unit below the root."""
+    unit = _units(sources)[-1]
+    return [f"GT-{i:06d};{order_date};GT-KUNDE-1;{unit};{channel};1.250,00;EUR;offen;"
             for i in range(count)]
 
 
@@ -90,7 +99,8 @@ def good(copied_run):
 def test_missing_required_column_blocks_then_removing_the_file_publishes(good):
     run, digest = good
     header = HEADER.replace("Nettobetrag;", "")
-    lines = [";".join(p for i, p in enumerate(r.split(";")) if i != 5) for r in _order_rows(5)]
+    lines = [";".join(p for i, p in enumerate(r.split(";")) if i != 5)
+             for r in _order_rows(run.sources_dir, 5)]
     _write_export(run.sources_dir, "auftraege_2026-11-15.csv", lines, header)
 
     outcome = _run(run.sources_dir, run.data_dir)
@@ -107,7 +117,7 @@ def test_missing_required_column_blocks_then_removing_the_file_publishes(good):
 def test_unknown_channel_blocks_with_the_line_to_add_then_mapping_it_publishes(good):
     run, digest = good
     _write_export(run.sources_dir, "auftraege_2026-11-15.csv",
-                  _order_rows(12, channel="Telefax"))
+                  _order_rows(run.sources_dir, 12, channel="Telefax"))
 
     outcome = _run(run.sources_dir, run.data_dir)
     failed = _assert_blocked(run, outcome, "'Telefax' (12 rows)", "channels.csv")
@@ -132,7 +142,7 @@ def test_batch_of_unparsable_dates_blocks_on_the_quarantine_share(good):
     run, digest = good
     bad = _erp_rows(run.sources_dir) // 50 + 10  # about 2 % of the source's rows
     _write_export(run.sources_dir, "auftraege_2026-11-15.csv",
-                  _order_rows(bad, order_date="31.13.2026"))
+                  _order_rows(run.sources_dir, bad, order_date="31.13.2026"))
 
     outcome = _run(run.sources_dir, run.data_dir)
     failed = _assert_blocked(run, outcome, "auftraege_2026-11-15.csv", "order_date",
@@ -153,7 +163,7 @@ def test_batch_of_unparsable_dates_blocks_on_the_quarantine_share(good):
 def test_dates_in_the_future_block_with_file_and_row(good):
     run, digest = good
     _write_export(run.sources_dir, "auftraege_2026-11-15.csv",
-                  _order_rows(3, order_date="15.10.2099"))
+                  _order_rows(run.sources_dir, 3, order_date="15.10.2099"))
 
     outcome = _run(run.sources_dir, run.data_dir)
     failed = _assert_blocked(run, outcome, "raw.erp_orders.order_date", "2099-10-15",
@@ -167,9 +177,9 @@ def test_target_for_an_unknown_kpi_blocks_at_the_mart_gate_then_fixing_it_publis
     run, digest = good
     targets = run.sources_dir / "config" / "kpi_targets.csv"
     original = targets.read_text(encoding="utf-8")
-    targets.write_text(original.rstrip("\r\n")
-                       + "\r\ndigital_orders_share;HAT;31.12.2024;0,30;31.12.2026;0,50;0,03\r\n",
-                       encoding="utf-8")
+    root = _units(run.sources_dir)[0]
+    typo = f"digital_orders_share;{root};31.12.2024;0,30;31.12.2026;0,50;0,03"
+    targets.write_text(original.rstrip("\r\n") + f"\r\n{typo}\r\n", encoding="utf-8")
 
     outcome = _run(run.sources_dir, run.data_dir)
     failed = _assert_blocked(run, outcome, "digital_orders_share", "kpi_targets.csv")
