@@ -152,33 +152,50 @@ changes_per_month as (
 
 ),
 
-unit_months as (
+units as (
+
+    select distinct org_unit_id from changes_per_month
+
+),
+
+changes_and_months as (
+
+    {#- the months to evaluate, as rows without a change: a running sum over these and the
+        change months (whichever months the grid holds) counts every change up to M -#}
+    select org_unit_id, month, ordering_change, repeating_change, 0 as is_evaluated
+    from changes_per_month
+
+    union all
+
+    select units.org_unit_id, months.month, 0, 0, 1
+    from units
+    cross join months
+
+),
+
+running as (
 
     select
-        units.org_unit_id,
-        months.month
-    from (select distinct org_unit_id from changes_per_month) as units
-    cross join months
+        month,
+        org_unit_id,
+        is_evaluated,
+        sum(repeating_change) over (
+            partition by org_unit_id order by month
+            range between unbounded preceding and current row
+        ) as numerator,
+        sum(ordering_change) over (
+            partition by org_unit_id order by month
+            range between unbounded preceding and current row
+        ) as denominator
+    from changes_and_months
 
 ),
 
 rolled_up as (
 
-    select
-        unit_months.month,
-        unit_months.org_unit_id,
-        sum(coalesce(changes_per_month.repeating_change, 0)) over (
-            partition by unit_months.org_unit_id order by unit_months.month
-            rows between unbounded preceding and current row
-        ) as numerator,
-        sum(coalesce(changes_per_month.ordering_change, 0)) over (
-            partition by unit_months.org_unit_id order by unit_months.month
-            rows between unbounded preceding and current row
-        ) as denominator
-    from unit_months
-    left join changes_per_month
-        on changes_per_month.org_unit_id = unit_months.org_unit_id
-        and changes_per_month.month = unit_months.month
+    select month, org_unit_id, numerator, denominator
+    from running
+    where is_evaluated = 1
 
 )
 
