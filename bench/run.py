@@ -1,27 +1,37 @@
 """`make bench`: how fast and how lean the pipeline is as the company grows.
 
-For each scale (1 = the committed sample; 480 ≈ 10 M orders, 2.4 M CRM activities, 5 M
-usage rows) it generates the sample company, then measures side by side:
+Two shapes of company, each at several sizes:
+
+- **scaled** (`--scales`; 1 = the committed sample, 480 ≈ 10 M orders, 2.4 M CRM activities,
+  5 M usage rows): the sample generator's bulk exports, a file per month;
+- **long** (`--long-orders`, bench/long_history.py): the sample plus one ERP export of that
+  many orders over 4.5 years, 40,000 customers, units named by name, Windows-1252 that is
+  Latin-1 (no byte in 0x80–0x9F).
+
+For each it generates the exports, then measures side by side:
 
 - **floor**: DuckDB `read_csv` of every export file into a typed table of a fresh database
-  file, nothing else (types from DuckDB's own sniffer, the encoding and delimiter given) —
-  what any pipeline must at least spend to parse the data once;
+  file, timed around the reads alone (types from DuckDB's own sniffer, the encoding and
+  delimiter given). A Windows-1252 file with € „ “ – (bytes 0x80–0x9F, which DuckDB's
+  Latin-1 does not read) is first recoded byte for byte by `iconv`, timed apart (`recode`);
 - **full run**: `leitstand run --no-dashboards` into an empty data dir, per stage (ingest,
   gate, dbt, publish: the Dagster steps' durations from the run's event log);
-- **re-run**: one daily ERP export added (`auftraege_<day>_tag.csv`), `leitstand run`
-  again on the same data dir;
+- **re-run**: one daily ERP export added, `leitstand run` again on the same data dir;
 - **dashboards** (at the scales of `--dashboards-scales`, by default the sample only):
   the site's page build after the full run, the data-only refresh after the re-run (the
   re-run's publication reaches the built site), and the call with nothing changed
   (`python -m dagster_project.dashboards`).
 
-Peak memory is the largest resident set of the measured process tree (sampled every
-50 ms from /proc, children included: dbt runs in a subprocess). Results go to
+Wall seconds and CPU seconds (user + system of the process tree: the machine may be shared).
+The **marginal cost** between two sizes of a shape is (full(N2) − full(N1)) ÷ (floor(N2) −
+floor(N1)). Peak memory is the largest resident set of the measured process tree (sampled
+every 50 ms from /proc, children included: dbt runs in a subprocess). Results go to
 `bench/results.json` and the table in `bench/README.md` (between the markers), with the
-machine and the versions. Data is written under `--work` (default
-`/tmp/leitstand-bench`), never into the repository.
+machine and the versions. Data is written under `--work` (default `/tmp/leitstand-bench`),
+never into the repository.
 
-    python -m bench [--scales 1 50 200 480] [--dashboards-scales 1] [--work DIR] [--keep]
+    python -m bench [--scales 1 50 200 480] [--long-orders 1000000 5000000]
+                    [--dashboards-scales 1] [--work DIR] [--keep]
 """
 
 from __future__ import annotations
