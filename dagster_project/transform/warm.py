@@ -195,9 +195,6 @@ class _Server:
         manifest = parsed.result if parsed.success else None
         os.write(self.ready_fd, b"R")
         os.close(self.ready_fd)
-        # dbt-duckdb imports pyarrow (and with it numpy, ~0.15 s) to store a Python model's
-        # result (int_privacy_cells_suppressed); imported now, while the run is busy elsewhere
-        import pyarrow  # noqa: F401
 
         conn, _ = self.listener.accept()
         self.listener.close()
