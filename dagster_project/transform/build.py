@@ -24,6 +24,16 @@ from dagster_project.transform.dbt_import import (
     DbtMetadataSet,
     get_manifest_and_translator_from_dbt_assets,
 )
+from dagster_project.transform.engine import (
+    AUDIT_RELATIONS,
+    RULE_RELATIONS,
+    dbt_engine_args,
+    hand_over_raw,
+    is_spark,
+    load_marts,
+    models_reader,
+    store_verdict,
+)
 from dagster_project.transform.plan import (
     BuildPlan,
     add_kept_results,
@@ -42,7 +52,6 @@ from dagster_project.transform.privacy import (
     derivable_rows,
     verdict_rows,
     write_derivable,
-    write_verdict,
 )
 from dagster_project.transform.profile import write_profile
 from dagster_project.transform.project import dbt_project
@@ -113,18 +122,24 @@ def _build(context: dg.AssetExecutionContext, dbt: OfflineDbtCliResource, settin
     # Only a build of every model is recorded and planned from: a selection made in
     # Dagster's UI builds what it selects (and dagster-dbt selects it for dbt).
     whole = context.selected_asset_keys == context.assets_def.keys
+    spark = is_spark(settings)
     with duckdb.connect(str(settings.build_db), config=settings.duckdb_config()) as con:
         built_from = raw_state(con)
-        plan = (plan_build(con, manifest, dbt_project.manifest_path.stat().st_mtime, project,
-                           built_from, last_results, stamped_run(target))
-                if whole else BuildPlan("a selection of the dbt models"))
+        if spark:  # its tables are not in the build database: built anew every time
+            plan = BuildPlan("Spark builds every model")
+            hand_over_raw(con, settings)
+        elif whole:
+            plan = plan_build(con, manifest, dbt_project.manifest_path.stat().st_mtime,
+                              project, built_from, last_results, stamped_run(target))
+        else:
+            plan = BuildPlan("a selection of the dbt models")
         forget_build(con)
         kept_counts = table_row_counts(con) if not plan.full else {}
     context.log.info(_plan_message(plan))
     # dbt started with the run and parsed meanwhile (`transform/warm.py`), if `leitstand run`
     # (it serves one command: the first part of the build)
     cold = dbt
-    executable = warm_executable(target)
+    executable = None if spark else warm_executable(target)
     if executable is not None:
         dbt = dbt.model_copy(update={"dbt_executable": executable})
     stamp_run(target, context.run.run_id)
@@ -149,7 +164,8 @@ def _build(context: dg.AssetExecutionContext, dbt: OfflineDbtCliResource, settin
                 failure = exc
                 break
             dbt = cold
-        invocation = dbt.cli(PIPELINE_BUILD_ARGS + part_args(plan, manifest, part),
+        invocation = dbt.cli(PIPELINE_BUILD_ARGS + dbt_engine_args(settings)
+                             + part_args(plan, manifest, part),
                              context=context, target_path=target)
         with dbt_watchdog(invocation.process, timeout, stacks_file) as timed_out:
             try:
@@ -179,13 +195,17 @@ def _build(context: dg.AssetExecutionContext, dbt: OfflineDbtCliResource, settin
             break
     _prepend_results(target / "run_results.json", earlier_results)
     if failure is None:
-        failure = audit_privacy(settings)
+        try:
+            load_marts(settings)
+            failure = audit_privacy(settings)
+        except (duckdb.Error, OSError) as exc:
+            failure = exc
     if (target / "run_results.json").is_file():
         add_kept_results(target / "run_results.json", plan)
     try:
         with duckdb.connect(str(settings.build_db), config=settings.duckdb_config()) as con:
             counts = table_row_counts(con)
-            if failure is None and whole:
+            if failure is None and whole and not spark:  # Spark's tables live elsewhere
                 record_build(con, context.run.run_id, project, built_from)
     except duckdb.Error as exc:  # bookkeeping only: never the reason a run fails
         context.log.warning(
@@ -222,15 +242,17 @@ def part_args(plan: BuildPlan, manifest: Mapping[str, Any], part: int) -> list[s
 
 def apply_privacy_rule(settings: Settings) -> None:
     """The privacy rule's verdict from the first part's models, where the second reads it."""
-    with duckdb.connect(str(settings.build_db), config=settings.duckdb_config()) as con:
-        write_verdict(con, verdict_rows(con))
+    with models_reader(settings, RULE_RELATIONS) as con:
+        rows = verdict_rows(con)
+    store_verdict(settings, rows)
 
 
 def audit_privacy(settings: Settings) -> Exception | None:
     """The closing privacy audit of the cells about to be published (`transform/privacy.py`):
     the run's failure when anything suppressed can be computed, else None."""
-    with duckdb.connect(str(settings.build_db), config=settings.duckdb_config()) as con:
+    with models_reader(settings, AUDIT_RELATIONS) as con:
         rows = derivable_rows(con)
+    with duckdb.connect(str(settings.build_db), config=settings.duckdb_config()) as con:
         write_derivable(con, rows)
     return dg.Failure(description=derivable_message(rows)) if rows else None
 
