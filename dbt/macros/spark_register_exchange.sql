@@ -3,10 +3,11 @@
     (dagster_project/ingest/parquet.py, dagster_project/transform/privacy.py). Before each
     build, every `raw` source becomes a table over its folder (`<dir>/raw/<source>/`) and
     privacy.cells_suppressed one over `<dir>/privacy/cells_suppressed/`: external tables,
-    so dropping one never deletes the files. Nothing on other engines (run as the project's
-    on-run-start hook). -#}
+    so dropping one never deletes the files. Nothing on other engines, nor when dbt only
+    compiles (run as the project's on-run-start hook). -#}
 {% macro spark_register_exchange() -%}
-    {%- if target.type == 'spark' and execute -%}
+    {%- if target.type == 'spark' and execute
+            and flags.WHICH in ('build', 'run', 'seed', 'test', 'snapshot') -%}
         {%- set folder = var('spark_exchange_dir', none) -%}
         {%- if folder is none -%}
             {{ exceptions.raise_compiler_error(
