@@ -64,7 +64,8 @@ def _compile(target: str, tmp: Path) -> Path:
          "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
          "--target-path", str(out / "target"), "--log-path", str(out / "logs")],
         env={**os.environ, "LEITSTAND_BUILD_DB": str(tmp / "unused.duckdb"),
-             "DO_NOT_TRACK": "1"},
+             "LEITSTAND_SPARK_DIR": str(tmp / "spark"), "DO_NOT_TRACK": "1"},
+        cwd=tmp,
         capture_output=True, text=True, timeout=900,
     )
     assert done.returncode == 0, (done.stdout + done.stderr)[-4000:]
