@@ -11,6 +11,7 @@ database, so the gate, publish, dashboards and queries after dbt are the same fo
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -50,7 +51,25 @@ def dbt_engine_args(settings: Settings) -> list[str]:
 def hand_over_raw(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     """Before dbt: on Spark, the raw layer as Parquet (`<spark dir>/raw/<source>/`)."""
     if is_spark(settings):
+        _own_catalog(settings)
         export_raw_parquet(con, settings.spark_dir / "raw")
+
+
+CATALOG_OWNER = "catalog-of"  # the folder whose files the metastore's tables point at
+
+
+def _own_catalog(settings: Settings) -> None:
+    """A metastore that came with a copied or moved data dir points at the old folder's
+    files (dropping one of its tables would delete them there): start it anew."""
+    spark = settings.spark_dir
+    marker = spark / CATALOG_OWNER
+    here = str(spark.resolve())
+    if marker.is_file() and marker.read_text(encoding="utf-8") == here:
+        return
+    for folder in ("metastore_db", "warehouse"):
+        shutil.rmtree(spark / folder, ignore_errors=True)
+    spark.mkdir(parents=True, exist_ok=True)
+    marker.write_text(here, encoding="utf-8")
 
 
 @contextmanager
