@@ -137,7 +137,7 @@ def _build(context: dg.AssetExecutionContext, dbt: OfflineDbtCliResource, settin
         kept_counts = table_row_counts(con) if not plan.full else {}
     context.log.info(_plan_message(plan))
     # dbt started with the run and parsed meanwhile (`transform/warm.py`), if `leitstand run`
-    # (it serves one command: the first part of the build)
+    # (it serves both parts of the build)
     cold = dbt
     executable = None if spark else warm_executable(target)
     if executable is not None:
@@ -163,7 +163,9 @@ def _build(context: dg.AssetExecutionContext, dbt: OfflineDbtCliResource, settin
             except Exception as exc:  # noqa: BLE001 - reported like a failed build
                 failure = exc
                 break
-            dbt = cold
+            executable = warm_executable(target) if executable is not None else None
+            dbt = cold if executable is None else cold.model_copy(
+                update={"dbt_executable": executable})
         invocation = dbt.cli(PIPELINE_BUILD_ARGS + dbt_engine_args(settings)
                              + part_args(plan, manifest, part),
                              context=context, target_path=target)
