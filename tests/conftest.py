@@ -37,6 +37,8 @@ SLOW_MODULES = {
     "tests/ingest/test_incremental.py",
     "tests/ingest/test_reader_roundtrip.py",
     "tests/gate/test_gx_import.py",
+    "tests/integration/test_spark_engine.py",
+    "tests/structure/test_portable_sql.py",
 }
 
 
@@ -60,7 +62,7 @@ class PipelineRun:
 
 
 def run_pipeline_in(sources_dir: Path, data_dir: Path, dashboards: bool = False,
-                    events: list | None = None):
+                    events: list | None = None, engine: str | None = None):
     """A real run on an ephemeral Dagster instance; returns the runner's Outcome.
 
     `events`, when given, receives the run's event log entries (the instance is gone after).
@@ -70,7 +72,7 @@ def run_pipeline_in(sources_dir: Path, data_dir: Path, dashboards: bool = False,
     from dagster_project.cli.run import run_pipeline
     from dagster_project.core.settings import load_settings
 
-    settings = load_settings(sources_dir, data_dir)
+    settings = load_settings(sources_dir, data_dir, engine=engine)
     with dg.DagsterInstance.ephemeral() as instance:
         outcome = run_pipeline(settings, dashboards=dashboards, instance=instance)
         if events is not None:

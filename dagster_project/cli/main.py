@@ -33,7 +33,11 @@ def _quiet_tools() -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    settings = load_settings(args.sources, args.data_dir)
+    try:
+        settings = load_settings(args.sources, args.data_dir, engine=args.engine)
+    except ValueError as exc:
+        print(f"leitstand run: {exc}", file=sys.stderr)
+        return 2
     _quiet_tools()
     from dagster_project.cli.run import run_pipeline
     from dagster_project.core.private import owner_only_files
@@ -131,6 +135,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--data-dir", help="data dir (default $LEITSTAND_DATA_DIR or ./data)")
     run.add_argument("--no-dashboards", action="store_true", help="skip the dashboard build")
+    run.add_argument("--engine", choices=("duckdb", "spark"),
+                     help="engine of the dbt models (default $LEITSTAND_ENGINE or duckdb)")
     run.set_defaults(func=cmd_run)
 
     q = sub.add_parser("query", help="read-only SQL on the published database")

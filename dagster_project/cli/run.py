@@ -85,7 +85,8 @@ def clean_up_after_killed_runs(instance: dg.DagsterInstance, settings: Settings)
 def _execute(settings: Settings, dashboards: bool,
              instance: dg.DagsterInstance) -> dg.ExecuteInProcessResult:
     # dbt starts and parses on the other core while this process imports and ingests
-    dbt_warm.start(settings)
+    if settings.engine == "duckdb":  # Spark's dbt parses with a profile of its own
+        dbt_warm.start(settings)
     try:
         # imported now, while dbt starts: Dagster's definitions take ~1 s to import
         from dagster_project.defs.definitions import defs

@@ -28,6 +28,11 @@ DATA_ENV = "LEITSTAND_DATA_DIR"
 # the machine's RAM, which let one ingest of 10 M order rows take 7 GB (bench/README.md).
 MEMORY_LIMIT_ENV = "LEITSTAND_DUCKDB_MEMORY_LIMIT"
 DEFAULT_MEMORY_LIMIT = "2GB"
+# Which engine builds the dbt models (docs/architecture.md): DuckDB in the build database,
+# or Spark (dbt-spark's session method on a local pyspark) from the raw layer as Parquet.
+ENGINE_ENV = "LEITSTAND_ENGINE"
+ENGINES = ("duckdb", "spark")
+DEFAULT_ENGINE = "duckdb"
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,7 @@ class Settings:
     sources_dir: Path
     data_dir: Path
     memory_limit: str = DEFAULT_MEMORY_LIMIT
+    engine: str = DEFAULT_ENGINE
 
     @property
     def build_db(self) -> Path:
@@ -60,6 +66,12 @@ class Settings:
         """Run reports (JSON), one per run, also for blocked runs."""
         return self.data_dir / "runs"
 
+    @property
+    def spark_dir(self) -> Path:
+        """Spark's folder (LEITSTAND_ENGINE=spark): the raw layer and the privacy verdict as
+        Parquet (`raw/`, `privacy/`), Spark's tables (`warehouse/`) and its metastore."""
+        return self.data_dir / "spark"
+
     def duckdb_config(self) -> dict[str, str]:
         """The `config` for every read-write connection to the build database."""
         return {"memory_limit": self.memory_limit}
@@ -69,10 +81,17 @@ def load_settings(
     sources_dir: str | Path | None = None,
     data_dir: str | Path | None = None,
     environ: Mapping[str, str] | None = None,
+    engine: str | None = None,
 ) -> Settings:
     """Settings from explicit arguments, else the environment, else the repo defaults."""
     env = os.environ if environ is None else environ
+    chosen = (engine or env.get(ENGINE_ENV) or DEFAULT_ENGINE).strip().lower()
+    if chosen not in ENGINES:
+        raise ValueError(
+            f"{ENGINE_ENV}/--engine: unknown engine {chosen!r}; choose one of "
+            f"{', '.join(ENGINES)} (docs/architecture.md)")
     src = Path(sources_dir or env.get(SOURCES_ENV) or DEFAULT_SOURCES_DIR)
     data = Path(data_dir or env.get(DATA_ENV) or DEFAULT_DATA_DIR)
     limit = env.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT
-    return Settings(sources_dir=src.resolve(), data_dir=data.resolve(), memory_limit=limit)
+    return Settings(sources_dir=src.resolve(), data_dir=data.resolve(), memory_limit=limit,
+                    engine=chosen)

@@ -20,15 +20,18 @@ class LeitstandPaths(dg.ConfigurableResource):
 
     sources_dir: str = ""
     data_dir: str = ""
+    engine: str = ""  # empty: LEITSTAND_ENGINE at run time, else duckdb
 
     def settings(self) -> Settings:
-        return load_settings(self.sources_dir or None, self.data_dir or None)
+        return load_settings(self.sources_dir or None, self.data_dir or None,
+                             engine=self.engine or None)
 
 
 def paths_run_config(settings: Settings) -> dict:
     """Run config that hands `settings`' folders to the `paths` resource of a run."""
     return {"resources": {"paths": {"config": {
-        "sources_dir": str(settings.sources_dir), "data_dir": str(settings.data_dir)}}}}
+        "sources_dir": str(settings.sources_dir), "data_dir": str(settings.data_dir),
+        "engine": settings.engine}}}}
 
 
 def settings_of_run(run_config: dict) -> Settings:

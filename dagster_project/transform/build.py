@@ -6,6 +6,7 @@ keys the ingest assets already carry, so the graph joins without special cases.
 """
 
 import faulthandler
+import json
 import os
 import threading
 from collections.abc import Iterator, Mapping
@@ -23,9 +24,20 @@ from dagster_project.transform.dbt_import import (
     DbtMetadataSet,
     get_manifest_and_translator_from_dbt_assets,
 )
+from dagster_project.transform.engine import (
+    AUDIT_RELATIONS,
+    RULE_RELATIONS,
+    dbt_engine_args,
+    hand_over_raw,
+    is_spark,
+    load_marts,
+    models_reader,
+    store_verdict,
+)
 from dagster_project.transform.plan import (
     BuildPlan,
     add_kept_results,
+    descendants,
     exclude_args,
     forget_build,
     plan_build,
@@ -34,6 +46,13 @@ from dagster_project.transform.plan import (
     read_results,
     record_build,
 )
+from dagster_project.transform.privacy import (
+    VERDICT_MODEL,
+    derivable_message,
+    derivable_rows,
+    verdict_rows,
+    write_derivable,
+)
 from dagster_project.transform.profile import write_profile
 from dagster_project.transform.project import dbt_project
 from dagster_project.transform.resource import OfflineDbtCliResource
@@ -41,6 +60,7 @@ from dagster_project.transform.results import record_dbt_results, stamp_run, sta
 from dagster_project.transform.warm import warm_executable
 
 DBT_GROUPS = ("staging", "intermediate", "marts")
+PROJECT_NAME = "leitstand"  # dbt_project.yml's `name:`
 
 # The pipeline's build: models, seeds and the data tests that gate them. dbt's unit tests
 # pin the SQL, not the data: `make test` runs them (tests/kpi_models), a daily run need not.
@@ -102,53 +122,97 @@ def _build(context: dg.AssetExecutionContext, dbt: OfflineDbtCliResource, settin
     # Only a build of every model is recorded and planned from: a selection made in
     # Dagster's UI builds what it selects (and dagster-dbt selects it for dbt).
     whole = context.selected_asset_keys == context.assets_def.keys
+    spark = is_spark(settings)
     with duckdb.connect(str(settings.build_db), config=settings.duckdb_config()) as con:
         built_from = raw_state(con)
-        plan = (plan_build(con, manifest, dbt_project.manifest_path.stat().st_mtime, project,
-                           built_from, last_results, stamped_run(target))
-                if whole else BuildPlan("a selection of the dbt models"))
+        if spark:  # its tables are not in the build database: built anew every time
+            plan = BuildPlan("Spark builds every model")
+            hand_over_raw(con, settings)
+        elif whole:
+            plan = plan_build(con, manifest, dbt_project.manifest_path.stat().st_mtime,
+                              project, built_from, last_results, stamped_run(target))
+        else:
+            plan = BuildPlan("a selection of the dbt models")
         forget_build(con)
         kept_counts = table_row_counts(con) if not plan.full else {}
     context.log.info(_plan_message(plan))
     # dbt started with the run and parsed meanwhile (`transform/warm.py`), if `leitstand run`
-    executable = warm_executable(target)
+    # (it serves both parts of the build)
+    cold = dbt
+    executable = None if spark else warm_executable(target)
     if executable is not None:
         dbt = dbt.model_copy(update={"dbt_executable": executable})
     stamp_run(target, context.run.run_id)
     keys_by_output = context.assets_def.keys_by_output_name
     later = held_keys(context.assets_def)
-    invocation = dbt.cli(PIPELINE_BUILD_ARGS + exclude_args(plan, manifest), context=context,
-                         target_path=target)
-    held, failure = [], None
-    with dbt_watchdog(invocation.process, timeout, stacks_file) as timed_out:
+    held, failure, earlier_results = [], None, []
+    # a selection made in Dagster's UI is built in one part (dagster-dbt selects it for dbt),
+    # with the verdict the rule gives on what the build database holds
+    parts = (1, 2) if whole else (0,)
+    if not whole:
         try:
-            # dbt builds while the kept nodes are reported (Dagster stores ~5 ms per event:
-            # ~0.3 s for the ~90 kept nodes of a re-run after a daily export)
-            yield from kept_events(context.assets_def, manifest, plan, kept_counts)
-            for event in invocation.stream():
-                if event_asset_key(event, keys_by_output) in later:
-                    held.append(event)
-                else:
-                    yield event
-        except Exception as exc:  # re-raised below, after the built tables are reported
+            apply_privacy_rule(settings)
+        except duckdb.CatalogException:
+            context.log.warning("the privacy rule's inputs are not built yet: no new verdict")
+    for part in parts:
+        if part == 2:
+            # between the parts: the privacy rule (`transform/privacy.py`)
+            earlier_results = _results_list(target / "run_results.json")
+            try:
+                apply_privacy_rule(settings)
+            except Exception as exc:  # noqa: BLE001 - reported like a failed build
+                failure = exc
+                break
+            executable = warm_executable(target) if executable is not None else None
+            dbt = cold if executable is None else cold.model_copy(
+                update={"dbt_executable": executable})
+        invocation = dbt.cli(PIPELINE_BUILD_ARGS + dbt_engine_args(settings)
+                             + part_args(plan, manifest, part),
+                             context=context, target_path=target)
+        with dbt_watchdog(invocation.process, timeout, stacks_file) as timed_out:
+            try:
+                # dbt builds while the kept nodes are reported (Dagster stores ~5 ms per
+                # event: ~0.3 s for the ~90 kept nodes of a re-run after a daily export)
+                if part < 2:
+                    yield from kept_events(context.assets_def, manifest, plan, kept_counts)
+                for event in invocation.stream():
+                    if event_asset_key(event, keys_by_output) in later:
+                        held.append(event)
+                    else:
+                        yield event
+            except Exception as exc:  # re-raised below, after the built tables are reported
+                failure = exc
+                stop_unread(invocation.process)
+            except BaseException:  # the run is being stopped: so is dbt
+                stop_unread(invocation.process)
+                raise
+            invocation.process.wait()  # dbt's output ends a moment before its lock is released
+        if timed_out.is_set():
+            raise dg.Failure(description=(
+                f"dbt build did not finish within {timeout:.0f} s and was stopped; the stacks "
+                f"of this process at that moment are in {stacks_file} (set {DBT_TIMEOUT_ENV} "
+                "if your build legitimately takes longer)"
+            ))
+        if failure is not None:
+            break
+    _prepend_results(target / "run_results.json", earlier_results)
+    if failure is None:
+        try:
+            load_marts(settings)
+            failure = audit_privacy(settings)
+        except duckdb.CatalogException as exc:
+            if whole:
+                failure = exc
+            else:  # a selection that did not build what the audit reads
+                context.log.warning(f"no privacy audit: its input is not built ({exc})")
+        except (duckdb.Error, OSError) as exc:
             failure = exc
-            stop_unread(invocation.process)
-        except BaseException:  # the run is being stopped: so is dbt
-            stop_unread(invocation.process)
-            raise
-        invocation.process.wait()  # dbt's output ends a moment before its lock is released
-    if timed_out.is_set():
-        raise dg.Failure(description=(
-            f"dbt build did not finish within {timeout:.0f} s and was stopped; the stacks of "
-            f"this process at that moment are in {stacks_file} (set {DBT_TIMEOUT_ENV} if "
-            "your build legitimately takes longer)"
-        ))
     if (target / "run_results.json").is_file():
         add_kept_results(target / "run_results.json", plan)
     try:
         with duckdb.connect(str(settings.build_db), config=settings.duckdb_config()) as con:
             counts = table_row_counts(con)
-            if failure is None and whole:
+            if failure is None and whole and not spark:  # Spark's tables live elsewhere
                 record_build(con, context.run.run_id, project, built_from)
     except duckdb.Error as exc:  # bookkeeping only: never the reason a run fails
         context.log.warning(
@@ -162,6 +226,60 @@ def _build(context: dg.AssetExecutionContext, dbt: OfflineDbtCliResource, settin
         yield with_row_count(event, counts, keys_by_output)
     if failure is not None:
         raise failure
+
+
+def part_args(plan: BuildPlan, manifest: Mapping[str, Any], part: int) -> list[str]:
+    """The selection of one part of the build: (1) everything not downstream of the model
+    that reads the privacy rule's verdict, (2) that model and everything downstream of it
+    (tests too: a test of models of both parts runs in the second); either without the kept
+    nodes. Part 0 is the whole build in one (a selection made in Dagster's UI).
+
+    Both parts are said by what they leave out, each node by its `fqn:` (dagster-dbt adds
+    its own `--select` of every node, and dbt unites selections), tests only as named."""
+    if part == 0:
+        return exclude_args(plan, manifest)
+    nodes = manifest["nodes"]
+    second = descendants(manifest, [f"model.{PROJECT_NAME}.{VERDICT_MODEL}"])
+    left_out = {uid for uid in nodes
+                if (uid in second) == (part == 1) and nodes[uid]["resource_type"] != "unit_test"}
+    left_out |= set() if plan.full else set(plan.kept)
+    names = sorted({"fqn:" + ".".join(nodes[uid]["fqn"]) for uid in left_out if uid in nodes})
+    return ["--exclude", " ".join(names), "--indirect-selection", "empty"]
+
+
+def apply_privacy_rule(settings: Settings) -> None:
+    """The privacy rule's verdict from the first part's models, where the second reads it."""
+    with models_reader(settings, RULE_RELATIONS) as con:
+        rows = verdict_rows(con)
+    store_verdict(settings, rows)
+
+
+def audit_privacy(settings: Settings) -> Exception | None:
+    """The closing privacy audit of the cells about to be published (`transform/privacy.py`):
+    the run's failure when anything suppressed can be computed, else None."""
+    with models_reader(settings, AUDIT_RELATIONS) as con:
+        rows = derivable_rows(con)
+    with duckdb.connect(str(settings.build_db), config=settings.duckdb_config()) as con:
+        write_derivable(con, rows)
+    return dg.Failure(description=derivable_message(rows)) if rows else None
+
+
+def _results_list(path: Path) -> list[Any]:
+    try:
+        return list(json.loads(path.read_text(encoding="utf-8")).get("results", []))
+    except (OSError, ValueError, AttributeError):
+        return []
+
+
+def _prepend_results(path: Path, earlier: list[Any]) -> None:
+    """One `run_results.json` for the whole build: the first part's results before the
+    second's (each dbt command writes its own)."""
+    if not earlier or not path.is_file():
+        return
+    data = json.loads(path.read_text(encoding="utf-8"))
+    seen = {r.get("unique_id") for r in data.get("results", [])}
+    data["results"] = [r for r in earlier if r.get("unique_id") not in seen] + data["results"]
+    path.write_text(json.dumps(data), encoding="utf-8")
 
 
 def _plan_message(plan: BuildPlan) -> str:

@@ -59,6 +59,8 @@ PARSE_ENV: dict[str, str | None] = {
 # Starting and parsing take ~2-5 s; a process not ready after this long is stuck, and the
 # dbt step starts dbt as usual.
 PARSE_TIMEOUT_SECONDS = 300
+# The dbt commands one process serves: the two parts of the build (transform/build.py).
+COMMANDS = 2
 # An interrupted build is given this long to stop before its process is ended.
 STOP_GRACE_SECONDS = 10
 RELAY = Path(__file__).with_name("relay.py")
@@ -71,6 +73,7 @@ class _Waiting:
     process: subprocess.Popen
     ready: int       # read end of the pipe the process writes "ready" to
     folder: Path     # private folder: the socket and the relay executable
+    parsed: bool = False  # it said "ready" (read once)
 
 
 # target folder -> the dbt process waiting for it (one per `leitstand run`)
@@ -130,8 +133,11 @@ def warm_executable(target: Path) -> str | None:
     waiting = _waiting.get(target)
     if waiting is None:
         return None
+    if waiting.parsed:  # the second command: if the process still waits for one
+        return str(waiting.folder / "dbt") if waiting.process.poll() is None else None
     readable, _, _ = select.select([waiting.ready], [], [], PARSE_TIMEOUT_SECONDS)
     if readable and os.read(waiting.ready, 1) == b"R":
+        waiting.parsed = True
         return str(waiting.folder / "dbt")
     stop(target)
     (target / PARSE_STATE_FILE).unlink(missing_ok=True)
@@ -162,7 +168,8 @@ def stop(target: Path) -> None:
 
 
 class _Server:
-    """Parse, then run the one dbt command a relay brings; end when stdin or the relay does."""
+    """Parse, then run the dbt commands relays bring (`COMMANDS`: the two parts of the build);
+    end after them, or when stdin or a relay does."""
 
     def __init__(self, sock: str, target: Path, ready_fd: int) -> None:
         self.target, self.ready_fd = target, ready_fd
@@ -195,41 +202,49 @@ class _Server:
         manifest = parsed.result if parsed.success else None
         os.write(self.ready_fd, b"R")
         os.close(self.ready_fd)
-        # dbt-duckdb imports pyarrow (and with it numpy, ~0.15 s) to store a Python model's
-        # result (int_privacy_cells_suppressed); imported now, while the run is busy elsewhere
-        import pyarrow  # noqa: F401
 
-        conn, _ = self.listener.accept()
-        self.listener.close()
-        request = json.loads(conn.makefile("rb").readline())
-        if not self._same_project(request["env"]):
-            manifest = None  # parsed for another project or target folder: dbt parses again
-        os.environ.clear()
-        os.environ.update(request["env"])
-        os.chdir(request["cwd"])
-        self.building = True
-        threading.Thread(target=self._end_with, args=(lambda: conn.recv(1),),
-                         daemon=True).start()
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os.dup2(conn.fileno(), 1)  # dbt writes its events to stdout: the relay reads them
-        os.dup2(conn.fileno(), 2)
-        sys.argv = ["dbt", *request["args"]]
-        try:
-            result = dbtRunner(manifest=manifest).invoke(request["args"])
-            code = 0 if result.success else 1 if result.exception is None else 2
-            if isinstance(result.exception, DbtUsageException):
-                print(f"Error: {result.exception}")  # the CLI's click would say it
-        except BaseException:  # interrupted
-            code = 2
-        _release_database()
-        sys.stdout.flush()
-        sys.stderr.flush()
-        self.finished.set()
-        try:
-            conn.sendall(b"\0" + str(code).encode())
-        except OSError:
-            pass  # the relay is gone
+        for number in range(COMMANDS):
+            conn, _ = self.listener.accept()
+            request = json.loads(conn.makefile("rb").readline())
+            if number == 0 and not self._same_project(request["env"]):
+                manifest = None  # parsed for another project or target folder: dbt parses
+            os.environ.clear()
+            os.environ.update(request["env"])
+            os.chdir(request["cwd"])
+            self.finished = threading.Event()
+            self.building = True
+            threading.Thread(target=self._end_with,
+                             args=(lambda conn=conn: conn.recv(1), self.finished),
+                             daemon=True).start()
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.dup2(conn.fileno(), 1)  # dbt writes its events to stdout: the relay reads them
+            os.dup2(conn.fileno(), 2)
+            sys.argv = ["dbt", *request["args"]]
+            try:
+                result = dbtRunner(manifest=manifest).invoke(request["args"])
+                code = 0 if result.success else 1 if result.exception is None else 2
+                if isinstance(result.exception, DbtUsageException):
+                    print(f"Error: {result.exception}")  # the CLI's click would say it
+            except BaseException:  # interrupted
+                code = 2
+            _release_database()
+            sys.stdout.flush()
+            sys.stderr.flush()
+            self.building = False
+            self.finished.set()
+            try:
+                conn.sendall(b"\0" + str(code).encode())
+                conn.shutdown(socket.SHUT_RDWR)  # the relay reads until the end
+            except OSError:
+                pass  # the relay is gone
+            null = os.open(os.devnull, os.O_WRONLY)  # stdout and stderr off the socket
+            os.dup2(null, 1)
+            os.dup2(null, 2)
+            os.close(null)
+            conn.close()
+            if code == 2:
+                break  # interrupted: the run is being stopped
         os._exit(0)
 
     def _same_project(self, env: dict[str, str]) -> bool:
@@ -240,15 +255,17 @@ class _Server:
                 and same(env.get("DBT_PROFILES_DIR"), self.target)
                 and same(env.get("DBT_TARGET_PATH"), self.target))
 
-    def _end_with(self, read) -> None:
+    def _end_with(self, read, finished: threading.Event | None = None) -> None:
         """Wait until `read` reports the other side gone, then end: a build is interrupted
-        (dbt cancels its queries) and given `STOP_GRACE_SECONDS`, otherwise exit at once."""
+        (dbt cancels its queries) and given `STOP_GRACE_SECONDS`, otherwise exit at once.
+        `finished`: the build of the relay `read` listens to (its relay leaves once it has
+        the answer); None for stdin, which closes when the run ends."""
         try:
             while read():
                 pass
         except OSError:
             pass
-        if self.finished.is_set():
+        if finished is not None and finished.is_set():
             return
         if not self.building:
             os._exit(0)

@@ -12,6 +12,6 @@
 {%- endmacro %}
 
 {% macro exact_avg(expression) -%}
-    cast(sum(cast({{ expression }} as decimal(38, 10))) as double precision)
+    cast(sum(cast({{ expression }} as decimal(38, 10))) as {{ type_double() }})
         / count({{ expression }})
 {%- endmacro %}

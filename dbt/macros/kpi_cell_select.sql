@@ -22,9 +22,9 @@ select
     '{{ kpi_id }}' as kpi_id,
     month,
     org_unit_id,
-    {{ value if value is not none else 'cast(numerator as double precision) / denominator' }} as value,
-    cast({{ numerator if numerator is not none else 'null' }} as double precision) as numerator,
-    cast(denominator as double precision) as denominator,
+    {{ value if value is not none else 'cast(numerator as ' ~ type_double() ~ ') / denominator' }} as value,
+    cast({{ numerator if numerator is not none else 'null' }} as {{ type_double() }}) as numerator,
+    cast(denominator as {{ type_double() }}) as denominator,
     cast({{ population if population is not none else 'null' }} as integer) as population
 from {{ relation }}
 where {{ where }}

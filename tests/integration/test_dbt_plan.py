@@ -197,7 +197,7 @@ def test_a_daily_export_rebuilds_only_what_reads_the_orders(copied_run, tmp_path
         "int_repeat_customer_rate_rolled_up", "int_kpi_data_as_of_dated",
         "int_kpi_cells_unioned", "int_privacy_cells_unioned", "int_privacy_cells_suppressed",
         "kpi_monthly", "kpi_status", "maturity_by_dimension", "tool_adoption", "actions",
-        "audit_privacy_cells", "audit_privacy_derivable_cells", "kpi_comments"}
+        "audit_privacy_cells", "kpi_comments"}
     kept = {uid for uid, r in results.items() if KEPT_FROM_RUN in r}
     assert {results[uid][KEPT_FROM_RUN] for uid in kept} == {copied_run.outcome.run_id}
     assert any(".unique_org_units_org_unit_id." in uid for uid in kept)

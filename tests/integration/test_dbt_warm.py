@@ -54,7 +54,13 @@ def test_the_relay_hands_the_command_to_the_dbt_that_parsed_and_relays_its_answe
     assert listed.returncode == 0, listed.stdout
     names = set(listed.stdout.split())
     assert {"kpi_monthly", "int_privacy_cells_suppressed", "stg_erp_orders__orders"} <= names
-    waiting.process.wait(timeout=30)  # one command per process: it ends after it
+    assert waiting.process.poll() is None  # it waits for the build's second part
+    assert dbt_warm.warm_executable(target) == executable
+    again = relay(executable, target, "ls", "--resource-type", "seed", "--output", "name")
+    assert again.returncode == 0, again.stdout
+    assert "kpi_catalog" in again.stdout.split()
+    waiting.process.wait(timeout=30)  # two commands per process: it ends after them
+    assert dbt_warm.warm_executable(target) is None
 
 
 def test_a_new_data_dir_parses_from_the_state_make_setup_left_and_builds_into_its_database(

@@ -17,6 +17,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from dagster_project.transform.privacy import (
+    VERDICT_MODEL,
+    derivable_message,
+    derivable_rows,
+    verdict_rows,
+    write_verdict,
+)
 from tests.kpi_models.raw_layer import create_raw_layer, org_unit_rows
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -58,11 +65,32 @@ def run_dbt_build(
     ]
     if dbt_vars:
         command += ["--vars", json.dumps(dict(dbt_vars))]
-    if select:
-        command += ["--select", select]
     env = {**os.environ, "LEITSTAND_BUILD_DB": str(database), "DO_NOT_TRACK": "1"}
-    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
-    return DbtBuild(done.returncode, done.stdout + done.stderr, database)
+    # the two parts of the pipeline's build, the privacy rule between them and its audit
+    # after them (dagster_project/transform/privacy.py)
+    split = f"{VERDICT_MODEL}+"
+    parts = [["--exclude", split], ["--select", split]]
+    if select:
+        parts = [[*part, "--select", select] if part[0] == "--exclude" else
+                 ["--select", f"{split},{select}"] for part in parts]
+    output = ""
+    for number, part in enumerate(parts):
+        if number == 1:
+            try:
+                with duckdb.connect(str(database)) as con:
+                    write_verdict(con, verdict_rows(con))
+            except (ValueError, duckdb.Error) as exc:
+                return DbtBuild(1, output + f"privacy rule: {exc}", database)
+        done = subprocess.run(command + part, env=env, capture_output=True, text=True,
+                              timeout=600)
+        output += done.stdout + done.stderr
+        if done.returncode != 0:
+            return DbtBuild(done.returncode, output, database)
+    with duckdb.connect(str(database)) as con:
+        leaks = derivable_rows(con)
+    if leaks:
+        return DbtBuild(1, output + derivable_message(leaks), database)
+    return DbtBuild(0, output, database)
 
 
 @pytest.fixture(scope="session")

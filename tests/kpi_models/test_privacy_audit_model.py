@@ -1,18 +1,11 @@
-"""The dbt privacy audit (`dbt/models/audit/audit_privacy_derivable_cells.py`) on cells
-written here: it must name every suppressed cell that published cells give away, and
-nothing else. The model file is loaded directly, like the privacy rule's."""
+"""The privacy audit (`dagster_project/transform/privacy_audit.py`) on cells written here:
+it must name every suppressed cell that published cells give away, and nothing else."""
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 
-from tests.kpi_models.conftest import DBT_PROJECT_DIR
-
-MODEL_FILE = DBT_PROJECT_DIR / "models" / "audit" / "audit_privacy_derivable_cells.py"
-spec = importlib.util.spec_from_file_location("privacy_audit", MODEL_FILE)
-AUDIT = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(AUDIT)
+from dagster_project.transform import privacy_audit as AUDIT
 
 PARENT_OF = {"TOP": None, "A": "TOP", "B": "TOP"}
 MONTH = dt.date(2025, 3, 1)

@@ -1,30 +1,15 @@
-"""The privacy rule of docs/kpis.md as implemented in the dbt Python model, on small trees.
-
-The model file is loaded directly (it is plain Python apart from `model()`), so each case
-of the rule -- primary suppression, no differencing, the deterministic choice -- is pinned
-without a database.
+"""The privacy rule of docs/kpis.md as the pipeline applies it (transform/privacy_rule.py),
+on small trees: each case of the rule -- primary suppression, no differencing, the
+deterministic choice -- is pinned without a database.
 """
 
 from __future__ import annotations
 
-import importlib.util
-
 import pytest
 
-from tests.kpi_models.conftest import DBT_PROJECT_DIR
+from dagster_project.transform import privacy_rule as RULE
 from tests.kpi_models.raw_layer import SAMPLE_ORG_UNITS
 
-MODEL_FILE = DBT_PROJECT_DIR / "models" / "intermediate" / "int_privacy_cells_suppressed.py"
-
-
-def load_rule():
-    spec = importlib.util.spec_from_file_location("privacy_rule", MODEL_FILE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-RULE = load_rule()
 PARENT_OF = {unit: parent for unit, _, parent in SAMPLE_ORG_UNITS}
 
 

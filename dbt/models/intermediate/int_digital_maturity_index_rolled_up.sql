@@ -68,7 +68,7 @@ indexed_with_population as (
 {{ kpi_cell_select(
     'digital_maturity_index',
     relation='indexed_with_population',
-    value='cast(value as double precision)',
+    value='cast(value as ' ~ type_double() ~ ')',
     numerator=none,
     population='population',
 ) }}

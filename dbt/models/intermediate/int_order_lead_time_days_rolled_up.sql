@@ -80,8 +80,8 @@ medians as (
         org_unit_id,
         denominator,
         (
-            min(confirmation_days) filter (where up_to > (denominator - 1) // 2)
-            + min(confirmation_days) filter (where up_to > denominator // 2)
+            min(confirmation_days) filter (where up_to > {{ int_div("denominator - 1", 2) }})
+            + min(confirmation_days) filter (where up_to > {{ int_div("denominator", 2) }})
         ) / 2.0 as median_days
     from ranked
     group by 1, 2, 3
@@ -91,6 +91,6 @@ medians as (
 {{ kpi_cell_select(
     'order_lead_time_days',
     relation='medians',
-    value='cast(median_days as double precision)',
+    value='cast(median_days as ' ~ type_double() ~ ')',
     numerator=none,
 ) }}

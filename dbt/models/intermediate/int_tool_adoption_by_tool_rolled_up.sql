@@ -49,9 +49,9 @@ select
     rolled_up.org_unit_id,
     rolled_up.tool_key,
     tool_names.tool,
-    cast(rolled_up.numerator as double precision) / rolled_up.denominator as value,
-    cast(rolled_up.numerator as double precision) as numerator,
-    cast(rolled_up.denominator as double precision) as denominator,
+    cast(rolled_up.numerator as {{ type_double() }}) / rolled_up.denominator as value,
+    cast(rolled_up.numerator as {{ type_double() }}) as numerator,
+    cast(rolled_up.denominator as {{ type_double() }}) as denominator,
     cast(rolled_up.population as integer) as population
 from rolled_up
 inner join tool_names

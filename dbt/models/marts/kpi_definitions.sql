@@ -10,7 +10,7 @@ select
     cast(source as {{ dbt.type_string() }}) as source,
     cast(description as {{ dbt.type_string() }}) as description,
     cast(description_de as {{ dbt.type_string() }}) as description_de,
-    cast(min_value as double precision) as min_value,
-    cast(max_value as double precision) as max_value
+    cast(min_value as {{ type_double() }}) as min_value,
+    cast(max_value as {{ type_double() }}) as max_value
 from {{ ref('kpi_catalog') }}
 order by kpi_id

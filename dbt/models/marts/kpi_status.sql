@@ -69,7 +69,7 @@ last_three as (
     select
         ranked.kpi_id,
         ranked.org_unit_id,
-        cast({{ month_number('ranked.month') }} - latest.month_index as double precision) as x,
+        cast({{ month_number('ranked.month') }} - latest.month_index as {{ type_double() }}) as x,
         ranked.value as y
     from ranked
     inner join latest
@@ -133,7 +133,7 @@ compared as (
                 -- a path without length: the target holds from its date on
                 when targets.target_date = targets.baseline_date then 1.0
                 else greatest(0.0, least(1.0,
-                    cast({{ dbt.datediff('targets.baseline_date', 'trended.month_end', 'day') }} as double precision)
+                    cast({{ dbt.datediff('targets.baseline_date', 'trended.month_end', 'day') }} as {{ type_double() }})
                     / {{ dbt.datediff('targets.baseline_date', 'targets.target_date', 'day') }}
                 ))
             end
@@ -203,19 +203,19 @@ select
     cast(statused.kpi_id as {{ dbt.type_string() }}) as kpi_id,
     cast(statused.org_unit_id as {{ dbt.type_string() }}) as org_unit_id,
     cast(statused.month as date) as month,
-    cast(statused.value as double precision) as value,
-    cast(statused.baseline_value as double precision) as baseline_value,
-    cast(statused.target_value as double precision) as target_value,
-    cast(statused.expected_value as double precision) as expected_value,
-    cast(statused.tolerance as double precision) as tolerance,
+    cast(statused.value as {{ type_double() }}) as value,
+    cast(statused.baseline_value as {{ type_double() }}) as baseline_value,
+    cast(statused.target_value as {{ type_double() }}) as target_value,
+    cast(statused.expected_value as {{ type_double() }}) as expected_value,
+    cast(statused.tolerance as {{ type_double() }}) as tolerance,
     cast(statused.status as {{ dbt.type_string() }}) as status,
     cast(
         (statused.value - statused.baseline_value)
-        / nullif(statused.target_value - statused.baseline_value, 0) as double precision
+        / nullif(statused.target_value - statused.baseline_value, 0) as {{ type_double() }}
     ) as progress,
-    cast(statused.trend_3m as double precision) as trend_3m,
+    cast(statused.trend_3m as {{ type_double() }}) as trend_3m,
     cast(case when statused.has_target then statused.forecast_at_target_date end
-        as double precision) as forecast_at_target_date,
+        as {{ type_double() }}) as forecast_at_target_date,
     cast(statused.target_date as date) as target_date,
     cast(data_as_of.data_as_of as date) as data_as_of,
     cast(coalesce(below.red_below, 0) as integer) as red_below,

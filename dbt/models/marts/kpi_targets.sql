@@ -7,10 +7,10 @@ select
     cast(valid_from as date) as valid_from,
     cast(valid_to as date) as valid_to,
     cast(baseline_date as date) as baseline_date,
-    cast(baseline_value as double precision) as baseline_value,
+    cast(baseline_value as {{ type_double() }}) as baseline_value,
     cast(target_date as date) as target_date,
-    cast(target_value as double precision) as target_value,
-    cast(tolerance as double precision) as tolerance,
+    cast(target_value as {{ type_double() }}) as target_value,
+    cast(tolerance as {{ type_double() }}) as tolerance,
     cast(reason as {{ dbt.type_string() }}) as reason
 from {{ ref('stg_config__kpi_targets') }}
 order by kpi_id, org_unit_id, valid_from nulls first

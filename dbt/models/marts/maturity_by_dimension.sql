@@ -32,7 +32,7 @@ select
     cast(month as date) as month,
     cast(org_unit_id as {{ dbt.type_string() }}) as org_unit_id,
     cast(dimension as {{ dbt.type_string() }}) as dimension,
-    cast(case when suppressed then null else score end as double precision) as score,
+    cast(case when suppressed then null else score end as {{ type_double() }}) as score,
     cast(case when suppressed then null else population end as integer) as population,
     cast(suppressed as boolean) as suppressed
 from flagged

@@ -42,11 +42,11 @@ select
     cast(org_unit_id as {{ dbt.type_string() }}) as org_unit_id,
     cast(project_type as {{ dbt.type_string() }}) as project_type,
     cast(status_date as date) as status_date,
-    cast(budget_eur as double precision) as budget_eur,
-    cast(cost_to_date_eur as double precision) as cost_to_date_eur,
-    cast(percent_complete as double precision) as percent_complete,
-    cast(earned_value_eur as double precision) as earned_value_eur,
-    cast(cpi as double precision) as cpi,
-    cast(case when cpi <> 0 then budget_eur / cpi end as double precision) as eac_eur
+    cast(budget_eur as {{ type_double() }}) as budget_eur,
+    cast(cost_to_date_eur as {{ type_double() }}) as cost_to_date_eur,
+    cast(percent_complete as {{ type_double() }}) as percent_complete,
+    cast(earned_value_eur as {{ type_double() }}) as earned_value_eur,
+    cast(cpi as {{ type_double() }}) as cpi,
+    cast(case when cpi <> 0 then budget_eur / cpi end as {{ type_double() }}) as eac_eur
 from indexed
 order by project_id

@@ -33,9 +33,9 @@ select
     cast(month as date) as month,
     cast(org_unit_id as {{ dbt.type_string() }}) as org_unit_id,
     cast(tool as {{ dbt.type_string() }}) as tool,
-    cast(case when suppressed then null else value end as double precision) as value,
-    cast(case when suppressed then null else numerator end as double precision) as numerator,
-    cast(case when suppressed then null else denominator end as double precision) as denominator,
+    cast(case when suppressed then null else value end as {{ type_double() }}) as value,
+    cast(case when suppressed then null else numerator end as {{ type_double() }}) as numerator,
+    cast(case when suppressed then null else denominator end as {{ type_double() }}) as denominator,
     cast(case when suppressed then null else population end as integer) as population,
     cast(suppressed as boolean) as suppressed
 from flagged

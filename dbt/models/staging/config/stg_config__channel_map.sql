@@ -82,7 +82,7 @@ ranked as (
         is_digital,
         row_number() over (
             partition by source, channel_key
-            order by precedence_rank, channel
+            order by precedence_rank, channel nulls last
         ) as precedence
     from expanded
 

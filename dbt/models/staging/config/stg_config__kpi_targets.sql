@@ -17,10 +17,10 @@ renamed as (
         trim(org_unit_id) as org_unit_id,
         cast(valid_from as date) as valid_from,
         cast(baseline_date as date) as baseline_date,
-        cast(baseline_value as double precision) as baseline_value,
+        cast(baseline_value as {{ type_double() }}) as baseline_value,
         cast(target_date as date) as target_date,
-        cast(target_value as double precision) as target_value,
-        cast(tolerance as double precision) as tolerance,
+        cast(target_value as {{ type_double() }}) as target_value,
+        cast(tolerance as {{ type_double() }}) as tolerance,
         nullif(trim(reason), '') as reason
     from source
 

@@ -13,8 +13,8 @@ renamed as (
         {{ text_key('question_id') }} as question_key,
         {{ text_key('dimension') }} as dimension,
         text as question_text,
-        cast(scale_min as double precision) as scale_min,
-        cast(scale_max as double precision) as scale_max,
+        cast(scale_min as {{ type_double() }}) as scale_min,
+        cast(scale_max as {{ type_double() }}) as scale_max,
         coalesce(cast(reverse_coded as boolean), false) as is_reverse_coded
     from source
 

@@ -13,7 +13,7 @@ renamed as (
         org_unit_id,
         trim(source_channel) as source_channel,
         lower(trim(status)) as status,
-        cast(expected_value as double precision) as expected_value,
+        cast(expected_value as {{ type_double() }}) as expected_value,
         cast(created_date as date) as created_date,
         cast(closed_date as date) as closed_date,
         _file_name,

@@ -24,7 +24,7 @@ renamed as (
         {{ channel_key('channel') }} as channel_key,
         lower(trim(status)) as status,
         currency,
-        cast(net_amount as double precision) as net_amount,
+        cast(net_amount as {{ type_double() }}) as net_amount,
         cast(order_date as date) as order_date,
         cast(confirmed_date as date) as confirmed_date,
         _file_name,

@@ -15,9 +15,9 @@ renamed as (
         org_unit_id,
         project_type,
         cast(status_date as date) as status_date,
-        cast(budget_eur as double precision) as budget_eur,
-        cast(cost_to_date_eur as double precision) as cost_to_date_eur,
-        cast(percent_complete as double precision) as percent_complete,
+        cast(budget_eur as {{ type_double() }}) as budget_eur,
+        cast(cost_to_date_eur as {{ type_double() }}) as cost_to_date_eur,
+        cast(percent_complete as {{ type_double() }}) as percent_complete,
         _file_name,
         _row_number
     from source

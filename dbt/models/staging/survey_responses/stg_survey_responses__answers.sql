@@ -17,7 +17,7 @@ renamed as (
         trim(wave) as wave,
         trim(question_id) as question_id,
         {{ text_key('question_id') }} as question_key,
-        cast(answer as double precision) as answer,
+        cast(answer as {{ type_double() }}) as answer,
         cast(submitted_at as timestamp) as submitted_at,
         _file_name,
         _row_number

@@ -1,7 +1,8 @@
 """The privacy audit of what is about to be published: every suppressed cell that can be
 computed from published cells, and every own rest of 1..min_group_size - 1 people that can
-(docs/kpis.md, Privacy). The data test `privacy_no_suppressed_cell_is_derivable` fails the
-build on any row, so nothing of such a run is published.
+(docs/kpis.md, Privacy). The pipeline runs it after the dbt build
+(`transform/privacy.py`) and fails the dbt step on any row, so nothing of such a run is
+published.
 
 An attacker knows these relations between the cells of one month (one survey wave):
 
@@ -15,9 +16,9 @@ An attacker knows these relations between the cells of one month (one survey wav
 Published cells are known; suppressed cells and own rests are unknowns. An unknown is
 determined when every solution of the equations gives it the same value: its row of a
 null-space basis of the equation matrix is zero. Worked out per connected component with
-numpy's SVD — on purpose not the modular elimination that int_privacy_cells_suppressed
-uses to decide what to hide, so that one cannot hide a mistake of the other. A unit's only
-breakdown cell is its total and is no leak.
+numpy's SVD — on purpose not the modular elimination that the privacy rule
+(`transform/privacy_rule.py`) uses to decide what to hide, so that one cannot hide a
+mistake of the other. A unit's only breakdown cell is its total and is no leak.
 """
 
 from __future__ import annotations
@@ -139,23 +140,3 @@ def audit(cells, parent_of, min_group_size):
                 continue  # a unit's only breakdown cell is its published total
         rows.append((total, month, key, unit, kind, people))
     return rows
-
-
-def model(dbt, session):
-    dbt.config(materialized="table")
-    cells = dbt.ref("audit_privacy_cells")
-    org_units = dbt.ref("int_org_units_ranked")
-    settings = dbt.ref("int_min_group_size_resolved")
-    cells = cells.project(
-        "total_kpi_id, month, breakdown_key, org_unit_id, population, weight, suppressed"
-    ).fetchall()
-    parent_of = dict(org_units.project("org_unit_id, parent_id").fetchall())
-    min_group_size = int(settings.project("min_group_size").fetchall()[0][0])
-    rows = audit(cells, parent_of, min_group_size)
-    columns = list(zip(*rows, strict=True)) if rows else [[], [], [], [], [], []]
-    return session.sql(
-        "select unnest($1::varchar[]) as total_kpi_id, unnest($2::date[]) as month,"
-        " unnest($3::varchar[]) as breakdown_key, unnest($4::varchar[]) as org_unit_id,"
-        " unnest($5::varchar[]) as kind, unnest($6::integer[]) as people",
-        params=[list(c) for c in columns],
-    )

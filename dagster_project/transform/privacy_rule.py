@@ -32,8 +32,9 @@ maturity index) add up to their total cell, so they follow the linked-tables rul
   large prime decides "determined" exactly (with a negligible chance of a false alarm,
   never of a miss: a rank can only drop modulo a prime).
 
-Iterative set logic is clearer here than in recursive SQL, hence a Python model. It reads
-plain rows and returns a DuckDB relation: importing pandas took longer than the rule itself.
+Iterative set logic is clearer here than in recursive SQL. It is plain Python over plain
+rows, engine-free: the pipeline applies it between the two parts of the dbt build
+(`transform/privacy.py`), the same code whichever engine builds the models.
 """
 
 from __future__ import annotations
@@ -301,108 +302,3 @@ def resolved_min_group_size(rows):
     return int(values[0])
 
 
-def rows_of(relation, columns):
-    """The relation's rows as tuples of `columns`."""
-    return relation.project(", ".join(columns)).fetchall()
-
-
-def sql_text(value):
-    return "'" + str(value).replace("'", "''") + "'"
-
-
-class PeopleOfBreakdown:
-    """`covered(unit, keys)` for one total, from int_privacy_breakdown_people, read on the
-    first question (most totals never need it: one cell of >= min_group_size people, or
-    cells that add up to fewer, settle it)."""
-
-    def __init__(self, relation, table_name, total_group, descendants):
-        self.relation, self.table_name, self.total_group = relation, table_name, total_group
-        self.descendants = descendants
-        self.people = None
-
-    def __call__(self, unit, keys):
-        if self.people is None:
-            self.people = defaultdict(set)
-            rows = self.relation.filter(
-                f"table_name = {sql_text(self.table_name)} "
-                f"and within_cell_group = {sql_text(self.total_group)}"
-            ).project("breakdown_key, org_unit_id, person_id").fetchall()
-            for key, own_unit, person in rows:
-                self.people[(key, own_unit)].add(person)
-        found = set()
-        for key in keys:
-            for member in self.descendants[unit]:
-                found |= self.people.get((key, member), set())
-        return len(found)
-
-
-def model(dbt, session):
-    dbt.config(materialized="table")
-    cells = rows_of(dbt.ref("int_privacy_cells_unioned"),
-                    ["table_name", "cell_group", "within_cell_group", "breakdown_key",
-                     "org_unit_id", "population", "weight"])
-    people = dbt.ref("int_privacy_breakdown_people")
-    org_units = rows_of(dbt.ref("int_org_units_ranked"), ["org_unit_id", "parent_id", "depth"])
-    min_group_size = resolved_min_group_size(
-        rows_of(dbt.ref("int_min_group_size_resolved"), ["min_group_size", "configured_value"])
-    )
-
-    parent_of = {unit: parent for unit, parent, _ in org_units}
-    depth_of = {unit: int(depth) for unit, _, depth in org_units}
-    descendants = defaultdict(set)
-    for unit in parent_of:
-        ancestor = unit
-        while ancestor is not None:
-            descendants[ancestor].add(unit)
-            ancestor = parent_of.get(ancestor)
-
-    totals = defaultdict(dict)  # kpi_monthly group -> {unit: population}
-    breakdowns = defaultdict(lambda: defaultdict(dict))  # (table, total group) -> key -> cells
-    weights = defaultdict(lambda: defaultdict(dict))  # the same, the cells' weights
-    group_of = {}  # (table, total group, key) -> cell_group
-    for table_name, cell_group, within, key, unit, population, weight in cells:
-        if within is None:
-            totals[cell_group][unit] = int(population)
-        else:
-            breakdowns[(table_name, within)][key][unit] = int(population)
-            weights[(table_name, within)][key][unit] = int(weight)
-            group_of[(table_name, within, key)] = cell_group
-
-    out = {"table_name": [], "cell_group": [], "org_unit_id": [], "suppressed": []}
-
-    def emit(table_name, cell_group, population_by_unit, hidden):
-        for unit in sorted(population_by_unit):
-            out["table_name"].append(table_name)
-            out["cell_group"].append(cell_group)
-            out["org_unit_id"].append(unit)
-            out["suppressed"].append(unit in hidden)
-
-    hidden_totals = {}
-    for cell_group in sorted(totals):
-        hidden = suppressed_units(totals[cell_group], parent_of, depth_of, min_group_size)
-        hidden_totals[cell_group] = hidden
-        emit("kpi_monthly", cell_group, totals[cell_group], hidden)
-
-    for (table_name, within) in sorted(breakdowns):
-        breakdown = breakdowns[(table_name, within)]
-        units = set().union(*breakdown.values())
-        total_cells = totals.get(within, {})
-        # a unit without a total cell counts as hidden: nothing may stand beside it
-        total_hidden = hidden_totals.get(within, set()) | (units - set(total_cells))
-        covered = PeopleOfBreakdown(people, table_name, within, descendants)
-        audit = TotalWithBreakdown(total_cells, breakdown, weights[(table_name, within)],
-                                   parent_of, depth_of, min_group_size,
-                                   additive_total=table_name in SUM_OF_BREAKDOWN,
-                                   mean_link=table_name not in SUM_OF_BREAKDOWN)
-        hidden = breakdown_suppressed(audit, total_hidden, parent_of, depth_of,
-                                      min_group_size, covered)
-        for key in sorted(breakdown):
-            emit(table_name, group_of[(table_name, within, key)], breakdown[key], hidden[key])
-
-    # the rows as a relation of DuckDB's, from one list per column: pyarrow's `pa.array` of
-    # Python lists imports pandas (0.2 s of the 0.4 s this model took)
-    return session.sql(
-        "select unnest($1::varchar[]) as table_name, unnest($2::varchar[]) as cell_group,"
-        " unnest($3::varchar[]) as org_unit_id, unnest($4::boolean[]) as suppressed",
-        params=[out["table_name"], out["cell_group"], out["org_unit_id"], out["suppressed"]],
-    )
