@@ -21,7 +21,7 @@ import os
 import signal
 import sys
 
-from dagster_project.core.settings import REPO_ROOT, load_settings
+from dagster_project.core.settings import REPO_ROOT, SettingsError, load_settings
 
 
 def _quiet_tools() -> None:
@@ -33,11 +33,7 @@ def _quiet_tools() -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    try:
-        settings = load_settings(args.sources, args.data_dir, engine=args.engine)
-    except ValueError as exc:
-        print(f"leitstand run: {exc}", file=sys.stderr)
-        return 2
+    settings = load_settings(args.sources, args.data_dir, engine=args.engine)
     _quiet_tools()
     from dagster_project.cli.run import run_pipeline
     from dagster_project.core.private import owner_only_files
@@ -195,7 +191,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except SettingsError as exc:  # e.g. LEITSTAND_ENGINE=sparc, for any command
+        print(f"leitstand {args.command}: {exc}", file=sys.stderr)
+        return 2
 
 
 def program() -> None:

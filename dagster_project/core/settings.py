@@ -77,6 +77,11 @@ class Settings:
         return {"memory_limit": self.memory_limit}
 
 
+class SettingsError(ValueError):
+    """A setting from the environment or the command line that cannot be used; the message
+    says which and what to choose instead (the CLI prints it, no traceback)."""
+
+
 def load_settings(
     sources_dir: str | Path | None = None,
     data_dir: str | Path | None = None,
@@ -87,7 +92,7 @@ def load_settings(
     env = os.environ if environ is None else environ
     chosen = (engine or env.get(ENGINE_ENV) or DEFAULT_ENGINE).strip().lower()
     if chosen not in ENGINES:
-        raise ValueError(
+        raise SettingsError(
             f"{ENGINE_ENV}/--engine: unknown engine {chosen!r}; choose one of "
             f"{', '.join(ENGINES)} (docs/architecture.md)")
     src = Path(sources_dir or env.get(SOURCES_ENV) or DEFAULT_SOURCES_DIR)

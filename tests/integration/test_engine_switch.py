@@ -10,6 +10,7 @@ import json
 import duckdb
 import pytest
 
+from dagster_project.cli.main import main
 from dagster_project.core.settings import DBT_PROJECT_DIR, ENGINE_ENV, load_settings
 from dagster_project.defs.resources import paths_run_config, settings_of_run
 from dagster_project.ingest.parquet import PARQUET_FILE, export_raw_parquet
@@ -98,3 +99,15 @@ def test_the_two_parts_of_the_build_split_the_nodes_at_the_verdict():
             and {"model.leitstand.int_privacy_cells_unioned",
                  "model.leitstand.audit_privacy_cells"} <= set(nodes[uid]["depends_on"]["nodes"])]
     assert both and set(both) <= built[1]
+
+
+@pytest.mark.parametrize("command", [["run", "--no-dashboards"], ["status"], ["query", "select 1"],
+                                     ["report"], ["serve"]])
+def test_an_unknown_engine_is_one_clear_line_for_every_command(command, tmp_path, monkeypatch,
+                                                               capsys):
+    """Not a traceback: the setting, the value and what to choose instead (exit 2)."""
+    monkeypatch.setenv(ENGINE_ENV, "sparc")
+    assert main([*command, "--data-dir", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert f"leitstand {command[0]}: {ENGINE_ENV}/--engine: unknown engine 'sparc'" in err
+    assert "duckdb, spark" in err and "Traceback" not in err
