@@ -7,8 +7,10 @@ copy the sources and the data dir from these.
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +21,28 @@ os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
 # dbt builds the sample in seconds: a build stuck for minutes is stopped and fails its run
 # (see dagster_project.transform.build.dbt_watchdog) instead of holding the test run up
 os.environ.setdefault("LEITSTAND_DBT_TIMEOUT_SECONDS", "240")
+
+
+def _import_spark_connect_as_a_script_would() -> None:
+    """pytest-xdist's workers run as `python -c`: their `__main__` has neither `__spec__` nor
+    `__file__`, which `pyspark.sql.connect` (imported by Great Expectations once pyspark is
+    installed, for the Spark engine) takes for a doctest run, and calls `sys.exit(0)` in the
+    middle of the gate. Imported here once as in `leitstand run` (a script): where it fails
+    to import there (no grpc), it is marked as not importable, the same ImportError GX
+    expects."""
+    main = sys.modules["__main__"]
+    if getattr(main, "__spec__", None) is not None or hasattr(main, "__file__"):
+        return
+    sys.ps1 = ""  # what the check takes for an interactive session, only for this import
+    try:
+        importlib.import_module("pyspark.sql.connect")
+    except ImportError:
+        sys.modules["pyspark.sql.connect"] = None  # later imports: ImportError, no exit
+    finally:
+        del sys.ps1
+
+
+_import_spark_connect_as_a_script_would()
 
 # Modules whose tests run dbt, the whole pipeline or hundreds of generated examples: `make
 # test` runs them, `make check` (the inner loop, `-m "not slow and not browser"`) leaves
