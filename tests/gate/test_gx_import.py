@@ -46,7 +46,11 @@ KL_SUITE = {
 def test_gx_imports_without_altair_and_scipy_stats_and_loads_them_when_used(tmp_path):
     suite = tmp_path / "marts.example.json"
     suite.write_text(json.dumps(KL_SUITE), encoding="utf-8")
-    done = subprocess.run([sys.executable, "-c", SCRIPT, str(suite)], capture_output=True,
+    # a script file, as `leitstand run` is: under `python -c` pyspark (imported by GX once
+    # installed) takes the process for a doctest run and exits it with 0
+    script = tmp_path / "probe.py"
+    script.write_text(SCRIPT, encoding="utf-8")
+    done = subprocess.run([sys.executable, str(script), str(suite)], capture_output=True,
                           text=True, check=True)
     seen = json.loads(done.stdout.strip().splitlines()[-1])
     assert seen["after_import"] == {"altair": False, "scipy.stats": False}
