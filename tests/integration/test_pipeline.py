@@ -313,3 +313,24 @@ def test_dbt_events_reach_dagster_while_dbt_builds_and_tables_carry_row_counts(p
     with duckdb.connect(str(pipeline_run.data_dir / "build.duckdb"), read_only=True) as con:
         rows = con.execute("select count(*) from marts.kpi_monthly").fetchone()[0]
     assert table.dagster_event.materialization.metadata["dagster/row_count"].value == rows > 0
+
+
+def test_the_fixed_cost_bench_reads_each_dbt_invocation_of_the_run(pipeline_run):
+    """`python -m bench.fixed` reports dbt's own seconds and nodes per invocation from the
+    run's dbt.log: the parse, then the builds, whose nodes together are those the run's
+    run_results.json lists (the parts' results merged; hooks are not nodes)."""
+    import collections
+    import json
+
+    from bench.fixed import dbt_invocations
+
+    target = pipeline_run.data_dir / "dbt"
+    invocations = dbt_invocations(target / "dbt.log")
+    assert invocations[0]["command"] == "parse"
+    builds = invocations[1:]
+    assert builds and {i["command"] for i in builds} == {"build"}
+    assert all(i["seconds"] > 0 for i in invocations)
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    listed = collections.Counter(r["unique_id"].split(".")[0] for r in results)
+    del listed["operation"]
+    assert sum((i["nodes"] for i in builds), collections.Counter()) == listed
