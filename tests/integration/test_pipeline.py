@@ -113,7 +113,8 @@ def test_digital_order_share_is_the_planted_truth_for_every_unit_and_month(pipel
     sums = (pd.DataFrame(rows, columns=["month", "org_unit_id", "numerator", "denominator"])
             .groupby(["month", "org_unit_id"], as_index=False).sum())
     sums["value"] = sums.numerator / sums.denominator
-    assert len(sums) == len(MONTHS) * 5  # VT-IN, VT-EX, VT-SV, VT, HAT
+    # every month of each unit that takes orders and of every unit above one
+    assert len(sums) == len(MONTHS) * len({unit for _, unit, _, _ in rows})
     _assert_same_cells(sums, got, ["month", "org_unit_id"], ["value", "numerator", "denominator"])
 
     headline = truth.facts["headline"]
@@ -152,39 +153,47 @@ def test_maturity_by_dimension_matches_the_oracle(pipeline_run, truth):
                        ["score", "population"], ("month", "suppressed"))
 
 
-def test_administration_shows_a_secondary_suppression(pipeline_run, truth):
-    """Verwaltung has VW-FI (4 people), VW-HR (6) and VW-IT (7): VW-FI is too small, and
-    VW-HR must go too, or VW − VW-IT − VW-HR would give VW-FI away. Checked on the latest
-    month of tool adoption, where all four cells exist."""
-    assert truth.facts["fixed_headcount"] == {"VW-HR": 6, "VW-IT": 7, "VW-FI": 4}
+def test_a_unit_too_small_on_its_own_takes_a_sibling_with_it(pipeline_run, truth):
+    """The generator plants siblings of fixed headcounts, one of them below the minimum
+    group size: it is hidden, and a sibling that is not too small must go too, or the
+    parent minus the visible siblings would give it away. Checked on the latest month of
+    tool adoption, where all the cells exist; the units come from the planted facts."""
     from tests.oracle.channels import ChannelMap
-    from tests.oracle.kpis import tool_adoption_rate
+    from tests.oracle.kpis import _min_group_size, tool_adoption_rate
     from tests.oracle.org import OrgTree
 
     raw = truth.raw_frames()
+    minimum = _min_group_size(raw, None)
+    fixed = truth.facts["fixed_headcount"]
+    parents = raw["org_units"].set_index("org_unit_id").parent_id.to_dict()
+    (parent,) = {parents[unit] for unit in fixed}  # planted as siblings
+    (small,) = [unit for unit, people in fixed.items() if people < minimum]
     cells = pd.DataFrame(tool_adoption_rate(raw, OrgTree(raw["org_units"]),
                                             ChannelMap(raw["channels"])))
     latest = cells[cells.month == cells.month.max()].set_index("org_unit_id")
     people = latest.people.map(len)
-    # VW-FI is below 5 on its own; VW-HR is not, so hiding it is the secondary suppression
-    assert people["VW-FI"] < 5 <= people["VW-HR"]
+    assert people[small] < minimum <= min(people[u] for u in fixed if u != small)
+    units = [parent, *fixed]
     got = _published(
         pipeline_run,
-        """
+        f"""
         select org_unit_id, suppressed, value, numerator, denominator, population
         from marts.kpi_monthly
         where kpi_id = 'tool_adoption_rate'
             and month = (select max(month) from marts.kpi_monthly
                          where kpi_id = 'tool_adoption_rate')
-            and org_unit_id in ('VW', 'VW-HR', 'VW-IT', 'VW-FI')
+            and org_unit_id in ({", ".join(f"'{u}'" for u in units)})
         """,
     ).set_index("org_unit_id")
-    assert got.suppressed.to_dict() == {"VW": False, "VW-HR": True, "VW-IT": False,
-                                        "VW-FI": True}
-    hidden = got.loc[["VW-HR", "VW-FI"], ["value", "numerator", "denominator", "population"]]
-    assert hidden.isna().all().all()
-    # what is published leaves 0 or at least 5 people unexplained below VW
-    assert got.population["VW"] - got.population["VW-IT"] >= 5
+    assert set(got.index) == set(units)
+    hidden = got.index[got.suppressed].tolist()
+    assert small in hidden and not got.suppressed[parent]
+    assert len(set(hidden) & set(fixed)) >= 2  # the secondary suppression
+    values = got.loc[hidden, ["value", "numerator", "denominator", "population"]]
+    assert values.isna().all().all()
+    # what is published leaves 0 or at least the minimum unexplained below the parent
+    visible = got.population[[u for u in fixed if u not in hidden]].sum()
+    assert got.population[parent] - visible >= minimum
 
 
 def test_a_second_run_over_the_same_folder_publishes_the_same_kpis(copied_run):
