@@ -46,17 +46,18 @@ run: setup
 	$(BIN)/leitstand run
 
 # The tests in one process per core (pytest-xdist), a test module's tests in one process:
-# the module fixtures (a pipeline run, a built site) are made once. CI's 2 cores: ~1.6x.
+# the module fixtures (a pipeline run, a built site) are made once, the longest modules
+# first (tests/conftest.py LONG_MODULES). CI's 2 cores: ~1.6x.
 PYTEST_WORKERS ?= $(shell nproc)
 test: setup
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 lint: setup
 	$(BIN)/ruff check .
 
 # The inner loop (< 2 minutes): lint, then the tests not marked slow or browser.
 check: lint
-	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadfile -m "not slow and not browser"
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder -m "not slow and not browser"
 
 # Benchmark at several scales (minutes; not part of `make test`): bench/README.md
 bench: setup

@@ -66,11 +66,29 @@ SLOW_MODULES = {
 }
 
 
+# The modules that keep one test process busy for minutes (a Spark run, a built site, runs
+# that block and publish again). `make test` hands whole modules to its processes in the
+# order collected (`--dist loadfile --no-loadscope-reorder`), so these go first: started
+# last, the Spark run alone kept one process busy after the other had finished.
+LONG_MODULES = (
+    "tests/integration/test_spark_engine.py",
+    "tests/browser/test_dashboards.py",
+    "tests/gate/test_blocked_runs.py",
+    "tests/ingest/test_producers.py",
+    "tests/ops/test_acceptance.py",
+    "tests/integration/test_dbt_plan.py",
+    "tests/integration/test_privacy_audit.py",
+)
+
+
 def pytest_collection_modifyitems(config, items):
     root = Path(__file__).resolve().parent.parent
+    where = {item: str(Path(item.fspath).resolve().relative_to(root)) for item in items}
     for item in items:
-        if str(Path(item.fspath).resolve().relative_to(root)) in SLOW_MODULES:
+        if where[item] in SLOW_MODULES:
             item.add_marker(pytest.mark.slow)
+    first = {module: rank for rank, module in enumerate(LONG_MODULES)}
+    items.sort(key=lambda item: first.get(where[item], len(first)))  # stable: else as before
 
 
 @dataclass
