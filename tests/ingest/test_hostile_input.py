@@ -1,0 +1,62 @@
+"""Hostile and odd files (docs/sources.md, "Hostile and odd files"): every one is rejected
+by name or read with a clear decision; no row disappears without a trace, nothing outside
+the sources folder is read, nothing hangs the run or eats the machine's memory."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from dagster_project.ingest.loader import load_config, load_source
+
+from .conftest import table, write_delimited
+
+ERP_HEADER = ["order_id", "order_date", "customer_id", "org_unit", "channel", "net_amount"]
+HEADER_LINE = ";".join(ERP_HEADER) + "\r\n"
+
+
+def line(order_id: str, channel: str = "Webshop", amount: str = "10,00",
+         order_date: str = "01.03.2025") -> str:
+    return f"{order_id};{order_date};K1;VT;{channel};{amount}\r\n"
+
+
+def load(con, sources: Path, source: str = "erp_orders"):
+    load_config(con, sources, "load-1")
+    return load_source(con, source, sources, "load-1")
+
+
+def rejected(result) -> dict[str, str]:
+    return {p.file_name: p.message for p in result.rejected_files}
+
+
+def test_links_out_of_the_folder_pipes_and_folders_are_rejected_by_name_unread(
+        con, sources, tmp_path, caplog):
+    folder = sources / "erp_orders"
+    write_delimited(folder / "z_good.csv", [ERP_HEADER, ["A1", "01.03.2025", "K1", "VT",
+                                                         "Webshop", "10,00"]])
+    secret = tmp_path / "outside.csv"    # a readable export, but outside the sources folder
+    write_delimited(secret, [ERP_HEADER, ["S1", "01.03.2025", "K1", "VT", "Webshop", "1"]])
+    os.symlink(secret, folder / "a_outside.csv")
+    os.symlink(tmp_path / "missing.csv", folder / "b_dangling.csv")
+    os.mkfifo(folder / "c_pipe.csv")     # opened, it would block the run for ever
+    (folder / "d odd ;'name.csv").mkdir()
+    inside = sources / "archive.csv"     # a link inside the sources folder is followed
+    write_delimited(inside, [ERP_HEADER, ["I1", "01.03.2025", "K1", "VT", "Webshop", "1"]])
+    os.symlink(inside, folder / "e_inside.csv")
+    for hidden in (".~lock.orders.csv#", "~$orders.xlsx", ".DS_Store"):
+        (folder / hidden).write_bytes(b"\x00lock")
+    with caplog.at_level(logging.INFO, logger="leitstand.ingest"):
+        result = load(con, sources)
+    assert rejected(result) == {
+        "a_outside.csv": f"a symbolic link to '{secret}', outside the sources folder — not "
+                         "read; copy the export into the folder instead",
+        "b_dangling.csv": f"a symbolic link to '{tmp_path / 'missing.csv'}', which does not "
+                          "exist — put the export itself in the folder",
+        "c_pipe.csv": "a named pipe (FIFO), not a regular file — not read (move it elsewhere)",
+        "d odd ;'name.csv": "a folder — accepted: .csv, .txt, .xlsx (move it elsewhere)",
+    }
+    assert table(con, "erp_orders", "order_id", order="1") == [("A1",), ("I1",)]
+    for hidden in (".~lock.orders.csv#", "~$orders.xlsx", ".DS_Store"):
+        assert f"erp_orders/{hidden}: skipped (a hidden file or an Office lock file)" \
+            in caplog.text
