@@ -180,6 +180,11 @@ def _read_delimited(con: duckdb.DuckDBPyConnection, files: list[Planned],
         except duckdb.Error as exc:
             raise UnreadableFile(f"not readable as a delimited file: {_first_line(exc)}") \
                 from exc
+        if "unterminated quote" in str(exc):
+            # the lenient reader would run the field on to the next quote or the end of the
+            # file, swallowing the rows in between: the file is rejected instead
+            raise UnreadableFile(_open_quote(con, exc, layout.headers, layout.skip_lines,
+                                             sources[0])) from exc
     # rows and first rowid per file (row ids of one bulk insert are consecutive in file
     # order; inside a transaction they start at a large offset)
     found = {n: (rows, first) for n, rows, first in con.execute(
@@ -224,6 +229,32 @@ def number_rows(con: duckdb.DuckDBPyConnection, read: ReadFile) -> None:
     con.execute(f"create or replace temp table _in as "
                 f"select rowid - {int(read.first_rowid)} + 1 as _row_number, * from _read")
     con.execute("drop table _read")
+
+
+def _open_quote(con: duckdb.DuckDBPyConnection, exc: Exception, headers: list[str],
+                skip_lines: int, path: str) -> str:
+    """The reason for a file in which a quote opens a value and is never closed: the row,
+    the column and the value's start (from the lenient read in `_read`), the rows lost."""
+    m = re.search(r"CSV Error on Line: (\d+)", str(exc))
+    row = int(m.group(1)) - skip_lines if m else None  # DuckDB counts records, not lines
+    cells = con.execute("select * exclude (_n) from _read where rowid - "
+                        "(select min(rowid) from _read) + 1 = ?", [row]).fetchall() \
+        if row else []
+    column, start = None, ""
+    for i, value in enumerate(cells[0][:len(headers)] if cells else []):
+        if value is not None and ("\n" in value or "\r" in value):
+            column, start = i, value.splitlines()[0]
+            break
+    with open(path, "rb") as fh:
+        lines = sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 22), b""))
+    last = max(lines - skip_lines, row or 0)
+    where = (f"a quote opened in column '{headers[column].strip()}' (value starting "
+             f"'\"{start[:40]}') is never closed" if column is not None
+             else "a quote is opened and never closed")
+    rows = f"rows {row}–{last}" if row and last > row else f"row {row}"
+    return (f"row {row}: {where}; {rows} could not be read — close the quote (or remove "
+            f"it) in the export and save it again" if row else
+            f"{where} — close the quote (or remove it) in the export and save it again")
 
 
 def _q(text: str) -> str:

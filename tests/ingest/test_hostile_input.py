@@ -60,3 +60,33 @@ def test_links_out_of_the_folder_pipes_and_folders_are_rejected_by_name_unread(
     for hidden in (".~lock.orders.csv#", "~$orders.xlsx", ".DS_Store"):
         assert f"erp_orders/{hidden}: skipped (a hidden file or an Office lock file)" \
             in caplog.text
+
+
+def test_a_quote_that_never_closes_rejects_the_file_naming_row_and_column(con, sources):
+    """The lenient reader would run the quoted value on to the end of the file (or the next
+    quote), swallowing the rows below it: the file is rejected instead, naming the row, the
+    column and the value where the quote opens and the rows that could not be read."""
+    folder = sources / "erp_orders"
+    folder.mkdir(parents=True)
+    rows = [line(f"A{i}") for i in range(1, 11)]
+    rows[3] = line("A4", channel='"Webshop')
+    (folder / "a_open_quote.csv").write_text(HEADER_LINE + "".join(rows), encoding="utf-8")
+    # a quote that closes at the next quoted value, six rows further down
+    rows = [line(f"B{i}") for i in range(1, 11)]
+    rows[2] = line("B3", channel='"Webshop')
+    rows[8] = line("B9", channel='"Web;shop"')
+    (folder / "b_flipped.csv").write_text(HEADER_LINE + "".join(rows), encoding="utf-8")
+    # a quote inside an unquoted value is a character, as in Excel
+    (folder / "c_inner.csv").write_text(HEADER_LINE + line("C1", channel='Web"shop'),
+                                        encoding="utf-8")
+    result = load(con, sources)
+    assert rejected(result) == {
+        "a_open_quote.csv": "row 4: a quote opened in column 'channel' (value starting "
+                            "'\"Webshop;10,00') is never closed; rows 4–10 could not be read "
+                            "— close the quote (or remove it) in the export and save it again",
+        "b_flipped.csv": "row 3: a quote opened in column 'channel' (value starting "
+                         "'\"Webshop;10,00') is never closed; rows 3–10 could not be read "
+                         "— close the quote (or remove it) in the export and save it again",
+    }
+    assert table(con, "erp_orders", "order_id, channel") == [("C1", 'Web"shop')]
+    assert result.rows_total == 1 and result.rows_quarantined == 0
