@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import tempfile
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,6 +51,14 @@ from dagster_project.ingest.sniff import (
 )
 
 CSV_SUFFIXES = (".csv", ".txt")
+# An .xlsx is a zip: one that unpacks to more than `XLSX_MAX_RATIO` times its size (and to
+# more than `XLSX_MIN_SUSPECT` bytes), or to more than `XLSX_MAX_UNPACKED` at all, is not
+# opened (a zip bomb of a few MB unpacks to gigabytes); a first sheet with more than
+# `XLSX_MAX_CELLS` cells is not read to the end (each cell costs memory here).
+XLSX_MAX_RATIO = 100
+XLSX_MIN_SUSPECT = 100 * 1024 * 1024
+XLSX_MAX_UNPACKED = 1024 * 1024 * 1024
+XLSX_MAX_CELLS = 5_000_000
 XLSX_SUFFIXES = (".xlsx",)
 ACCEPTED_SUFFIXES = CSV_SUFFIXES + XLSX_SUFFIXES
 
@@ -303,6 +312,7 @@ def _read_xlsx(con: duckdb.DuckDBPyConnection, planned: Planned, c: Contract) ->
     import openpyxl
 
     path = planned.path
+    _check_unpacked_size(path)
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for broken files
@@ -310,10 +320,23 @@ def _read_xlsx(con: duckdb.DuckDBPyConnection, planned: Planned, c: Contract) ->
     try:
         if not workbook.worksheets:
             raise UnreadableFile("the workbook has no sheet")
-        rows = [
-            [xlsx_cell_text(cell.value, getattr(cell, "number_format", None)) for cell in row]
-            for row in workbook.worksheets[0].iter_rows()
-        ]
+        sheet = workbook.worksheets[0]
+        if hasattr(sheet, "reset_dimensions"):
+            sheet.reset_dimensions()  # the cells tell the size, not a declared `A1:XFD1048576`
+        rows, cells = [], 0
+        for row in sheet.iter_rows():
+            cells += len(row)
+            if cells > XLSX_MAX_CELLS:
+                raise UnreadableFile(
+                    f"the first sheet has more than {XLSX_MAX_CELLS:,} cells (row "
+                    f"{len(rows) + 1} of the sheet reaches the limit) — too large for a "
+                    "workbook here: export the data as .csv/.txt (delimited)")
+            rows.append([xlsx_cell_text(cell.value, getattr(cell, "number_format", None))
+                         for cell in row])
+    except UnreadableFile:
+        raise
+    except Exception as exc:  # a broken sheet inside a readable zip
+        raise UnreadableFile(f"not readable as an .xlsx workbook: {_first_line(exc)}") from exc
     finally:
         workbook.close()
     while rows and all(v is None or str(v).strip() == "" for v in rows[-1]):
@@ -347,6 +370,24 @@ def _read_xlsx(con: duckdb.DuckDBPyConnection, planned: Planned, c: Contract) ->
     first = con.execute("select coalesce(min(rowid), 0) from _read").fetchall()[0][0]
     sample = tuple(tuple(v or "" for v in r) for r in data[:SAMPLE_RECORDS])
     return ReadFile(headers, len(data), "xlsx", "", first, sample, None, extra)
+
+
+def _check_unpacked_size(path: Path) -> None:
+    """Raise UnreadableFile for an .xlsx that would unpack to far more than its size (a
+    zip bomb) or to more than `XLSX_MAX_UNPACKED`, judged from the zip's directory alone."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            unpacked = sum(i.file_size for i in z.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise UnreadableFile(f"not readable as an .xlsx workbook: {_first_line(exc)}") from exc
+    size = path.stat().st_size
+    if unpacked > XLSX_MAX_UNPACKED or (unpacked > XLSX_MIN_SUSPECT
+                                        and unpacked > XLSX_MAX_RATIO * size):
+        raise UnreadableFile(
+            f"the workbook would unpack to {unpacked / 2**20:,.0f} MB from {size / 2**20:,.1f}"
+            f" MB on disk (limits: {XLSX_MAX_RATIO} times its size, "
+            f"{XLSX_MAX_UNPACKED // 2**20:,} MB) — not opened, as a zip bomb would be; export "
+            "the data as .csv/.txt (delimited)")
 
 
 def _xlsx_header_row(rows: list[list[str | None]], c: Contract,

@@ -6,11 +6,15 @@ from __future__ import annotations
 
 import logging
 import os
+import re
+import resource
+import zipfile
 from pathlib import Path
 
+from dagster_project.ingest import reader
 from dagster_project.ingest.loader import load_config, load_source
 
-from .conftest import table, write_delimited
+from .conftest import table, write_delimited, write_xlsx
 
 ERP_HEADER = ["order_id", "order_date", "customer_id", "org_unit", "channel", "net_amount"]
 HEADER_LINE = ";".join(ERP_HEADER) + "\r\n"
@@ -90,3 +94,83 @@ def test_a_quote_that_never_closes_rejects_the_file_naming_row_and_column(con, s
     }
     assert table(con, "erp_orders", "order_id, channel") == [("C1", 'Web"shop')]
     assert result.rows_total == 1 and result.rows_quarantined == 0
+
+
+def rewrite_sheet(path: Path, edit) -> None:
+    """Rewrite the first sheet's XML of the workbook `path` with `edit(zip, name, xml)`."""
+    with zipfile.ZipFile(path) as z:
+        items = [(i.filename, z.read(i.filename)) for i in z.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in items:
+            if name == "xl/worksheets/sheet1.xml":
+                edit(z, name, data.decode())
+            else:
+                z.writestr(name, data)
+
+
+def erp_workbook(path: Path, rows: int = 3) -> Path:
+    return write_xlsx(path, [ERP_HEADER, *[[f"X{i}", "01.03.2025", "K1", "VT", "Webshop", 10]
+                                           for i in range(1, rows + 1)]])
+
+
+def test_an_xlsx_zip_bomb_is_refused_by_name_without_being_unpacked(con, sources):
+    """A 150 MB sheet of blanks packs into a few hundred KB: refused from the zip's own
+    directory (the unpacked sizes it declares), so memory stays where it was."""
+    bomb = erp_workbook(sources / "erp_orders" / "bomb.xlsx")
+
+    def blanks(z, name, xml):
+        head, tail = xml.split("</sheetData>")
+        with z.open(name, "w", force_zip64=True) as f:
+            f.write(head.encode())
+            for _ in range(150):
+                f.write(b" " * 2**20)
+            f.write(("</sheetData>" + tail).encode())
+
+    rewrite_sheet(bomb, blanks)
+    size = bomb.stat().st_size
+    assert size < 2 * 2**20
+    erp_workbook(sources / "erp_orders" / "good.xlsx")
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    result = load(con, sources)
+    [(name, message)] = rejected(result).items()
+    assert name == "bomb.xlsx"
+    assert message == (
+        f"the workbook would unpack to 150 MB from {size / 2**20:.1f} MB on disk (limits: "
+        "100 times its size, 1,024 MB) — not opened, as a zip bomb would be; export the data "
+        "as .csv/.txt (delimited)")
+    assert len(table(con, "erp_orders")) == 3
+    # unpacking it (openpyxl reads the blanks as one text) took 150 MB and more
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 100 * 1024
+
+
+def test_a_workbook_declaring_too_small_a_size_loses_no_row(con, sources):
+    """openpyxl's read-only mode trusts the sheet's declared dimension (`A1:F4`): a row below
+    it — here after 20,000 empty rows — was dropped without a word. The cells decide."""
+    book = erp_workbook(sources / "erp_orders" / "late.xlsx")
+    cells = "".join(f'<c r="{col}20010" t="inlineStr"><is><t>{v}</t></is></c>' for col, v in
+                    zip("ABCDEF", ["LATE", "01.03.2025", "K1", "VT", "Webshop", "5"],
+                        strict=True))
+
+    def late_row(z, name, xml):
+        empty = "".join(f'<row r="{n}"/>' for n in range(10, 20010))
+        xml = re.sub(r'<dimension ref="[^"]*"/>', '<dimension ref="A1:F4"/>', xml)
+        z.writestr(name, xml.replace("</sheetData>",
+                                     f'{empty}<row r="20010">{cells}</row></sheetData>'))
+
+    rewrite_sheet(book, late_row)
+    result = load(con, sources)
+    assert result.rejected_files == []
+    assert table(con, "erp_orders", "order_id, _row_number", order="2") == [
+        ("X1", 1), ("X2", 2), ("X3", 3), ("LATE", 20009)]
+
+
+def test_a_workbook_beyond_the_cell_limit_is_refused_by_name(con, sources, monkeypatch):
+    monkeypatch.setattr(reader, "XLSX_MAX_CELLS", 40)
+    erp_workbook(sources / "erp_orders" / "big.xlsx", rows=10)   # 11 rows of 6 cells
+    erp_workbook(sources / "erp_orders" / "small.xlsx", rows=2)
+    result = load(con, sources)
+    assert rejected(result) == {
+        "big.xlsx": "the first sheet has more than 40 cells (row 7 of the sheet reaches the "
+                    "limit) — too large for a workbook here: export the data as .csv/.txt "
+                    "(delimited)"}
+    assert len(table(con, "erp_orders")) == 2
