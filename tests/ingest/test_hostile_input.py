@@ -174,3 +174,47 @@ def test_a_workbook_beyond_the_cell_limit_is_refused_by_name(con, sources, monke
                     "limit) — too large for a workbook here: export the data as .csv/.txt "
                     "(delimited)"}
     assert len(table(con, "erp_orders")) == 2
+
+
+def test_huge_and_odd_numbers_are_quarantined_never_rounded_or_overflowing(con, sources):
+    """A number beyond 15 digits before the decimal point was stored rounded (1e+23 for
+    99999999999999999999999) and a 40-digit count overflowed the bigint cast, taking the
+    whole source down with a ConversionException; NaN/inf are no numbers; -0 is 0."""
+    amounts = ["99999999999999999999999", "1" * 40, "1e308", "NaN", "inf", "-0",
+               "999999999999999", "1.000.000.000.000.000,00"]
+    folder = sources / "erp_orders"
+    folder.mkdir(parents=True)
+    (folder / "amounts.csv").write_text(
+        HEADER_LINE + "".join(line(f"A{i}", amount=a) for i, a in enumerate(amounts, 1))
+        + "".join(line(f"D{i}", order_date=d) for i, d in
+                  enumerate(["2026-02-30", "9999-12-31", "0001-01-01"], 1)),
+        encoding="utf-8")
+    write_delimited(sources / "hr_employees" / "hr.csv", [
+        ["employee_id", "org_unit", "role", "entry_date"], ["E1", "VT", "Vertrieb", "01.01.2020"]])
+    (sources / "it_usage").mkdir()
+    (sources / "it_usage" / "usage.csv").write_text(
+        "employee_id;tool;activity_date;events\r\n"
+        f"E1;CRM;01.03.2025;{'9' * 40}\r\nE1;ERP;01.03.2025;12\r\n", encoding="utf-8")
+    result = load(con, sources)
+    load_source(con, "hr_employees", sources, "load-1")
+    usage = load_source(con, "it_usage", sources, "load-1")
+    too_large = "too large (at most 15 digits before the decimal point)"
+    assert con.execute(
+        "select file_name, row_number, column_name, reason, raw_value from dq.quarantine "
+        "order by all").fetchall() == [
+        ("amounts.csv", 1, "net_amount", f"number '{amounts[0]}' {too_large}", amounts[0]),
+        ("amounts.csv", 2, "net_amount", f"number '{amounts[1]}' {too_large}", amounts[1]),
+        ("amounts.csv", 3, "net_amount", "unparsable number '1e308'", "1e308"),
+        ("amounts.csv", 4, "net_amount", "unparsable number 'NaN'", "NaN"),
+        ("amounts.csv", 5, "net_amount", "unparsable number 'inf'", "inf"),
+        ("amounts.csv", 8, "net_amount", f"number '{amounts[7]}' {too_large}", amounts[7]),
+        ("amounts.csv", 9, "order_date", "unparsable date '2026-02-30'", "2026-02-30"),
+        ("usage.csv", 1, "events", f"number '{'9' * 40}' {too_large}", "9" * 40),
+    ]
+    # dates far out are read as written: the gate's date rules judge them
+    assert [(o, str(a), str(d)) for o, a, d in table(
+        con, "erp_orders", "order_id, net_amount, order_date", order="1")] == [
+        ("A6", "0.0", "2025-03-01"), ("A7", "999999999999999.0", "2025-03-01"),
+        ("D2", "10.0", "9999-12-31"), ("D3", "10.0", "0001-01-01")]
+    assert (result.rows_total, result.rows_loaded, result.rows_quarantined) == (11, 4, 7)
+    assert (usage.rows_total, usage.rows_loaded, usage.rows_quarantined) == (2, 1, 1)
