@@ -187,8 +187,7 @@ def _read_delimited(con: duckdb.DuckDBPyConnection, files: list[Planned],
         try:
             con.execute(f"create or replace temp table _read as {lenient}")
         except duckdb.Error as exc:
-            raise UnreadableFile(f"not readable as a delimited file: {_first_line(exc)}") \
-                from exc
+            raise UnreadableFile(_unreadable(exc, layout.skip_lines)) from exc
         if "unterminated quote" in str(exc):
             # the lenient reader would run the field on to the next quote or the end of the
             # file, swallowing the rows in between: the file is rejected instead
@@ -238,6 +237,23 @@ def number_rows(con: duckdb.DuckDBPyConnection, read: ReadFile) -> None:
     con.execute(f"create or replace temp table _in as "
                 f"select rowid - {int(read.first_rowid)} + 1 as _row_number, * from _read")
     con.execute("drop table _read")
+
+
+def _unreadable(exc: Exception, skip_lines: int) -> str:
+    """The reason a delimited file cannot be read at all, from DuckDB's error: a line
+    beyond the reader's limit is named by its row and size (DuckDB's message would quote
+    the whole line)."""
+    text = str(exc)
+    m = re.search(r"CSV Error on Line: (\d+)", text)
+    row = int(m.group(1)) - skip_lines if m else None
+    size = re.search(r"Maximum line size of (\d+) bytes exceeded\. Actual Size:(\d+)", text)
+    if size and row:
+        limit, actual = int(size.group(1)), int(size.group(2))
+        return (f"row {row}: a line of {actual / 1e6:,.1f} MB, longer than the reader's limit "
+                f"of {limit / 1e6:,.0f} MB — no export value is that long: check the export "
+                "(a text column run wild, or a line break missing)")
+    where = f" (row {row})" if row else ""
+    return f"not readable as a delimited file{where}: {_first_line(exc)}"
 
 
 def _open_quote(con: duckdb.DuckDBPyConnection, exc: Exception, headers: list[str],

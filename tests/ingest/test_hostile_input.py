@@ -218,3 +218,18 @@ def test_huge_and_odd_numbers_are_quarantined_never_rounded_or_overflowing(con, 
         ("D2", "10.0", "9999-12-31"), ("D3", "10.0", "0001-01-01")]
     assert (result.rows_total, result.rows_loaded, result.rows_quarantined) == (11, 4, 7)
     assert (usage.rows_total, usage.rows_loaded, usage.rows_quarantined) == (2, 1, 1)
+
+
+def test_a_line_beyond_the_readers_limit_rejects_the_file_naming_the_row(con, sources):
+    folder = sources / "erp_orders"
+    folder.mkdir(parents=True)
+    long = line("A2", channel="W" * 3_000_000)
+    (folder / "long.csv").write_text(HEADER_LINE + line("A1") + long + line("A3"),
+                                     encoding="utf-8")
+    (folder / "ok.csv").write_text(HEADER_LINE + line("B1"), encoding="utf-8")
+    result = load(con, sources)
+    assert rejected(result) == {
+        "long.csv": f"row 2: a line of {(len(long) - 2) / 1e6:.1f} MB, longer than the "
+                    "reader's limit of 2 MB — no export value is that long: check the export "
+                    "(a text column run wild, or a line break missing)"}
+    assert table(con, "erp_orders", "order_id") == [("B1",)]
