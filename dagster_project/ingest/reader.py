@@ -46,6 +46,7 @@ from dagster_project.ingest.sniff import (
     detect_layout,
     extra_header_rows,
     looks_like_data,
+    nul_problem,
     read_sample_text,
     transcode_to_utf8,
 )
@@ -106,11 +107,16 @@ def plan_file(path: Path, encoding: Encoding, c: Contract, utf8_copy: Path | Non
     if path.suffix.lower() in XLSX_SUFFIXES:
         return Planned(path, encoding, None, mapping=mapping, catalog=catalog)
     sample = read_sample_text(path, encoding)
-    if "\x00" in sample:
-        raise UnreadableFile("binary content, not a delimited text file — export the data as "
-                             ".csv/.txt (delimited) or .xlsx")
-    return Planned(path, encoding, detect_layout(sample, c, mapping, catalog), utf8_copy,
-                   mapping, catalog)
+    binary = UnreadableFile("binary content, not a delimited text file — export the data as "
+                            ".csv/.txt (delimited) or .xlsx")
+    text = sample.rstrip("\x00")  # NUL padding at the end is named below
+    if "\x00" in text.split("\n", 1)[0] or text.count("\x00") * 100 > len(text):
+        raise binary  # NULs in the first line, or more than 1 %: no text export
+    layout = detect_layout(sample.replace("\x00", ""), c, mapping, catalog)
+    if encoding.first_nul >= 0 and not encoding.transcode == "utf-16":
+        # a text export with a few NUL bytes: named where they are, the file not read
+        raise UnreadableFile(nul_problem(path, encoding, layout))
+    return Planned(path, encoding, layout, utf8_copy, mapping, catalog)
 
 
 def read_file(con: duckdb.DuckDBPyConnection, path: Path, encoding: Encoding,

@@ -42,6 +42,7 @@ class Encoding:
     name: str
     duckdb: str
     transcode: str | None = None
+    first_nul: int = -1   # offset of the file's first NUL byte (not UTF-16), -1: none
 
 
 def hash_and_encoding(path: Path) -> tuple[str, Encoding]:
@@ -56,11 +57,15 @@ def hash_and_encoding(path: Path) -> tuple[str, Encoding]:
     is_utf8 = True
     has_cp1252_only_bytes = False
     first = b""
+    first_nul, offset = -1, 0
     with path.open("rb") as fh:
         while chunk := fh.read(_CHUNK):
             if not first:
                 first = chunk[:4]
             digest.update(chunk)
+            if first_nul < 0 and (at := chunk.find(b"\x00")) >= 0:
+                first_nul = offset + at
+            offset += len(chunk)
             if chunk.isascii() and not decoder.getstate()[0]:
                 continue
             if is_utf8:
@@ -79,12 +84,12 @@ def hash_and_encoding(path: Path) -> tuple[str, Encoding]:
     if first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return file_hash, Encoding("utf-16", "utf-8", transcode="utf-16")
     if first.startswith(codecs.BOM_UTF8):
-        return file_hash, Encoding("utf-8-sig", "utf-8")
+        return file_hash, Encoding("utf-8-sig", "utf-8", first_nul=first_nul)
     if is_utf8:
-        return file_hash, Encoding("utf-8", "utf-8")
+        return file_hash, Encoding("utf-8", "utf-8", first_nul=first_nul)
     if has_cp1252_only_bytes:
-        return file_hash, Encoding("cp1252", "utf-8", transcode="cp1252")
-    return file_hash, Encoding("cp1252", "latin-1")
+        return file_hash, Encoding("cp1252", "utf-8", transcode="cp1252", first_nul=first_nul)
+    return file_hash, Encoding("cp1252", "latin-1", first_nul=first_nul)
 
 
 def transcode_to_utf8(path: Path, encoding: Encoding, target: Path) -> None:
@@ -108,6 +113,40 @@ def read_sample_text(path: Path, encoding: Encoding) -> str:
         codec = "cp1252"
     text = raw.decode(codec, errors="replace")
     return text.lstrip("\ufeff")
+
+
+def nul_problem(path: Path, encoding: Encoding, layout: CsvLayout) -> str:
+    """Why a delimited file with a NUL byte (`encoding.first_nul`) is not read: the row,
+    the column and the value that hold it, or the NUL padding its end is made of."""
+    offset = encoding.first_nul
+    with path.open("rb") as fh:
+        before = fh.read(offset)
+        start = before.rfind(b"\n") + 1
+        fh.seek(start)
+        raw_line = fh.readline(2 * 1024 * 1024)
+        fh.seek(offset)
+        padding = True
+        while chunk := fh.read(_CHUNK):
+            if chunk.strip(b"\x00"):
+                padding = False
+                break
+    lines = before.count(b"\n")   # complete lines before the one with the NUL
+    row = lines + 1 - layout.skip_lines
+    if padding and not before[start:].strip():
+        nuls = path.stat().st_size - offset
+        return (f"the file ends in {nuls:,} NUL bytes (\\x00) after row {row - 1}: padding, "
+                "not data — save the export again (or cut the padding off)")
+    codec = encoding.transcode or ("cp1252" if encoding.duckdb == "latin-1" else "utf-8")
+    text = raw_line.decode(codec, errors="replace").replace("\x00", "\\0").rstrip("\r\n")
+    cells = next(csv.reader([text], delimiter=layout.delimiter), [])
+    column = next((i for i, v in enumerate(cells) if "\\0" in v), None)
+    if column is None or column >= len(layout.headers):
+        where = f"row {row}"
+    else:
+        where = (f"row {row}, column '{layout.headers[column].strip()}': the value "
+                 f"'{cells[column][:40]}'")
+    return (f"{where} holds a NUL byte (\\x00, shown as \\0) — the export is damaged "
+            "or padded; remove the NUL bytes (save the file again as text)")
 
 
 @dataclass(frozen=True)

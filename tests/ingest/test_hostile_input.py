@@ -233,3 +233,35 @@ def test_a_line_beyond_the_readers_limit_rejects_the_file_naming_the_row(con, so
                     "reader's limit of 2 MB — no export value is that long: check the export "
                     "(a text column run wild, or a line break missing)"}
     assert table(con, "erp_orders", "order_id") == [("B1",)]
+
+
+def test_nul_bytes_in_a_text_export_are_named_by_row_column_and_value(con, sources):
+    """A NUL inside a value was either 'binary content' (in the first 256 KB) or stored as
+    it is (further down); NUL padding at the end was 'binary content' too."""
+    folder = sources / "erp_orders"
+    folder.mkdir(parents=True)
+    rows = [line(f"A{i}") for i in range(1, 7)]
+    rows[3] = line("A4", channel="Web\x00shop")
+    (folder / "a_nul.csv").write_text(HEADER_LINE + "".join(rows), encoding="utf-8")
+    far = [line(f"B{i}", channel="Webshop " + "x" * 200) for i in range(1, 2001)]
+    far[1499] = line("B1500", channel="Web\x00shop")    # beyond the first 256 KB
+    (folder / "b_nul_far.csv").write_text(HEADER_LINE + "".join(far), encoding="utf-8")
+    (folder / "c_padded.csv").write_bytes(
+        (HEADER_LINE + line("C1") + line("C2")).encode() + b"\x00" * 4096)
+    # Excel's "Unicode text": UTF-16 with BOM, tab-separated, NULs in every other byte
+    tsv = "\t".join(ERP_HEADER) + "\r\n" + "D1\t01.03.2025\tK1\tVT\tWebshop\t1.234,50\r\n"
+    (folder / "d_utf16le.txt").write_bytes(b"\xff\xfe" + tsv.encode("utf-16-le"))
+    (folder / "e_utf16be.txt").write_bytes(
+        b"\xfe\xff" + tsv.replace("D1", "E1").encode("utf-16-be"))
+    result = load(con, sources)
+    fix = "— the export is damaged or padded; remove the NUL bytes (save the file again as text)"
+    assert rejected(result) == {
+        "a_nul.csv": "row 4, column 'channel': the value 'Web\\0shop' holds a NUL byte (\\x00,"
+                     f" shown as \\0) {fix}",
+        "b_nul_far.csv": "row 1500, column 'channel': the value 'Web\\0shop' holds a NUL byte "
+                         f"(\\x00, shown as \\0) {fix}",
+        "c_padded.csv": "the file ends in 4,096 NUL bytes (\\x00) after row 2: padding, not "
+                        "data — save the export again (or cut the padding off)",
+    }
+    assert table(con, "erp_orders", "order_id, net_amount", order="1") == [
+        ("D1", 1234.5), ("E1", 1234.5)]
