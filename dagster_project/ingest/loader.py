@@ -32,7 +32,7 @@ from dagster_project.ingest.contracts import (
     contracts_markdown,
 )
 from dagster_project.ingest.mapping import SourceRules, check_config, source_rules
-from dagster_project.ingest.reader import ACCEPTED_SUFFIXES
+from dagster_project.ingest.reader import ACCEPTED_SUFFIXES, CSV_SUFFIXES
 from dagster_project.ingest.sniff import hash_and_encoding, transcode_to_utf8
 from dagster_project.ingest.store import (
     can_merge,
@@ -215,7 +215,7 @@ def _load(con: duckdb.DuckDBPyConnection, c: Contract, files: list[Path], folder
                 present.add(path.name)
                 continue
             utf8_copy = None
-            if encoding.transcode:
+            if encoding.transcode and path.suffix.lower() in CSV_SUFFIXES:  # not a workbook
                 utf8_copy = copies / f"utf8-{n}.csv"
                 transcode_to_utf8(path, encoding, utf8_copy)
             batch.add(path, file_hash, encoding, stat,

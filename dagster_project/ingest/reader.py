@@ -127,7 +127,7 @@ def read_file(con: duckdb.DuckDBPyConnection, path: Path, encoding: Encoding,
     with a readable reason."""
     with tempfile.TemporaryDirectory(prefix="leitstand-ingest-") as tmp:
         copy = None
-        if encoding.transcode:
+        if encoding.transcode and path.suffix.lower() in CSV_SUFFIXES:  # not a workbook
             copy = Path(tmp) / "utf8.csv"
             transcode_to_utf8(path, encoding, copy)
         return read_files(con, [plan_file(path, encoding, c, copy, mapping, catalog)], c)[0]

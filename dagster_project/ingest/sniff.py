@@ -11,6 +11,7 @@ import codecs
 import csv
 import hashlib
 import io
+import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,12 @@ _CHUNK = 4 * 1024 * 1024
 # Every byte but 0x80-0x9F, the bytes only Windows-1252 gives a character (€ „ “ – …):
 # `chunk.translate(None, _NOT_CP1252_ONLY)` keeps just those.
 _NOT_CP1252_ONLY = bytes(range(0x80)) + bytes(range(0xA0, 0x100))
+# A well-formed UTF-8 character beyond ASCII: a file that is not UTF-8 but holds one of
+# these mixes encodings (a UTF-8 export with a few Windows-1252 lines pasted in).
+_UTF8_CHAR = re.compile(rb"[\xC2-\xDF][\x80-\xBF]|[\xE0-\xEF][\x80-\xBF]{2}"
+                        rb"|[\xF0-\xF4][\x80-\xBF]{3}")
+MIXED = "utf-8/cp1252"   # `Encoding.transcode` of such a file: decided line by line
+log = logging.getLogger("leitstand.ingest")
 
 
 class UnreadableFile(Exception):
@@ -58,6 +65,7 @@ def hash_and_encoding(path: Path) -> tuple[str, Encoding]:
     has_cp1252_only_bytes = False
     first = b""
     first_nul, offset = -1, 0
+    has_utf8_char, tail = False, b""   # tail: the end of the chunk before (a split char)
     with path.open("rb") as fh:
         while chunk := fh.read(_CHUNK):
             if not first:
@@ -66,8 +74,11 @@ def hash_and_encoding(path: Path) -> tuple[str, Encoding]:
             if first_nul < 0 and (at := chunk.find(b"\x00")) >= 0:
                 first_nul = offset + at
             offset += len(chunk)
+            window, tail = tail + chunk, chunk[-3:]
             if chunk.isascii() and not decoder.getstate()[0]:
                 continue
+            if not has_utf8_char and _UTF8_CHAR.search(window):
+                has_utf8_char = True
             if is_utf8:
                 try:
                     decoder.decode(chunk)
@@ -87,6 +98,8 @@ def hash_and_encoding(path: Path) -> tuple[str, Encoding]:
         return file_hash, Encoding("utf-8-sig", "utf-8", first_nul=first_nul)
     if is_utf8:
         return file_hash, Encoding("utf-8", "utf-8", first_nul=first_nul)
+    if has_utf8_char:
+        return file_hash, Encoding(MIXED, "utf-8", transcode=MIXED, first_nul=first_nul)
     if has_cp1252_only_bytes:
         return file_hash, Encoding("cp1252", "utf-8", transcode="cp1252", first_nul=first_nul)
     return file_hash, Encoding("cp1252", "latin-1", first_nul=first_nul)
@@ -97,6 +110,9 @@ def transcode_to_utf8(path: Path, encoding: Encoding, target: Path) -> None:
 
     Bytes that Windows-1252 leaves undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D) become U+FFFD.
     """
+    if encoding.transcode == MIXED:
+        _transcode_mixed(path, target)
+        return
     decoder = codecs.getincrementaldecoder(encoding.transcode)(errors="replace")
     with path.open("rb") as src, target.open("w", encoding="utf-8", newline="") as dst:
         while chunk := src.read(_CHUNK):
@@ -104,15 +120,45 @@ def transcode_to_utf8(path: Path, encoding: Encoding, target: Path) -> None:
         dst.write(decoder.decode(b"", final=True))
 
 
+def decode_line(line: bytes) -> tuple[str, bool]:
+    """A line of a file of mixed encodings: as UTF-8 where it is valid UTF-8, else as
+    Windows-1252 (undefined bytes become U+FFFD); and whether it was the latter."""
+    try:
+        return line.decode("utf-8"), False
+    except UnicodeDecodeError:
+        return line.decode("cp1252", errors="replace"), True
+
+
+def _transcode_mixed(path: Path, target: Path) -> None:
+    """A UTF-8 copy of a file that mixes UTF-8 and Windows-1252, decided line by line; the
+    log names the lines read as Windows-1252."""
+    cp1252_lines = []
+    with path.open("rb") as src, target.open("w", encoding="utf-8", newline="") as dst:
+        for number, line in enumerate(src, 1):
+            text, other = decode_line(line)
+            if other:
+                cp1252_lines.append(number)
+            dst.write(text)
+    shown = ", ".join(str(n) for n in cp1252_lines[:10])
+    more = f" and {len(cp1252_lines) - 10} more" if len(cp1252_lines) > 10 else ""
+    log.warning("%s/%s: mixed encodings — read as UTF-8, except line(s) %s%s, which are not "
+                "UTF-8 and were read as Windows-1252 (check their umlauts; save the export "
+                "in one encoding)", path.parent.name, path.name, shown, more)
+
+
+def decode(raw: bytes, encoding: Encoding) -> str:
+    """Bytes of the file as text, decoded as `encoding` says (errors replaced)."""
+    if encoding.transcode == MIXED:
+        return "".join(decode_line(line)[0] for line in raw.splitlines(keepends=True))
+    codec = encoding.transcode or ("cp1252" if encoding.duckdb == "latin-1" else "utf-8")
+    return raw.decode(codec, errors="replace")
+
+
 def read_sample_text(path: Path, encoding: Encoding) -> str:
     """The beginning of the file as text (BOM removed), for layout detection."""
     with path.open("rb") as fh:
         raw = fh.read(SAMPLE_BYTES)
-    codec = encoding.transcode or ("latin-1" if encoding.duckdb == "latin-1" else "utf-8")
-    if codec == "latin-1":
-        codec = "cp1252"
-    text = raw.decode(codec, errors="replace")
-    return text.lstrip("\ufeff")
+    return decode(raw, encoding).lstrip("\ufeff")
 
 
 def nul_problem(path: Path, encoding: Encoding, layout: CsvLayout) -> str:
@@ -136,8 +182,7 @@ def nul_problem(path: Path, encoding: Encoding, layout: CsvLayout) -> str:
         nuls = path.stat().st_size - offset
         return (f"the file ends in {nuls:,} NUL bytes (\\x00) after row {row - 1}: padding, "
                 "not data — save the export again (or cut the padding off)")
-    codec = encoding.transcode or ("cp1252" if encoding.duckdb == "latin-1" else "utf-8")
-    text = raw_line.decode(codec, errors="replace").replace("\x00", "\\0").rstrip("\r\n")
+    text = decode(raw_line, encoding).replace("\x00", "\\0").rstrip("\r\n")
     cells = next(csv.reader([text], delimiter=layout.delimiter), [])
     column = next((i for i, v in enumerate(cells) if "\\0" in v), None)
     if column is None or column >= len(layout.headers):

@@ -265,3 +265,24 @@ def test_nul_bytes_in_a_text_export_are_named_by_row_column_and_value(con, sourc
     }
     assert table(con, "erp_orders", "order_id, net_amount", order="1") == [
         ("D1", 1234.5), ("E1", 1234.5)]
+
+
+def test_a_utf8_export_with_a_few_windows_1252_lines_is_read_line_by_line(con, sources,
+                                                                          caplog):
+    """Taken for Windows-1252 as a whole, every UTF-8 umlaut became two characters
+    ('MÃ¼ller'); now each line is read as UTF-8 where it is valid UTF-8, the others as
+    Windows-1252, and the log names those lines."""
+    folder = sources / "erp_orders"
+    folder.mkdir(parents=True)
+    data = (HEADER_LINE.encode() + "A1;01.03.2025;Müller;VT;Webshop;1\r\n".encode()
+            + "A2;01.03.2025;Bäcker;VT;Webshop;1\r\n".encode()
+            + "A3;01.03.2025;Gärtner;VT;Webshop;1\r\n".encode("cp1252")
+            + "A4;01.03.2025;Größe;VT;Webshop;1\r\n".encode())
+    (folder / "mixed.csv").write_bytes(data)
+    with caplog.at_level(logging.INFO, logger="leitstand.ingest"):
+        result = load(con, sources)
+    assert result.rejected_files == []
+    assert table(con, "erp_orders", "order_id, customer_id", order="1") == [
+        ("A1", "Müller"), ("A2", "Bäcker"), ("A3", "Gärtner"), ("A4", "Größe")]
+    assert ("erp_orders/mixed.csv: mixed encodings — read as UTF-8, except line(s) 4, which "
+            "are not UTF-8 and were read as Windows-1252") in caplog.text
