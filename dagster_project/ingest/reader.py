@@ -265,27 +265,27 @@ def _unreadable(exc: Exception, skip_lines: int) -> str:
 def _open_quote(con: duckdb.DuckDBPyConnection, exc: Exception, headers: list[str],
                 skip_lines: int, path: str) -> str:
     """The reason for a file in which a quote opens a value and is never closed: the row,
-    the column and the value's start (from the lenient read in `_read`), the rows lost."""
+    the column and the value's start (from the lenient read in `_read`: the last row up to
+    the one DuckDB names whose cell runs over a line break), the rows lost."""
     m = re.search(r"CSV Error on Line: (\d+)", str(exc))
-    row = int(m.group(1)) - skip_lines if m else None  # DuckDB counts records, not lines
-    cells = con.execute("select * exclude (_n) from _read where rowid - "
-                        "(select min(rowid) from _read) + 1 = ?", [row]).fetchall() \
-        if row else []
-    column, start = None, ""
-    for i, value in enumerate(cells[0][:len(headers)] if cells else []):
-        if value is not None and ("\n" in value or "\r" in value):
-            column, start = i, value.splitlines()[0]
-            break
+    # DuckDB counts records (blank lines too), `_read` data rows: the row is looked for
+    limit = int(m.group(1)) - skip_lines if m else 2**62
+    breaks = [f"regexp_matches(coalesce(c{i}, ''), '[\\r\\n]')" for i in range(len(headers))]
+    found = con.execute(
+        f"select * exclude (_n) from (select rowid - min(rowid) over () + 1 as _row, * "
+        f"from _read) where _row <= ? and ({' or '.join(breaks)}) "
+        f"order by _row desc limit 1", [limit]).fetchall()
     with open(path, "rb") as fh:
         lines = sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 22), b""))
-    last = max(lines - skip_lines, row or 0)
-    where = (f"a quote opened in column '{headers[column].strip()}' (value starting "
-             f"'\"{start[:40]}') is never closed" if column is not None
-             else "a quote is opened and never closed")
-    rows = f"rows {row}–{last}" if row and last > row else f"row {row}"
-    return (f"row {row}: {where}; {rows} could not be read — close the quote (or remove "
-            f"it) in the export and save it again" if row else
-            f"{where} — close the quote (or remove it) in the export and save it again")
+    fix = "close the quote (or remove it) in the export and save it again"
+    if not found:
+        return f"a quote is opened and never closed — {fix}"
+    row, cells = found[0][0], found[0][1:len(headers) + 1]
+    column = next(i for i, v in enumerate(cells) if v and ("\n" in v or "\r" in v))
+    start = cells[column].splitlines()[0][:40]
+    return (f"row {row}: a quote opened in column '{headers[column].strip()}' (value "
+            f"starting '\"{start}') is never closed: row {row} to the end of the file "
+            f"(line {lines}) could not be read — {fix}")
 
 
 def _q(text: str) -> str:

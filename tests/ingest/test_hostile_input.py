@@ -80,18 +80,25 @@ def test_a_quote_that_never_closes_rejects_the_file_naming_row_and_column(con, s
     rows[2] = line("B3", channel='"Webshop')
     rows[8] = line("B9", channel='"Web;shop"')
     (folder / "b_flipped.csv").write_text(HEADER_LINE + "".join(rows), encoding="utf-8")
+    # a blank line below the header: DuckDB counts it, the data rows do not
+    rows = [line(f"E{i}") for i in range(1, 5)]
+    rows[1] = line("E2", channel='"Webshop')
+    (folder / "e_blank_line.csv").write_text(HEADER_LINE + "\r\n" + "".join(rows),
+                                             encoding="utf-8")
     # a quote inside an unquoted value is a character, as in Excel
     (folder / "c_inner.csv").write_text(HEADER_LINE + line("C1", channel='Web"shop'),
                                         encoding="utf-8")
     result = load(con, sources)
-    assert rejected(result) == {
-        "a_open_quote.csv": "row 4: a quote opened in column 'channel' (value starting "
-                            "'\"Webshop;10,00') is never closed; rows 4–10 could not be read "
-                            "— close the quote (or remove it) in the export and save it again",
-        "b_flipped.csv": "row 3: a quote opened in column 'channel' (value starting "
-                         "'\"Webshop;10,00') is never closed; rows 3–10 could not be read "
-                         "— close the quote (or remove it) in the export and save it again",
-    }
+
+    def message(row: int, last_line: int) -> str:
+        return (f"row {row}: a quote opened in column 'channel' (value starting "
+                f"'\"Webshop;10,00') is never closed: row {row} to the end of the file "
+                f"(line {last_line}) could not be read — close the quote (or remove it) in "
+                "the export and save it again")
+
+    assert rejected(result) == {"a_open_quote.csv": message(4, 11),
+                                "b_flipped.csv": message(3, 11),
+                                "e_blank_line.csv": message(2, 6)}
     assert table(con, "erp_orders", "order_id, channel") == [("C1", 'Web"shop')]
     assert result.rows_total == 1 and result.rows_quarantined == 0
 
