@@ -293,3 +293,15 @@ def test_a_utf8_export_with_a_few_windows_1252_lines_is_read_line_by_line(con, s
         ("A1", "Müller"), ("A2", "Bäcker"), ("A3", "Gärtner"), ("A4", "Größe")]
     assert ("erp_orders/mixed.csv: mixed encodings — read as UTF-8, except line(s) 4, which "
             "are not UTF-8 and were read as Windows-1252") in caplog.text
+
+
+def test_formula_text_is_stored_as_written_as_text(con, sources):
+    """Formula-looking text is data: stored verbatim (the outputs escape it, see
+    tests/ops/test_query.py and tests/ops/test_dashboard_downloads.py)."""
+    formulas = ['=HYPERLINK("http://x","y")', "+cmd|' /C calc'!A0", "-2+3"]
+    write_delimited(sources / "erp_orders" / "f.csv",
+                    [ERP_HEADER, *[[f"A{i}", "01.03.2025", "K1", "VT", v, "1"]
+                                   for i, v in enumerate(formulas, 1)]], encoding="utf-8")
+    result = load(con, sources)
+    assert result.rejected_files == [] and result.rows_quarantined == 0
+    assert table(con, "erp_orders", "channel", order="order_id") == [(v,) for v in formulas]
