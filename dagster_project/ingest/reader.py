@@ -60,6 +60,7 @@ XLSX_MAX_RATIO = 100
 XLSX_MIN_SUSPECT = 100 * 1024 * 1024
 XLSX_MAX_UNPACKED = 1024 * 1024 * 1024
 XLSX_MAX_CELLS = 5_000_000
+XLSX_MAX_ROWS = 1_048_576   # Excel's last row
 XLSX_SUFFIXES = (".xlsx",)
 ACCEPTED_SUFFIXES = CSV_SUFFIXES + XLSX_SUFFIXES
 
@@ -347,7 +348,12 @@ def _read_xlsx(con: duckdb.DuckDBPyConnection, planned: Planned, c: Contract) ->
             sheet.reset_dimensions()  # the cells tell the size, not a declared `A1:XFD1048576`
         rows, cells = [], 0
         for row in sheet.iter_rows():
-            cells += len(row)
+            cells += len(row) or 1   # a missing row counts: `<row r="2000000000">` is cheap
+            if len(rows) == XLSX_MAX_ROWS:
+                raise UnreadableFile(
+                    f"the first sheet has rows beyond row {XLSX_MAX_ROWS:,}, Excel's last row "
+                    "— the workbook is damaged or not from a spreadsheet program: export the "
+                    "data as .csv/.txt (delimited)")
             if cells > XLSX_MAX_CELLS:
                 raise UnreadableFile(
                     f"the first sheet has more than {XLSX_MAX_CELLS:,} cells (row "

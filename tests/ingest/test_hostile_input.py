@@ -305,3 +305,22 @@ def test_formula_text_is_stored_as_written_as_text(con, sources):
     result = load(con, sources)
     assert result.rejected_files == [] and result.rows_quarantined == 0
     assert table(con, "erp_orders", "channel", order="order_id") == [(v,) for v in formulas]
+
+
+def test_a_row_far_beyond_excels_last_row_is_refused_not_waited_for(con, sources,
+                                                                    monkeypatch):
+    """`<row r="2000000000">` costs a few bytes; openpyxl yields every missing row before it
+    (the load hung, and its memory grew). Excel's last row is the limit (here lowered, to be
+    quick; the real one takes a few seconds)."""
+    monkeypatch.setattr(reader, "XLSX_MAX_ROWS", 1000)
+    book = erp_workbook(sources / "erp_orders" / "far.xlsx")
+    rewrite_sheet(book, lambda z, name, xml: z.writestr(name, xml.replace(
+        "</sheetData>", '<row r="2000000000"><c r="A2000000000" t="inlineStr"><is><t>FAR</t>'
+                        '</is></c></row></sheetData>')))
+    erp_workbook(sources / "erp_orders" / "good.xlsx", rows=2)
+    result = load(con, sources)
+    assert rejected(result) == {
+        "far.xlsx": "the first sheet has rows beyond row 1,000, Excel's last row — the workbook "
+                    "is damaged or not from a spreadsheet program: export the data as "
+                    ".csv/.txt (delimited)"}
+    assert len(table(con, "erp_orders")) == 2
