@@ -98,7 +98,7 @@ def hash_and_encoding(path: Path) -> tuple[str, Encoding]:
         return file_hash, Encoding("utf-8-sig", "utf-8", first_nul=first_nul)
     if is_utf8:
         return file_hash, Encoding("utf-8", "utf-8", first_nul=first_nul)
-    if has_utf8_char:
+    if has_utf8_char and path.suffix.lower() != ".xlsx":  # a workbook's bytes are a zip
         return file_hash, Encoding(MIXED, "utf-8", transcode=MIXED, first_nul=first_nul)
     if has_cp1252_only_bytes:
         return file_hash, Encoding("cp1252", "utf-8", transcode="cp1252", first_nul=first_nul)
