@@ -116,7 +116,8 @@ def plan_file(path: Path, encoding: Encoding, c: Contract, utf8_copy: Path | Non
     layout = detect_layout(sample.replace("\x00", ""), c, mapping, catalog)
     if encoding.first_nul >= 0 and not encoding.transcode == "utf-16":
         # a text export with a few NUL bytes: named where they are, the file not read
-        raise UnreadableFile(nul_problem(path, encoding, layout))
+        showable = match_headers(c, layout.headers, mapping, catalog).showable(c)
+        raise UnreadableFile(nul_problem(path, encoding, layout, showable))
     return Planned(path, encoding, layout, utf8_copy, mapping, catalog)
 
 
@@ -198,7 +199,8 @@ def _read_delimited(con: duckdb.DuckDBPyConnection, files: list[Planned],
         if "unterminated quote" in str(exc):
             # the lenient reader would run the field on to the next quote or the end of the
             # file, swallowing the rows in between: the file is rejected instead
-            raise UnreadableFile(_open_quote(con, exc, layout.headers, layout.skip_lines,
+            match = match_headers(c, layout.headers, files[0].mapping, files[0].catalog)
+            raise UnreadableFile(_open_quote(con, exc, layout, match.showable(c),
                                              sources[0])) from exc
     # rows and first rowid per file (row ids of one bulk insert are consecutive in file
     # order; inside a transaction they start at a large offset)
@@ -263,11 +265,13 @@ def _unreadable(exc: Exception, skip_lines: int) -> str:
     return f"not readable as a delimited file{where}: {_first_line(exc)}"
 
 
-def _open_quote(con: duckdb.DuckDBPyConnection, exc: Exception, headers: list[str],
-                skip_lines: int, path: str) -> str:
+def _open_quote(con: duckdb.DuckDBPyConnection, exc: Exception, layout: CsvLayout,
+                showable: set[int], path: str) -> str:
     """The reason for a file in which a quote opens a value and is never closed: the row,
-    the column and the value's start (from the lenient read in `_read`: the last row up to
-    the one DuckDB names whose cell runs over a line break), the rows lost."""
+    the column and the value's start up to the next delimiter (from the lenient read in
+    `_read`: the last row up to the one DuckDB names whose cell runs over a line break;
+    the value only of a `showable` column), the rows lost."""
+    headers, skip_lines = layout.headers, layout.skip_lines
     m = re.search(r"CSV Error on Line: (\d+)", str(exc))
     # DuckDB counts records (blank lines too), `_read` data rows: the row is looked for
     limit = int(m.group(1)) - skip_lines if m else 2**62
@@ -283,10 +287,11 @@ def _open_quote(con: duckdb.DuckDBPyConnection, exc: Exception, headers: list[st
         return f"a quote is opened and never closed — {fix}"
     row, cells = found[0][0], found[0][1:len(headers) + 1]
     column = next(i for i, v in enumerate(cells) if v and ("\n" in v or "\r" in v))
-    start = cells[column].splitlines()[0][:40]
-    return (f"row {row}: a quote opened in column '{headers[column].strip()}' (value "
-            f"starting '\"{start}') is never closed: row {row} to the end of the file "
-            f"(line {lines}) could not be read — {fix}")
+    start = cells[column].splitlines()[0].split(layout.delimiter)[0][:40]
+    value = f" (value starting '\"{start}')" if column in showable else ""
+    return (f"row {row}: a quote opened in column '{headers[column].strip()}'{value} is "
+            f"never closed: row {row} to the end of the file (line {lines}) could not be "
+            f"read — {fix}")
 
 
 def _q(text: str) -> str:

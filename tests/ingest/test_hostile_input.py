@@ -92,7 +92,7 @@ def test_a_quote_that_never_closes_rejects_the_file_naming_row_and_column(con, s
 
     def message(row: int, last_line: int) -> str:
         return (f"row {row}: a quote opened in column 'channel' (value starting "
-                f"'\"Webshop;10,00') is never closed: row {row} to the end of the file "
+                f"'\"Webshop') is never closed: row {row} to the end of the file "
                 f"(line {last_line}) could not be read — close the quote (or remove it) in "
                 "the export and save it again")
 
@@ -324,3 +324,34 @@ def test_a_row_far_beyond_excels_last_row_is_refused_not_waited_for(con, sources
                     "is damaged or not from a spreadsheet program: export the data as "
                     ".csv/.txt (delimited)"}
     assert len(table(con, "erp_orders")) == 2
+
+
+def test_messages_never_quote_a_column_that_may_be_personal(con, sources):
+    """A NUL in a name column, a quote opened in a free-text column nobody claims: the
+    message names row and column, but not the value (it never reaches a log or report)."""
+    folder = sources / "erp_orders"
+    folder.mkdir(parents=True)
+    header = HEADER_LINE.rstrip() + ";Name;Bemerkung\r\n"
+    (folder / "a_nul_in_name.csv").write_text(
+        header + "A1;01.03.2025;K1;VT;Webshop;1;Erika\x00Muster;\r\n", encoding="utf-8")
+    (folder / "b_quote_in_remark.csv").write_text(
+        header + "B1;01.03.2025;K1;VT;Webshop;1;;\"Rückruf Frau Muster\r\n"
+        "B2;01.03.2025;K1;VT;Webshop;1;;\r\n", encoding="utf-8")
+    (folder / "c_nul_in_email_id.csv").write_text(
+        "order_id;order_date;customer_id;org_unit;channel;net_amount\r\n"
+        "C1;01.03.2025;erika\x00@muster.example;VT;Webshop;1\r\n", encoding="utf-8")
+    result = load(con, sources)
+    messages = rejected(result)
+    assert messages == {
+        "a_nul_in_name.csv": "row 1, column 'Name' holds a NUL byte (\\x00, shown as \\0) — "
+                             "the export is damaged or padded; remove the NUL bytes (save the "
+                             "file again as text)",
+        "b_quote_in_remark.csv": "row 1: a quote opened in column 'Bemerkung' is never closed: "
+                                 "row 1 to the end of the file (line 3) could not be read — "
+                                 "close the quote (or remove it) in the export and save it "
+                                 "again",
+        "c_nul_in_email_id.csv": "row 1, column 'customer_id' holds a NUL byte (\\x00, shown as "
+                                 "\\0) — the export is damaged or padded; remove the NUL bytes "
+                                 "(save the file again as text)",
+    }
+    assert not any("Muster" in m or "erika" in m for m in messages.values())

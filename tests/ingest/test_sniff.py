@@ -31,8 +31,8 @@ def whole_file_decision(data: bytes) -> Encoding:
         return Encoding("utf-8", "utf-8")
     except UnicodeDecodeError:
         pass
-    if re.search(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}",
-                 data):  # a UTF-8 character in a file that is not UTF-8: decided per line
+    if re.search(rb"[\xc2\xc3][\x80-\xbf]|\xe2[\x80-\xbf]{2}", data):
+        # a UTF-8 umlaut, euro or quote in a file that is not UTF-8: decided per line
         return Encoding(MIXED, "utf-8", transcode=MIXED)
     if re.search(rb"[\x80-\x9f]", data):
         return Encoding("cp1252", "utf-8", transcode="cp1252")
@@ -70,6 +70,7 @@ def test_the_encoding_is_decided_as_from_the_whole_file(export, tmp_path, monkey
     (b"a\x80b", "cp1252"),                     # Windows-1252 €: transcoded
     ("aäb".encode(), "utf-8"),
     ("aäb\n".encode() + b"\xe4\n", MIXED),     # UTF-8 ä, then a Windows-1252 ä
+    ("Ä–\n".encode("cp1252") + b"\xe4\n", "cp1252"),  # C4 96 is UTF-8 'Ė': no evidence
 ])
 def test_chunks_of_ascii_after_a_split_character_are_still_decoded(data, expected, tmp_path,
                                                                     monkeypatch):
