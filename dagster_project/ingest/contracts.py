@@ -252,6 +252,12 @@ class HeaderMatch:
         """The columns a field, question or mapping claims: never dropped."""
         return set(self.columns.values()) | set(self.questions)
 
+    def showable(self, c: Contract) -> set[int]:
+        """The columns whose raw values a message may quote: claimed, and not an id field
+        whose values may be e-mail addresses (stored only as pseudonyms)."""
+        ids = {i for name, i in self.columns.items() if c.field_named(name).pseudonymise}
+        return self.claimed - ids
+
 
 _ALIAS_TABLES: dict[tuple, tuple[dict[str, str], dict[str, tuple[str, str]]]] = {}
 

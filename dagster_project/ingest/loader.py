@@ -16,6 +16,7 @@ import datetime as dt
 import logging
 import os
 import shutil
+import stat as st
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,7 +32,7 @@ from dagster_project.ingest.contracts import (
     contracts_markdown,
 )
 from dagster_project.ingest.mapping import SourceRules, check_config, source_rules
-from dagster_project.ingest.reader import ACCEPTED_SUFFIXES
+from dagster_project.ingest.reader import ACCEPTED_SUFFIXES, CSV_SUFFIXES
 from dagster_project.ingest.sniff import hash_and_encoding, transcode_to_utf8
 from dagster_project.ingest.store import (
     can_merge,
@@ -126,9 +127,40 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
+def _not_a_file(path: Path, root: Path) -> str | None:
+    """Why `path` is not even opened, or None (a regular file, or a folder).
+
+    A symbolic link is followed only to a file inside `root` (the sources folder); a link
+    leading nowhere or out of it, a named pipe (which would block the run), a device or a
+    socket is rejected by name without being read."""
+    if path.is_symlink():
+        target = os.readlink(path)
+        try:
+            resolved = path.resolve(strict=True)
+        except (OSError, RuntimeError):  # missing target, or a loop of links
+            return (f"a symbolic link to '{target}', which does not exist — put the export "
+                    "itself in the folder")
+        if not resolved.is_relative_to(root.resolve()):
+            return (f"a symbolic link to '{target}', outside the sources folder — not read; "
+                    "copy the export into the folder instead")
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        return f"cannot be opened ({exc.strerror}) — check the file and its permissions"
+    if st.S_ISREG(mode) or st.S_ISDIR(mode):
+        return None
+    kind = ("a named pipe (FIFO)" if st.S_ISFIFO(mode) else
+            "a device" if st.S_ISCHR(mode) or st.S_ISBLK(mode) else
+            "a socket" if st.S_ISSOCK(mode) else "a special file")
+    return f"{kind}, not a regular file — not read (move it elsewhere)"
+
+
 def _load(con: duckdb.DuckDBPyConnection, c: Contract, files: list[Path], folder_label: str,
-          load_id: str, problems: list[FileProblem]) -> LoadResult:
-    """Bring `raw_files.<name>` in line with `files`, rebuild `raw.<name>`, count."""
+          load_id: str, problems: list[FileProblem], root: Path | None = None) -> LoadResult:
+    """Bring `raw_files.<name>` in line with `files`, rebuild `raw.<name>`, count.
+
+    `root`: the sources folder, which no symbolic link may lead out of (None: each file's
+    own folder)."""
     install_macros(con)
     ensure_schemas(con)
     ensure_store(con, c)
@@ -145,7 +177,11 @@ def _load(con: duckdb.DuckDBPyConnection, c: Contract, files: list[Path], folder
     unreadable: dict[str, str] = {}  # file name → why it is not even queued
     to_hash: list[tuple[Path, os.stat_result]] = []
     for path in files:
-        if path.suffix.lower() not in ACCEPTED_SUFFIXES:
+        special = _not_a_file(path, root if root is not None else path.parent)
+        if special:
+            unreadable[path.name] = special
+            continue
+        if path.is_dir() or path.suffix.lower() not in ACCEPTED_SUFFIXES:
             accepted = ", ".join(ACCEPTED_SUFFIXES)
             suffix = path.suffix or path.name
             kind = "a folder" if path.is_dir() else f"unknown file type '{suffix}'"
@@ -168,13 +204,18 @@ def _load(con: duckdb.DuckDBPyConnection, c: Contract, files: list[Path], folder
     copies = make_temp_dir("ingest")
     try:
         for n, (path, stat) in enumerate(to_hash):
-            file_hash, encoding = hash_and_encoding(path)
+            try:
+                file_hash, encoding = hash_and_encoding(path)
+            except OSError as exc:  # unreadable (permissions), or gone meanwhile
+                unreadable[path.name] = (f"cannot be read ({exc.strerror}) — check the file "
+                                         "and its permissions")
+                continue
             if loaded_already(path.name, file_hash):
                 remember_file_stat(con, c.name, path.name, stat)
                 present.add(path.name)
                 continue
             utf8_copy = None
-            if encoding.transcode:
+            if encoding.transcode and path.suffix.lower() in CSV_SUFFIXES:  # not a workbook
                 utf8_copy = copies / f"utf8-{n}.csv"
                 transcode_to_utf8(path, encoding, utf8_copy)
             batch.add(path, file_hash, encoding, stat,
@@ -254,13 +295,18 @@ def _check_org_tree(con: duckdb.DuckDBPyConnection, folder_label: str) -> list[F
 
 
 def _visible_files(folder: Path) -> list[Path]:
-    """Files of a folder in lexical order; hidden files and Office lock files (`~$x`) skipped."""
+    """Files of a folder in lexical order; hidden files (`.DS_Store`, LibreOffice's
+    `.~lock.x#`) and Office lock files (`~$x`) skipped, and said in the log."""
     if not folder.is_dir():
         return []
-    return sorted(
-        (p for p in folder.iterdir() if not p.name.startswith((".", "~$"))),
-        key=lambda p: p.name,
-    )
+    visible = []
+    for p in sorted(folder.iterdir(), key=lambda p: p.name):
+        if p.name.startswith((".", "~$")):
+            log.info("%s/%s: skipped (a hidden file or an Office lock file)", folder.name,
+                     p.name)
+        else:
+            visible.append(p)
+    return visible
 
 
 def load_source(con: duckdb.DuckDBPyConnection, source: str, sources_dir: Path,
@@ -273,7 +319,8 @@ def load_source(con: duckdb.DuckDBPyConnection, source: str, sources_dir: Path,
     if not folder.is_dir():
         log.warning("%s: folder %s does not exist — the source is empty", source, folder)
     label = f"{sources_dir.name}/{source}"
-    result = _load(con, contract(source), _visible_files(folder), label, load_id, [])
+    result = _load(con, contract(source), _visible_files(folder), label, load_id, [],
+                   sources_dir)
     _log_result(result)
     return result
 
@@ -324,7 +371,7 @@ def load_config(con: duckdb.DuckDBPyConnection, sources_dir: Path,
             # an export that needs no mapping needs none of these files: nothing to build
             results.append(LoadResult(name, 0, 0, 0, 0, 0, 0, rejected_files=problems))
             continue
-        result = _load(con, c, files, label, load_id, problems)
+        result = _load(con, c, files, label, load_id, problems, sources_dir)
         results.append(result)
     # the mapping files, settings, rates and catalog as a whole: each problem names its row
     by_table = {r.source: r for r in results}

@@ -30,7 +30,12 @@ import duckdb
 
 from dagster_project.ingest.contracts import Contract, Field, empty_markers
 from dagster_project.ingest.mapping import strptime_format
-from dagster_project.ingest.values import decide_convention, sql_one_of, sql_str
+from dagster_project.ingest.values import (
+    NUMBER_LIMIT,
+    decide_convention,
+    sql_one_of,
+    sql_str,
+)
 
 SQL_TYPES = {
     "text": "varchar",
@@ -254,6 +259,13 @@ def parse_error_expr(f: Field, conv: str | None) -> str:
             f"and regexp_matches({n}, '[.,]')",
             f"'ambiguous number ' || {shown} || ' (the column mixes 1.234,5 and 1,234.5)'",
         ))
+    if f.type in ("decimal", "int"):
+        checks.append((
+            f"{t} is not null and {v} is null and "
+            f"abs(lt_number_unlimited({_number_text(f)}, {sql_str(conv or '.')})) "
+            f">= {NUMBER_LIMIT:.0f}",
+            f"'number ' || {shown} || ' too large (at most 15 digits before the decimal "
+            "point)'"))
     if f.type in unreadable:
         checks.append((f"{t} is not null and {v} is null", unreadable[f.type]))
     elif f.values and not f.open_values:

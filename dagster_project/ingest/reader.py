@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import tempfile
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,11 +46,21 @@ from dagster_project.ingest.sniff import (
     detect_layout,
     extra_header_rows,
     looks_like_data,
+    nul_problem,
     read_sample_text,
     transcode_to_utf8,
 )
 
 CSV_SUFFIXES = (".csv", ".txt")
+# An .xlsx is a zip: one that unpacks to more than `XLSX_MAX_RATIO` times its size (and to
+# more than `XLSX_MIN_SUSPECT` bytes), or to more than `XLSX_MAX_UNPACKED` at all, is not
+# opened (a zip bomb of a few MB unpacks to gigabytes); a first sheet with more than
+# `XLSX_MAX_CELLS` cells is not read to the end (each cell costs memory here).
+XLSX_MAX_RATIO = 100
+XLSX_MIN_SUSPECT = 100 * 1024 * 1024
+XLSX_MAX_UNPACKED = 1024 * 1024 * 1024
+XLSX_MAX_CELLS = 5_000_000
+XLSX_MAX_ROWS = 1_048_576   # Excel's last row
 XLSX_SUFFIXES = (".xlsx",)
 ACCEPTED_SUFFIXES = CSV_SUFFIXES + XLSX_SUFFIXES
 
@@ -97,11 +108,17 @@ def plan_file(path: Path, encoding: Encoding, c: Contract, utf8_copy: Path | Non
     if path.suffix.lower() in XLSX_SUFFIXES:
         return Planned(path, encoding, None, mapping=mapping, catalog=catalog)
     sample = read_sample_text(path, encoding)
-    if "\x00" in sample:
-        raise UnreadableFile("binary content, not a delimited text file — export the data as "
-                             ".csv/.txt (delimited) or .xlsx")
-    return Planned(path, encoding, detect_layout(sample, c, mapping, catalog), utf8_copy,
-                   mapping, catalog)
+    binary = UnreadableFile("binary content, not a delimited text file — export the data as "
+                            ".csv/.txt (delimited) or .xlsx")
+    text = sample.rstrip("\x00")  # NUL padding at the end is named below
+    if "\x00" in text.split("\n", 1)[0] or text.count("\x00") * 100 > len(text):
+        raise binary  # NULs in the first line, or more than 1 %: no text export
+    layout = detect_layout(sample.replace("\x00", ""), c, mapping, catalog)
+    if encoding.first_nul >= 0 and not encoding.transcode == "utf-16":
+        # a text export with a few NUL bytes: named where they are, the file not read
+        showable = match_headers(c, layout.headers, mapping, catalog).showable(c)
+        raise UnreadableFile(nul_problem(path, encoding, layout, showable))
+    return Planned(path, encoding, layout, utf8_copy, mapping, catalog)
 
 
 def read_file(con: duckdb.DuckDBPyConnection, path: Path, encoding: Encoding,
@@ -112,7 +129,7 @@ def read_file(con: duckdb.DuckDBPyConnection, path: Path, encoding: Encoding,
     with a readable reason."""
     with tempfile.TemporaryDirectory(prefix="leitstand-ingest-") as tmp:
         copy = None
-        if encoding.transcode:
+        if encoding.transcode and path.suffix.lower() in CSV_SUFFIXES:  # not a workbook
             copy = Path(tmp) / "utf8.csv"
             transcode_to_utf8(path, encoding, copy)
         return read_files(con, [plan_file(path, encoding, c, copy, mapping, catalog)], c)[0]
@@ -178,8 +195,13 @@ def _read_delimited(con: duckdb.DuckDBPyConnection, files: list[Planned],
         try:
             con.execute(f"create or replace temp table _read as {lenient}")
         except duckdb.Error as exc:
-            raise UnreadableFile(f"not readable as a delimited file: {_first_line(exc)}") \
-                from exc
+            raise UnreadableFile(_unreadable(exc, layout.skip_lines)) from exc
+        if "unterminated quote" in str(exc):
+            # the lenient reader would run the field on to the next quote or the end of the
+            # file, swallowing the rows in between: the file is rejected instead
+            match = match_headers(c, layout.headers, files[0].mapping, files[0].catalog)
+            raise UnreadableFile(_open_quote(con, exc, layout, match.showable(c),
+                                             sources[0])) from exc
     # rows and first rowid per file (row ids of one bulk insert are consecutive in file
     # order; inside a transaction they start at a large offset)
     found = {n: (rows, first) for n, rows, first in con.execute(
@@ -224,6 +246,52 @@ def number_rows(con: duckdb.DuckDBPyConnection, read: ReadFile) -> None:
     con.execute(f"create or replace temp table _in as "
                 f"select rowid - {int(read.first_rowid)} + 1 as _row_number, * from _read")
     con.execute("drop table _read")
+
+
+def _unreadable(exc: Exception, skip_lines: int) -> str:
+    """The reason a delimited file cannot be read at all, from DuckDB's error: a line
+    beyond the reader's limit is named by its row and size (DuckDB's message would quote
+    the whole line)."""
+    text = str(exc)
+    m = re.search(r"CSV Error on Line: (\d+)", text)
+    row = int(m.group(1)) - skip_lines if m else None
+    size = re.search(r"Maximum line size of (\d+) bytes exceeded\. Actual Size:(\d+)", text)
+    if size and row:
+        limit, actual = int(size.group(1)), int(size.group(2))
+        return (f"row {row}: a line of {actual / 1e6:,.1f} MB, longer than the reader's limit "
+                f"of {limit / 1e6:,.0f} MB — no export value is that long: check the export "
+                "(a text column run wild, or a line break missing)")
+    where = f" (row {row})" if row else ""
+    return f"not readable as a delimited file{where}: {_first_line(exc)}"
+
+
+def _open_quote(con: duckdb.DuckDBPyConnection, exc: Exception, layout: CsvLayout,
+                showable: set[int], path: str) -> str:
+    """The reason for a file in which a quote opens a value and is never closed: the row,
+    the column and the value's start up to the next delimiter (from the lenient read in
+    `_read`: the last row up to the one DuckDB names whose cell runs over a line break;
+    the value only of a `showable` column), the rows lost."""
+    headers, skip_lines = layout.headers, layout.skip_lines
+    m = re.search(r"CSV Error on Line: (\d+)", str(exc))
+    # DuckDB counts records (blank lines too), `_read` data rows: the row is looked for
+    limit = int(m.group(1)) - skip_lines if m else 2**62
+    breaks = [f"regexp_matches(coalesce(c{i}, ''), '[\\r\\n]')" for i in range(len(headers))]
+    found = con.execute(
+        f"select * exclude (_n) from (select rowid - min(rowid) over () + 1 as _row, * "
+        f"from _read) where _row <= ? and ({' or '.join(breaks)}) "
+        f"order by _row desc limit 1", [limit]).fetchall()
+    with open(path, "rb") as fh:
+        lines = sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 22), b""))
+    fix = "close the quote (or remove it) in the export and save it again"
+    if not found:
+        return f"a quote is opened and never closed — {fix}"
+    row, cells = found[0][0], found[0][1:len(headers) + 1]
+    column = next(i for i, v in enumerate(cells) if v and ("\n" in v or "\r" in v))
+    start = cells[column].splitlines()[0].split(layout.delimiter)[0][:40]
+    value = f" (value starting '\"{start}')" if column in showable else ""
+    return (f"row {row}: a quote opened in column '{headers[column].strip()}'{value} is "
+            f"never closed: row {row} to the end of the file (line {lines}) could not be "
+            f"read — {fix}")
 
 
 def _q(text: str) -> str:
@@ -272,6 +340,7 @@ def _read_xlsx(con: duckdb.DuckDBPyConnection, planned: Planned, c: Contract) ->
     import openpyxl
 
     path = planned.path
+    _check_unpacked_size(path)
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for broken files
@@ -279,10 +348,28 @@ def _read_xlsx(con: duckdb.DuckDBPyConnection, planned: Planned, c: Contract) ->
     try:
         if not workbook.worksheets:
             raise UnreadableFile("the workbook has no sheet")
-        rows = [
-            [xlsx_cell_text(cell.value, getattr(cell, "number_format", None)) for cell in row]
-            for row in workbook.worksheets[0].iter_rows()
-        ]
+        sheet = workbook.worksheets[0]
+        if hasattr(sheet, "reset_dimensions"):
+            sheet.reset_dimensions()  # the cells tell the size, not a declared `A1:XFD1048576`
+        rows, cells = [], 0
+        for row in sheet.iter_rows():
+            cells += len(row) or 1   # a missing row counts: `<row r="2000000000">` is cheap
+            if len(rows) == XLSX_MAX_ROWS:
+                raise UnreadableFile(
+                    f"the first sheet has rows beyond row {XLSX_MAX_ROWS:,}, Excel's last row "
+                    "— the workbook is damaged or not from a spreadsheet program: export the "
+                    "data as .csv/.txt (delimited)")
+            if cells > XLSX_MAX_CELLS:
+                raise UnreadableFile(
+                    f"the first sheet has more than {XLSX_MAX_CELLS:,} cells (row "
+                    f"{len(rows) + 1} of the sheet reaches the limit) — too large for a "
+                    "workbook here: export the data as .csv/.txt (delimited)")
+            rows.append([xlsx_cell_text(cell.value, getattr(cell, "number_format", None))
+                         for cell in row])
+    except UnreadableFile:
+        raise
+    except Exception as exc:  # a broken sheet inside a readable zip
+        raise UnreadableFile(f"not readable as an .xlsx workbook: {_first_line(exc)}") from exc
     finally:
         workbook.close()
     while rows and all(v is None or str(v).strip() == "" for v in rows[-1]):
@@ -316,6 +403,24 @@ def _read_xlsx(con: duckdb.DuckDBPyConnection, planned: Planned, c: Contract) ->
     first = con.execute("select coalesce(min(rowid), 0) from _read").fetchall()[0][0]
     sample = tuple(tuple(v or "" for v in r) for r in data[:SAMPLE_RECORDS])
     return ReadFile(headers, len(data), "xlsx", "", first, sample, None, extra)
+
+
+def _check_unpacked_size(path: Path) -> None:
+    """Raise UnreadableFile for an .xlsx that would unpack to far more than its size (a
+    zip bomb) or to more than `XLSX_MAX_UNPACKED`, judged from the zip's directory alone."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            unpacked = sum(i.file_size for i in z.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise UnreadableFile(f"not readable as an .xlsx workbook: {_first_line(exc)}") from exc
+    size = path.stat().st_size
+    if unpacked > XLSX_MAX_UNPACKED or (unpacked > XLSX_MIN_SUSPECT
+                                        and unpacked > XLSX_MAX_RATIO * size):
+        raise UnreadableFile(
+            f"the workbook would unpack to {unpacked / 2**20:,.0f} MB from {size / 2**20:,.1f}"
+            f" MB on disk (limits: {XLSX_MAX_RATIO} times its size, "
+            f"{XLSX_MAX_UNPACKED // 2**20:,} MB) — not opened, as a zip bomb would be; export "
+            "the data as .csv/.txt (delimited)")
 
 
 def _xlsx_header_row(rows: list[list[str | None]], c: Contract,

@@ -11,6 +11,7 @@ import codecs
 import csv
 import hashlib
 import io
+import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,10 @@ _CHUNK = 4 * 1024 * 1024
 # Every byte but 0x80-0x9F, the bytes only Windows-1252 gives a character (€ „ “ – …):
 # `chunk.translate(None, _NOT_CP1252_ONLY)` keeps just those.
 _NOT_CP1252_ONLY = bytes(range(0x80)) + bytes(range(0xA0, 0x100))
+# A file that is not UTF-8 but holds UTF-8 umlauts, `€` or quotes (`_utf8_letters`) mixes
+# encodings (a UTF-8 export with a few Windows-1252 lines pasted in): decided line by line.
+MIXED = "utf-8/cp1252"   # its `Encoding.name` and `.transcode`
+log = logging.getLogger("leitstand.ingest")
 
 
 class UnreadableFile(Exception):
@@ -42,10 +47,12 @@ class Encoding:
     name: str
     duckdb: str
     transcode: str | None = None
+    first_nul: int = -1   # offset of the file's first NUL byte (not UTF-16), -1: none
 
 
 def hash_and_encoding(path: Path) -> tuple[str, Encoding]:
-    """Stream the file once: its SHA-256 and its encoding (UTF-8, UTF-8 BOM, cp1252, UTF-16).
+    """Stream the file once: its SHA-256, its encoding (UTF-8, UTF-8 BOM, cp1252, UTF-16,
+    or UTF-8 mixed with cp1252: `MIXED`) and where its first NUL byte is.
 
     A chunk of plain ASCII (most of an export) is neither decoded nor searched: that is
     valid UTF-8 and holds no byte only Windows-1252 uses (a regex search for those bytes
@@ -56,11 +63,17 @@ def hash_and_encoding(path: Path) -> tuple[str, Encoding]:
     is_utf8 = True
     has_cp1252_only_bytes = False
     first = b""
+    first_nul, offset = -1, 0
+    has_utf8_char, tail = False, b""   # tail: the end of the chunk before (a split char)
     with path.open("rb") as fh:
         while chunk := fh.read(_CHUNK):
             if not first:
                 first = chunk[:4]
             digest.update(chunk)
+            if first_nul < 0 and (at := chunk.find(b"\x00")) >= 0:
+                first_nul = offset + at
+            offset += len(chunk)
+            before, tail = tail, chunk[-3:]
             if chunk.isascii() and not decoder.getstate()[0]:
                 continue
             if is_utf8:
@@ -68,6 +81,9 @@ def hash_and_encoding(path: Path) -> tuple[str, Encoding]:
                     decoder.decode(chunk)
                 except UnicodeDecodeError:
                     is_utf8 = False
+            if not has_utf8_char:
+                seam = before + chunk[:3]   # a character split between the chunks
+                has_utf8_char = _utf8_letters(chunk) or _utf8_letters(seam)
             if not has_cp1252_only_bytes and chunk.translate(None, _NOT_CP1252_ONLY):
                 has_cp1252_only_bytes = True
     if is_utf8:
@@ -79,12 +95,32 @@ def hash_and_encoding(path: Path) -> tuple[str, Encoding]:
     if first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return file_hash, Encoding("utf-16", "utf-8", transcode="utf-16")
     if first.startswith(codecs.BOM_UTF8):
-        return file_hash, Encoding("utf-8-sig", "utf-8")
+        return file_hash, Encoding("utf-8-sig", "utf-8", first_nul=first_nul)
     if is_utf8:
-        return file_hash, Encoding("utf-8", "utf-8")
+        return file_hash, Encoding("utf-8", "utf-8", first_nul=first_nul)
+    if has_utf8_char and path.suffix.lower() != ".xlsx":  # a workbook's bytes are a zip
+        return file_hash, Encoding(MIXED, "utf-8", transcode=MIXED, first_nul=first_nul)
     if has_cp1252_only_bytes:
-        return file_hash, Encoding("cp1252", "utf-8", transcode="cp1252")
-    return file_hash, Encoding("cp1252", "latin-1")
+        return file_hash, Encoding("cp1252", "utf-8", transcode="cp1252", first_nul=first_nul)
+    return file_hash, Encoding("cp1252", "latin-1", first_nul=first_nul)
+
+
+def _utf8_letters(data: bytes) -> bool:
+    """Whether `data` holds a UTF-8 character of Latin-1 (`ä` is C3 A4, `ß` C3 9F) or of
+    the punctuation and currency block (`€` E2 82 AC, `„` E2 80 9E): the evidence that a
+    file which is not UTF-8 as a whole was written in UTF-8 in part. Other well-formed
+    pairs are no evidence: Windows-1252 `Ä–` (C4 96) reads as UTF-8 `Ė`; `Ã`, `Â`, `â`
+    that lead these are rare in German text. (Byte searches: 1 ms per 4 MB; a regex took
+    190.)"""
+    for lead, size in ((b"\xc3", 2), (b"\xc2", 2), (b"\xe2", 3)):
+        at = data.find(lead)
+        while at >= 0:
+            try:
+                data[at:at + size].decode("utf-8")
+                return True
+            except UnicodeDecodeError:
+                at = data.find(lead, at + 1)
+    return False
 
 
 def transcode_to_utf8(path: Path, encoding: Encoding, target: Path) -> None:
@@ -92,6 +128,9 @@ def transcode_to_utf8(path: Path, encoding: Encoding, target: Path) -> None:
 
     Bytes that Windows-1252 leaves undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D) become U+FFFD.
     """
+    if encoding.transcode == MIXED:
+        _transcode_mixed(path, target)
+        return
     decoder = codecs.getincrementaldecoder(encoding.transcode)(errors="replace")
     with path.open("rb") as src, target.open("w", encoding="utf-8", newline="") as dst:
         while chunk := src.read(_CHUNK):
@@ -99,15 +138,81 @@ def transcode_to_utf8(path: Path, encoding: Encoding, target: Path) -> None:
         dst.write(decoder.decode(b"", final=True))
 
 
+def decode_line(line: bytes) -> tuple[str, bool]:
+    """A line of a file of mixed encodings: as UTF-8 where it is valid UTF-8, else as
+    Windows-1252 (undefined bytes become U+FFFD); and whether it was the latter."""
+    try:
+        return line.decode("utf-8"), False
+    except UnicodeDecodeError:
+        return line.decode("cp1252", errors="replace"), True
+
+
+def _transcode_mixed(path: Path, target: Path) -> None:
+    """A UTF-8 copy of a file that mixes UTF-8 and Windows-1252, decided line by line; the
+    log names the lines read as Windows-1252."""
+    cp1252_lines = []
+    with path.open("rb") as src, target.open("w", encoding="utf-8", newline="") as dst:
+        for number, line in enumerate(src, 1):
+            text, other = decode_line(line)
+            if other:
+                cp1252_lines.append(number)
+            dst.write(text)
+    shown = ", ".join(str(n) for n in cp1252_lines[:10])
+    more = f" and {len(cp1252_lines) - 10} more" if len(cp1252_lines) > 10 else ""
+    log.warning("%s/%s: mixed encodings — read as UTF-8, except line(s) %s%s, which are not "
+                "UTF-8 and were read as Windows-1252 (check their umlauts; save the export "
+                "in one encoding)", path.parent.name, path.name, shown, more)
+
+
+def decode(raw: bytes, encoding: Encoding) -> str:
+    """Bytes of the file as text, decoded as `encoding` says (errors replaced)."""
+    if encoding.transcode == MIXED:
+        return "".join(decode_line(line)[0] for line in raw.splitlines(keepends=True))
+    codec = encoding.transcode or ("cp1252" if encoding.duckdb == "latin-1" else "utf-8")
+    return raw.decode(codec, errors="replace")
+
+
 def read_sample_text(path: Path, encoding: Encoding) -> str:
     """The beginning of the file as text (BOM removed), for layout detection."""
     with path.open("rb") as fh:
         raw = fh.read(SAMPLE_BYTES)
-    codec = encoding.transcode or ("latin-1" if encoding.duckdb == "latin-1" else "utf-8")
-    if codec == "latin-1":
-        codec = "cp1252"
-    text = raw.decode(codec, errors="replace")
-    return text.lstrip("\ufeff")
+    return decode(raw, encoding).lstrip("\ufeff")
+
+
+def nul_problem(path: Path, encoding: Encoding, layout: CsvLayout, showable: set[int]) -> str:
+    """Why a delimited file with a NUL byte (`encoding.first_nul`) is not read: the row,
+    the column and the value that hold it (the value only of a `showable` column: never
+    one that may be personal), or the NUL padding its end is made of."""
+    offset = encoding.first_nul
+    with path.open("rb") as fh:
+        before = fh.read(offset)
+        start = before.rfind(b"\n") + 1
+        fh.seek(start)
+        raw_line = fh.readline(2 * 1024 * 1024)
+        fh.seek(offset)
+        padding = True
+        while chunk := fh.read(_CHUNK):
+            if chunk.strip(b"\x00"):
+                padding = False
+                break
+    lines = before.count(b"\n")   # complete lines before the one with the NUL
+    row = lines + 1 - layout.skip_lines
+    if padding and not before[start:].strip():
+        nuls = path.stat().st_size - offset
+        return (f"the file ends in {nuls:,} NUL bytes (\\x00) after row {row - 1}: padding, "
+                "not data — save the export again (or cut the padding off)")
+    text = decode(raw_line, encoding).replace("\x00", "\\0").rstrip("\r\n")
+    cells = next(csv.reader([text], delimiter=layout.delimiter), [])
+    column = next((i for i, v in enumerate(cells) if "\\0" in v), None)
+    if column is None or column >= len(layout.headers):
+        where = f"row {row}"
+    elif column not in showable:
+        where = f"row {row}, column '{layout.headers[column].strip()}'"
+    else:
+        where = (f"row {row}, column '{layout.headers[column].strip()}': the value "
+                 f"'{cells[column][:40]}'")
+    return (f"{where} holds a NUL byte (\\x00, shown as \\0) — the export is damaged "
+            "or padded; remove the NUL bytes (save the file again as text)")
 
 
 @dataclass(frozen=True)

@@ -104,6 +104,9 @@ _ISO_SHAPE = (r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
               r"([ T]([01][0-9]|2[0-3]):[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?)?")
 
 
+# A number read must stay below this in size: 15 digits before the decimal point.
+NUMBER_LIMIT = 1e15
+
 # What the trim removes at either end of a cell: spaces, tabs, line breaks, non-breaking
 # and narrow non-breaking spaces.
 BLANKS = " \t\n\r\u00a0\u202f"
@@ -157,13 +160,20 @@ def _macros() -> list[str]:
         # A cleaned value read with the column convention (conv ',' or '.'); a value that
         # shows the other convention by itself is read that way; with conv '?' (a mixed
         # column) an ambiguous value stays unread (NULL) rather than guessed.
-        """create or replace temp macro lt_number_clean(s, conv) as
+        """create or replace temp macro lt_number_unlimited(s, conv) as
             case when conv = ',' and lt_de_shape(s) then lt_de_value(s)
                  when conv = '.' and lt_en_shape(s) then lt_en_value(s)
                  when lt_de_shape(s) then
                      case when not lt_en_shape(s) or lt_de_value(s) = lt_en_value(s)
                           then lt_de_value(s) end
                  when lt_en_shape(s) then lt_en_value(s) end""",
+        # A number of more than 15 digits before the decimal point is too large for any
+        # field (a double holds 15 digits exactly; a bigint overflows past 18): unread, so
+        # that the row is quarantined (`parse.parse_error_expr` says why) instead of stored
+        # as a rounded number. `+ 0` turns -0 into 0.
+        f"""create or replace temp macro lt_number_clean(s, conv) as
+            case when abs(lt_number_unlimited(s, conv)) < {NUMBER_LIMIT:.0f}
+                 then lt_number_unlimited(s, conv) + 0 end""",
         """create or replace temp macro lt_number(t, conv) as
             lt_number_clean(lt_number_text(t), conv)""",
         "create or replace temp macro lt_is_percent(t) as contains(t, '%')",

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dagster_project.ingest import sniff
-from dagster_project.ingest.sniff import Encoding, hash_and_encoding
+from dagster_project.ingest.sniff import MIXED, Encoding, hash_and_encoding
 
 # pieces of export text: plain ASCII, umlauts and € in UTF-8, Windows-1252 and Latin-1
 PIECES = ["Auftrag;Betrag\r\n", "1.234,50", "x" * 7, "Bäckerei", "Straße", "€ 12", "„Müller“",
@@ -31,6 +31,9 @@ def whole_file_decision(data: bytes) -> Encoding:
         return Encoding("utf-8", "utf-8")
     except UnicodeDecodeError:
         pass
+    if re.search(rb"[\xc2\xc3][\x80-\xbf]|\xe2[\x80-\xbf]{2}", data):
+        # a UTF-8 umlaut, euro or quote in a file that is not UTF-8: decided per line
+        return Encoding(MIXED, "utf-8", transcode=MIXED)
     if re.search(rb"[\x80-\x9f]", data):
         return Encoding("cp1252", "utf-8", transcode="cp1252")
     return Encoding("cp1252", "latin-1")
@@ -66,6 +69,8 @@ def test_the_encoding_is_decided_as_from_the_whole_file(export, tmp_path, monkey
     (b"a\xe4b", "cp1252"),                     # Latin-1 ä: read natively as latin-1
     (b"a\x80b", "cp1252"),                     # Windows-1252 €: transcoded
     ("aäb".encode(), "utf-8"),
+    ("aäb\n".encode() + b"\xe4\n", MIXED),     # UTF-8 ä, then a Windows-1252 ä
+    ("Ä–\n".encode("cp1252") + b"\xe4\n", "cp1252"),  # C4 96 is UTF-8 'Ė': no evidence
 ])
 def test_chunks_of_ascii_after_a_split_character_are_still_decoded(data, expected, tmp_path,
                                                                     monkeypatch):
