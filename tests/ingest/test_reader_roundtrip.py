@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 
 import duckdb
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from dagster_project.ingest.contracts import contract, match_headers
@@ -42,6 +42,9 @@ def exports(draw):
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(export=exports())
+@example(export=([["E0", "Ä–", "x", "01.03.2024"]],  # Windows-1252 bytes valid as UTF-8
+                 {"delimiter": ";", "encoding": "cp1252", "newline": "\n",
+                  "quoting": csv.QUOTE_MINIMAL}))
 def test_written_cells_come_back_exactly(export):
     rows, how = export
     c = contract("hr_employees")
@@ -52,7 +55,14 @@ def test_written_cells_come_back_exactly(export):
     writer.writerows([header, *rows])
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "export.csv"
-        path.write_bytes(buf.getvalue().encode(how["encoding"]))
+        data = buf.getvalue().encode(how["encoding"])
+        path.write_bytes(data)
+        if how["encoding"] == "cp1252" and not data.isascii():
+            try:
+                data.decode("utf-8")
+                how = {**how, "utf8_as_a_whole": True}
+            except UnicodeDecodeError:
+                pass
         con = duckdb.connect()
         install_macros(con)
         _, encoding = hash_and_encoding(path)
@@ -66,4 +76,15 @@ def test_written_cells_come_back_exactly(export):
                           "_problem_reason from _parsed order by _row_number").fetchall()
         con.close()
     assert [(g[0], g[1], g[2], g[3].strftime("%d.%m.%Y"), g[4], g[5]) for g in got] == [
-        (r[0], r[1], r[2], r[3], i, None) for i, r in enumerate(rows, start=1)]
+        (r[0], as_read(r[1], how), as_read(r[2], how), r[3], i, None)
+        for i, r in enumerate(rows, start=1)]
+
+
+def as_read(cell: str, how: dict) -> str:
+    """A cell as the reader must give it back: as written — except in a Windows-1252 file
+    whose bytes are valid UTF-8 as a whole (its only special characters in pairs such as
+    `Ä–`, bytes C4 96), which is UTF-8 by the rule of docs/sources.md, and is read so
+    (delimiters are ASCII, so no UTF-8 sequence spans two cells)."""
+    if how.get("utf8_as_a_whole"):
+        return cell.encode("cp1252").decode("utf-8")
+    return cell
