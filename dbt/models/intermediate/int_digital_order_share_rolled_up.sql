@@ -15,6 +15,7 @@ orders as (
     select * from {{ ref('int_orders_counted') }}
     where not is_cancelled
     {% if is_incremental() %}
+        and {{ increment_range('order_month', 'erp_orders') }}
         and order_month in {{ increment_months('erp_orders') }}
     {% endif %}
 

@@ -28,6 +28,7 @@ orders as (
     where not is_cancelled
         and confirmed_date is not null
         {% if is_incremental() %}
+        and {{ increment_range('order_date', 'erp_orders') }}
         and {{ month_start('order_date') }} in {{ increment_months('erp_orders') }}
         {% endif %}
 

@@ -21,6 +21,7 @@ select
     {{ exact_sum('net_amount') }} as net_amount
 from {{ ref('stg_erp_orders__orders') }}
 {% if is_incremental() %}
-where {{ month_start('order_date') }} in {{ increment_months('erp_orders') }}
+where {{ increment_range('order_date', 'erp_orders') }}
+    and {{ month_start('order_date') }} in {{ increment_months('erp_orders') }}
 {% endif %}
 group by 1, 2, 3, 4, 5

@@ -12,8 +12,9 @@
 
     Incremental (macros/increment.sql): an order of month T changes the cells of T and the
     12 months after it only, so a daily export recomputes those months, from the orders of
-    the 12 months before the first of them on (an order older than that has left every
-    window the recomputed months look at). The grid's bounds still come from all orders. -#}
+    the 12 months before the first of them up to the last of them (an order older than
+    that has left every window the recomputed months look at). The grid's bounds still
+    come from all orders. -#}
 {{ config(
     materialized=increment_materialized(),
     incremental_strategy='append',
@@ -33,10 +34,7 @@ orders as (
     select * from all_orders
     where not is_cancelled
     {% if is_incremental() %}
-        and order_month >= (
-            select cast({{ dbt.dateadd('month', '-12', 'min(month)') }} as date)
-            from {{ increment_months('erp_orders') }} as recomputed
-        )
+        and {{ increment_range('order_month', 'erp_orders', months_before=12, months_after=12) }}
     {% endif %}
 
 ),
