@@ -13,7 +13,6 @@ import csv
 import datetime as dt
 import io
 import json
-import re
 import shutil
 from pathlib import Path
 
@@ -38,11 +37,24 @@ def _column(header: list[str], field: str) -> int | None:
     return next((i for i, h in enumerate(header) if h.strip().casefold() in names), None)
 
 
-def _export(sources: Path, name: str, day: dt.date, tag: str, rows: int = 25) -> Path:
-    """A new ERP export in the folder's format: the first `rows` orders of its last export,
-    with new ids and dated `day` (confirmed as many days later as before)."""
+def _date_format(value: str) -> str:
+    """The format the export writes its dates in (written back the same way)."""
+    for fmt in ("%d.%m.%Y", "%d.%m.%y", "%Y-%m-%d", "%d/%m/%Y", "%m/%d/%Y"):
+        try:
+            dt.datetime.strptime(value, fmt)
+        except ValueError:
+            continue
+        return fmt
+    raise AssertionError(f"no known date format: {value!r}")
+
+
+def _export(sources: Path, name: str, day: dt.date, tag: str | None, rows: int = 25,
+            model: Path | None = None) -> Path:
+    """A new ERP export in the folder's format: the first `rows` orders of `model` (its last
+    export), with new ids (`tag` None: the same ids, orders sent again) and dated `day`
+    (confirmed as many days later as before)."""
     folder = sources / "erp_orders"
-    model = sorted(folder.glob("*.csv"))[-1]
+    model = model or sorted(folder.glob("*.csv"))[-1]
     data = model.read_bytes()
     encoding = "utf-8-sig"
     try:
@@ -54,11 +66,10 @@ def _export(sources: Path, name: str, day: dt.date, tag: str, rows: int = 25) ->
     header, body = table[0], [r for r in table[1:] if r][:rows]
     key, date, confirmed = (_column(header, f) for f in ("order_id", "order_date",
                                                           "confirmed_date"))
-    german = bool(re.fullmatch(r"\d\d\.\d\d\.\d{4}", body[0][date].strip()))
-    fmt = "%d.%m.%Y" if german else "%Y-%m-%d"
+    fmt = _date_format(body[0][date].strip())
     for row in body:
         ordered = dt.datetime.strptime(row[date].strip(), fmt).date()
-        row[key] = f"{row[key]}-{tag}"
+        row[key] = f"{row[key]}-{tag}" if tag else row[key]
         row[date] = day.strftime(fmt)
         if confirmed is not None and row[confirmed].strip():
             lag = dt.datetime.strptime(row[confirmed].strip(), fmt).date() - ordered
@@ -127,6 +138,13 @@ def test_added_orders_recompute_their_months_and_publish_what_a_whole_build_does
     _export(sources, "zz_late.csv", late, "T2")
     _rerun_and_compare(sources, data, whole)
     assert [m for _, m in _increment(data / "build.duckdb")] == [late.replace(day=1)]
+
+    # orders of the first export sent again, dated in the late month: the months of their
+    # old versions are recomputed too
+    first_export = sorted((sources / "erp_orders").glob("*.csv"))[0]
+    _export(sources, "zz_resent.csv", late, None, rows=5, model=first_export)
+    _rerun_and_compare(sources, data, whole)
+    assert len(_increment(data / "build.duckdb")) >= 2
 
     # a file replaced (with fewer rows): not only rows added, so rebuilt whole
     path = _export(sources, "zz_daily_after.csv", last + dt.timedelta(days=1), "T1", rows=10)
