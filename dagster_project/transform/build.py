@@ -34,6 +34,7 @@ from dagster_project.transform.engine import (
     models_reader,
     store_verdict,
 )
+from dagster_project.transform.increment import write_increment
 from dagster_project.transform.plan import (
     BuildPlan,
     add_kept_results,
@@ -134,6 +135,8 @@ def _build(context: dg.AssetExecutionContext, dbt: OfflineDbtCliResource, settin
         else:
             plan = BuildPlan("a selection of the dbt models")
         forget_build(con)
+        if not spark:  # Spark builds the incremental models as tables
+            write_increment(con, plan.increment)
         kept_counts = table_row_counts(con) if not plan.full else {}
     context.log.info(_plan_message(plan))
     # dbt started with the run and parsed meanwhile (`transform/warm.py`), if `leitstand run`
@@ -166,8 +169,9 @@ def _build(context: dg.AssetExecutionContext, dbt: OfflineDbtCliResource, settin
             executable = warm_executable(target) if executable is not None else None
             dbt = cold if executable is None else cold.model_copy(
                 update={"dbt_executable": executable})
+        refresh = ["--full-refresh"] if plan.full_refresh and not spark else []
         invocation = dbt.cli(PIPELINE_BUILD_ARGS + dbt_engine_args(settings)
-                             + part_args(plan, manifest, part),
+                             + part_args(plan, manifest, part) + refresh,
                              context=context, target_path=target)
         with dbt_watchdog(invocation.process, timeout, stacks_file) as timed_out:
             try:
@@ -287,8 +291,12 @@ def _plan_message(plan: BuildPlan) -> str:
         return f"dbt builds every model: {plan.reason}"
     models = sum(1 for uid in plan.kept if uid.startswith("model."))
     tests = len(plan.kept_results)
+    increment = plan.increment
+    how = ("" if increment is None else
+           f"; incremental models: {increment.reason}" if increment.months is not None else
+           f"; incremental models rebuilt whole: {increment.reason}")
     return (f"dbt keeps {models} models and {tests} tests as built in run {plan.since_run} "
-            f"({plan.reason}; the rest depends on them or on the run's date)")
+            f"({plan.reason}; the rest depends on them or on the run's date){how}")
 
 
 def kept_events(assets_def: dg.AssetsDefinition, manifest: Mapping[str, Any], plan: BuildPlan,

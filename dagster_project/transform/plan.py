@@ -11,7 +11,9 @@ is the one the last build wrote from the same inputs) and its test keeps the las
 result. The rest is built as usual, with its tests.
 
 A daily export adds orders, so the re-run rebuilds the 16 models downstream of
-`raw.erp_orders` (and `marts.actions`) instead of all the others with their tests. Anything out
+`raw.erp_orders` (and `marts.actions`) instead of all the others with their tests; the big
+order aggregates among them are incremental and recompute only the months the new orders
+fall in (`transform/increment.py` decides which, or that they are rebuilt whole). Anything out
 of the ordinary builds everything: no record (first build, or the last one failed or was
 stopped: the record is removed before dbt starts), another project or dbt version, a kept
 table missing, or a kept test whose last result cannot be found.
@@ -31,6 +33,7 @@ import duckdb
 
 from dagster_project.core.db import table_exists
 from dagster_project.core.settings import DBT_PROJECT_DIR
+from dagster_project.transform.increment import Increment, plan_increment
 
 # Models that read the day they are built on (`current_date` and the like) carry this tag;
 # they and what depends on them are built on every run (tests/integration/test_dbt_plan.py
@@ -59,10 +62,17 @@ class BuildPlan:
     kept_results: Mapping[str, dict[str, Any]] = field(default_factory=dict)  # tests
     changed_sources: tuple[str, ...] = ()
     since_run: str | None = None
+    # the months the incremental models recompute; None: they are rebuilt whole
+    increment: Increment | None = None
 
     @property
     def full(self) -> bool:
         return not self.kept
+
+    @property
+    def full_refresh(self) -> bool:
+        """Whether dbt rebuilds the incremental models whole (`--full-refresh`)."""
+        return self.increment is None or self.increment.months is None
 
 
 @dataclass(frozen=True)
@@ -188,6 +198,7 @@ def plan_build(con: duckdb.DuckDBPyConnection, manifest: Mapping[str, Any],
         kept_results={uid: last_results[uid] for uid in tests},
         changed_sources=tuple(changed),
         since_run=since_run,
+        increment=plan_increment(con, manifest, stale, roots, last_state),
     )
 
 

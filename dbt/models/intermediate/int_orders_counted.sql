@@ -2,8 +2,15 @@
     the one scan of the order lines that the digital order share, the digital revenue share
     and the repeat customer rate roll up from (each of them scanned all orders before: three
     passes over 10 M rows). Amounts summed exactly (decimal), so the roll-ups that add these
-    sums again get the same value as summing the orders. -#}
-{{ config(materialized='table') }}
+    sums again get the same value as summing the orders.
+    Incremental by order month (macros/increment.sql): a daily export recomputes the
+    months its orders fall in. -#}
+{{ config(
+    materialized=increment_materialized(),
+    incremental_strategy='append',
+    meta={'leitstand_increment_by': 'erp_orders'},
+    pre_hook="{{ increment_delete('order_month', 'erp_orders') }}",
+) }}
 select
     org_unit_id,
     {{ month_start('order_date') }} as order_month,
@@ -13,4 +20,8 @@ select
     count(*) as orders,
     {{ exact_sum('net_amount') }} as net_amount
 from {{ ref('stg_erp_orders__orders') }}
+{% if is_incremental() %}
+where {{ increment_range('order_date', 'erp_orders') }}
+    and {{ month_start('order_date') }} in {{ increment_months('erp_orders') }}
+{% endif %}
 group by 1, 2, 3, 4, 5

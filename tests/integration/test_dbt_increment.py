@@ -1,0 +1,153 @@
+"""A re-run after an export that only adds orders recomputes the months it touches
+(transform/increment.py, dbt/macros/increment.sql) and publishes what a build of every
+model publishes from the same data; a replaced file rebuilds the incremental models whole.
+
+The exports are made from the sources folder's own last ERP export (its rows with new ids,
+dated a day the data chooses: after the last order, and in a month halfway through the
+history), so nothing here depends on the sample company.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import shutil
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from dagster_project.ingest.contracts import contract
+from dagster_project.transform.increment import incremental_models
+from dagster_project.transform.plan import forget_build
+from dagster_project.transform.project import dbt_project
+from tests.conftest import run_pipeline_in
+
+MANIFEST = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
+INCREMENTAL = sorted(
+    (MANIFEST["nodes"][uid]["schema"], MANIFEST["nodes"][uid]["name"])
+    for uid in incremental_models(MANIFEST))
+
+
+def _column(header: list[str], field: str) -> int | None:
+    spec = next(f for f in contract("erp_orders").fields if f.name == field)
+    names = {n.casefold() for n in (field, *spec.de, *spec.en)}
+    return next((i for i, h in enumerate(header) if h.strip().casefold() in names), None)
+
+
+def _date_format(value: str) -> str:
+    """The format the export writes its dates in (written back the same way)."""
+    for fmt in ("%d.%m.%Y", "%d.%m.%y", "%Y-%m-%d", "%d/%m/%Y", "%m/%d/%Y"):
+        try:
+            dt.datetime.strptime(value, fmt)
+        except ValueError:
+            continue
+        return fmt
+    raise AssertionError(f"no known date format: {value!r}")
+
+
+def _export(sources: Path, name: str, day: dt.date, tag: str | None, rows: int = 25,
+            model: Path | None = None) -> Path:
+    """A new ERP export in the folder's format: the first `rows` orders of `model` (its last
+    export), with new ids (`tag` None: the same ids, orders sent again) and dated `day`
+    (confirmed as many days later as before)."""
+    folder = sources / "erp_orders"
+    model = model or sorted(folder.glob("*.csv"))[-1]
+    data = model.read_bytes()
+    encoding = "utf-8-sig"
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError:
+        encoding, text = "cp1252", data.decode("cp1252")
+    delimiter = max(";,\t|", key=text.splitlines()[0].count)
+    table = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    header, body = table[0], [r for r in table[1:] if r][:rows]
+    key, date, confirmed = (_column(header, f) for f in ("order_id", "order_date",
+                                                          "confirmed_date"))
+    fmt = _date_format(body[0][date].strip())
+    for row in body:
+        ordered = dt.datetime.strptime(row[date].strip(), fmt).date()
+        row[key] = f"{row[key]}-{tag}" if tag else row[key]
+        row[date] = day.strftime(fmt)
+        if confirmed is not None and row[confirmed].strip():
+            lag = dt.datetime.strptime(row[confirmed].strip(), fmt).date() - ordered
+            row[confirmed] = (day + lag).strftime(fmt)
+    out = io.StringIO(newline="")
+    csv.writer(out, delimiter=delimiter, lineterminator="\r\n").writerows([header, *body])
+    path = folder / name
+    path.write_bytes(out.getvalue().encode(encoding))
+    return path
+
+
+def _tables(db: Path) -> dict[str, pd.DataFrame]:
+    """Every mart and every incremental model's table, sorted."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        marts = [("marts", r[0]) for r in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts' "
+            "order by 1").fetchall()]
+        return {f"{s}.{t}": con.sql(f"select * from {s}.{t} order by all").df()
+                for s, t in marts + INCREMENTAL}
+
+
+def _increment(db: Path) -> list[tuple[str, dt.date]]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute("select source, month from meta.dbt_increment order by all").fetchall()
+
+
+def _rerun_and_compare(sources: Path, data: Path, whole: Path) -> None:
+    """Re-run `data` as it plans itself and a copy of it built whole; the same tables."""
+    shutil.rmtree(whole, ignore_errors=True)
+    shutil.copytree(data, whole)
+    with duckdb.connect(str(whole / "build.duckdb")) as con:
+        forget_build(con)
+    outcome = run_pipeline_in(sources, data)
+    assert outcome.published, outcome.report()
+    outcome_whole = run_pipeline_in(sources, whole)
+    assert outcome_whole.published, outcome_whole.report()
+    assert _increment(whole / "build.duckdb") == []  # built whole: --full-refresh
+    partial, full = _tables(data / "build.duckdb"), _tables(whole / "build.duckdb")
+    assert partial.keys() == full.keys()
+    assert len(full) > len(INCREMENTAL) >= 3
+    for table, frame in full.items():
+        pd.testing.assert_frame_equal(partial[table], frame, check_exact=True, obj=table)
+
+
+def test_added_orders_recompute_their_months_and_publish_what_a_whole_build_does(
+        copied_run, tmp_path):
+    sources, data, whole = copied_run.sources_dir, copied_run.data_dir, tmp_path / "whole"
+    with duckdb.connect(str(data / "build.duckdb"), read_only=True) as con:
+        first, last, months = con.execute(
+            "select min(order_date), max(order_date), "
+            "count(distinct date_trunc('month', order_date)) from raw.erp_orders").fetchall()[0]
+        before = con.sql("select * from marts.kpi_monthly order by all").df()
+    assert months > 13  # a history longer than the repeat customer rate's window
+
+    # a daily export after the last order day (in a month the grid may not hold yet)
+    _export(sources, "zz_daily_after.csv", last + dt.timedelta(days=1), "T1")
+    _rerun_and_compare(sources, data, whole)
+    recomputed = _increment(data / "build.duckdb")
+    assert recomputed and len(recomputed) <= 2 and {s for s, _ in recomputed} == {"erp_orders"}
+    with duckdb.connect(str(data / "build.duckdb"), read_only=True) as con:
+        after = con.sql("select * from marts.kpi_monthly order by all").df()
+    assert not before.equals(after)  # the export did change what is published
+
+    # a late export: a day in the month halfway through the history
+    late = first + (last - first) / 2
+    _export(sources, "zz_late.csv", late, "T2")
+    _rerun_and_compare(sources, data, whole)
+    assert [m for _, m in _increment(data / "build.duckdb")] == [late.replace(day=1)]
+
+    # orders of the first export sent again, dated in the late month: the months of their
+    # old versions are recomputed too
+    first_export = sorted((sources / "erp_orders").glob("*.csv"))[0]
+    _export(sources, "zz_resent.csv", late, None, rows=5, model=first_export)
+    _rerun_and_compare(sources, data, whole)
+    assert len(_increment(data / "build.duckdb")) >= 2
+
+    # a file replaced (with fewer rows): not only rows added, so rebuilt whole
+    path = _export(sources, "zz_daily_after.csv", last + dt.timedelta(days=1), "T1", rows=10)
+    assert path.name == "zz_daily_after.csv"
+    _rerun_and_compare(sources, data, whole)
+    assert _increment(data / "build.duckdb") == []
