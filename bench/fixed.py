@@ -33,8 +33,11 @@ from pathlib import Path
 from bench.run import DAGSTER_YAML, REPO_ROOT, Measured, measure, step_durations
 
 SAMPLE = REPO_ROOT / "sources"
-IMPORTS = ("import dagster, dagster_dbt, great_expectations, pandas, duckdb; "
-           "import dagster_project.defs.definitions")
+IMPORTS = """
+import dagster, dagster_dbt, great_expectations, pandas, duckdb
+import dagster_project.defs.definitions
+print("imported")
+"""
 # A run as `leitstand run` makes it, with the event log kept in memory.
 IN_MEMORY_RUN = """
 import sys, dagster as dg
@@ -62,6 +65,14 @@ def _env(dagster_home: Path) -> dict[str, str]:
     shutil.copy(DAGSTER_YAML, dagster_home / "dagster.yaml")
     return dict(os.environ, DAGSTER_HOME=str(dagster_home), PYTHONPATH=str(REPO_ROOT),
                 DAGSTER_DISABLE_TELEMETRY="1", DO_NOT_TRACK="1")
+
+
+def _script(work: Path, name: str, code: str) -> str:
+    """`code` as a script file: under `python -c`, pyspark (imported by GX) ends a process
+    whose __main__ has no file with status 0, mid-import (tests/conftest.py)."""
+    path = work / f"{name}.py"
+    path.write_text(code, encoding="utf-8")
+    return str(path)
 
 
 def _events(env: dict[str, str], work: Path) -> dict[str, int]:
@@ -106,15 +117,15 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit(f"the run failed: {work / 'run.log'}")
     stages = step_durations(work / "dagster_home")
     events = _events(env, work)
-    # a script file, not `python -c`: pyspark (imported by GX) exits a process whose
-    # __main__ has no file with status 0 (tests/conftest.py)
-    script = work / "in_memory_run.py"
-    script.write_text(IN_MEMORY_RUN, encoding="utf-8")
-    in_memory = measure([sys.executable, str(script), str(work / "data-mem")],
-                        _env(work / "dagster_home_mem"), work / "run-mem.log")
+    in_memory = measure([sys.executable, _script(work, "in_memory_run", IN_MEMORY_RUN),
+                         str(work / "data-mem")], _env(work / "dagster_home_mem"),
+                        work / "run-mem.log")
     if in_memory.exit_code:
         raise SystemExit(f"the run with the event log in memory failed: {work / 'run-mem.log'}")
-    imports = measure([sys.executable, "-c", IMPORTS], env, work / "imports.log")
+    imports = measure([sys.executable, _script(work, "imports", IMPORTS)], env,
+                      work / "imports.log")
+    if "imported" not in (work / "imports.log").read_text():
+        raise SystemExit(f"the imports did not finish: {work / 'imports.log'}")
     dbt = dbt_invocations(work / "data" / "dbt" / "dbt.log")
 
     def row(name: str, m: Measured, note: str = "") -> str:
