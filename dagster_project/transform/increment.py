@@ -1,10 +1,10 @@
 """Which months the incremental models recompute, or that they are rebuilt whole.
 
-The big order aggregates are dbt `incremental` models partitioned by month (dbt/macros/
-increment.sql): on a re-run they delete and insert only the months written to
-`meta.dbt_increment`. That is right only when the one thing that changed since the last
-build is rows *added* to their source, so this module decides from the data, never from
-the clock:
+The big per-order, per-interaction and per-usage aggregates are dbt `incremental` models
+partitioned by month (dbt/macros/increment.sql): on a re-run they delete and insert only
+the months written to `meta.dbt_increment`. That is right only when the one thing that
+changed since the last build is rows *added* to their source, so this module decides from
+the data, never from the clock:
 
 - the source's change since the last build must be one merge of new files by the ingest
   (`meta.raw_state.merged_from` is the state the last build recorded, ingest/store.py);
@@ -39,7 +39,8 @@ SWITCH_ENV = "LEITSTAND_DBT_INCREMENTAL"
 # model config `meta` key naming the raw table whose added rows a model is incremental by
 META_KEY = "leitstand_increment_by"
 # the raw column whose calendar month partitions the models incremental by that source
-MONTH_COLUMNS = {"erp_orders": "order_date"}
+MONTH_COLUMNS = {"erp_orders": "order_date", "crm_interactions": "occurred_at",
+                 "it_usage": "activity_date"}
 _TABLE = """
 create schema if not exists meta;
 create table if not exists meta.dbt_increment (source varchar, month date);

@@ -1,10 +1,10 @@
-{#- The month-partitioned incremental build of the big order aggregates (docs/architecture.md,
-    "A daily re-run"). When the pipeline decides that an export only added rows since the
-    last build (dagster_project/transform/plan.py), it writes the months those rows fall in
-    to `meta.dbt_increment` (source, month) in the build database; an incremental model
-    then deletes those months (plus, for a rolling window, the months after) and inserts
-    them computed anew. Otherwise the pipeline builds with `--full-refresh`. The months come
-    from the data the ingest merged, never from the clock.
+{#- The month-partitioned incremental build of the big order, CRM and usage aggregates
+    (docs/architecture.md, "A daily re-run"). When the pipeline decides that an export only
+    added rows since the last build (dagster_project/transform/plan.py), it writes the months
+    those rows fall in to `meta.dbt_increment` (source, month) in the build database; an
+    incremental model then deletes those months (plus, for a rolling window, the months
+    after) and inserts them computed anew. Otherwise the pipeline builds with
+    `--full-refresh`. The months come from the data the ingest merged, never from the clock.
 
     Spark builds these models as tables (`increment_materialized`): nothing here runs
     there. -#}

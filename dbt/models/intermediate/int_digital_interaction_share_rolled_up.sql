@@ -1,13 +1,23 @@
 {#- digital_interaction_share (docs/kpis.md): interactions through a digital channel ÷ all
     interactions, per month of occurred_at and org subtree.
-    A table: a run that adds only orders keeps it (dbt_plan.py) instead of computing it
-    again inside the KPI union (0.08 s at bench scale 480; the cheap roll-ups stay views). -#}
-{{ config(materialized='table') }}
+    Stored, not a view: a run that adds only orders keeps it (dbt_plan.py). Incremental by
+    month (macros/increment.sql): a month's cells read that month's interactions only, so an
+    export that adds interactions recomputes the months they fall in. -#}
+{{ config(
+    materialized=increment_materialized(),
+    incremental_strategy='append',
+    meta={'leitstand_increment_by': 'crm_interactions'},
+    pre_hook="{{ increment_delete('month', 'crm_interactions') }}",
+) }}
 with
 
 interactions as (
 
     select * from {{ ref('stg_crm_interactions__interactions') }}
+    {% if is_incremental() %}
+    where {{ increment_range('occurred_at', 'crm_interactions') }}
+        and {{ month_start('occurred_at') }} in {{ increment_months('crm_interactions') }}
+    {% endif %}
 
 ),
 

@@ -1,9 +1,16 @@
 {#- Licences active on each month's last day and held by an employee employed that day,
     flagged when the holder used the tool (>= 1 it_usage row) in that month. Tool names
     match case-insensitively after trimming. Months: first to last month of activity_date.
-    A table: both tool adoption roll-ups read it, and as a view each of them went through
-    every it_usage row again. -#}
-{{ config(materialized='table') }}
+    Stored: both tool adoption roll-ups read it, and as a view each of them went through
+    every it_usage row again. Incremental by month (macros/increment.sql): a month's rows
+    read that month's usage only (the span of months still comes from all usage), so an
+    export that adds usage recomputes the months it falls in. -#}
+{{ config(
+    materialized=increment_materialized(),
+    incremental_strategy='append',
+    meta={'leitstand_increment_by': 'it_usage'},
+    pre_hook="{{ increment_delete('month', 'it_usage') }}",
+) }}
 with
 
 licences as (
@@ -33,6 +40,9 @@ employed as (
     from {{ ref('int_employees_employed_at_month_end') }} as employed
     inner join bounds
         on employed.month between bounds.first_month and bounds.last_month
+    {% if is_incremental() %}
+    where employed.month in {{ increment_months('it_usage') }}
+    {% endif %}
 
 ),
 
@@ -43,6 +53,9 @@ used_tools as (
         employee_id,
         tool_key
     from usage
+    {% if is_incremental() %}
+    where {{ increment_range('activity_date', 'it_usage') }}
+    {% endif %}
 
 )
 

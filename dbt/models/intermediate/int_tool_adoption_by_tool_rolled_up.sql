@@ -1,14 +1,22 @@
 {#- tool_adoption_rate broken down per tool: the KPI's formula (docs/kpis.md) for the licences of
     one tool. Tools match case-insensitively after trimming; the name shown is the first
-    spelling seen in the licence exports. A table, because both the privacy rule and the
+    spelling seen in the licence exports. Stored, because both the privacy rule and the
     tool_adoption mart read it (as a view it was computed twice: 0.5 s each at 5 M usage
-    rows). -#}
-{{ config(materialized='table') }}
+    rows); incremental by month with the licences it reads (macros/increment.sql). -#}
+{{ config(
+    materialized=increment_materialized(),
+    incremental_strategy='append',
+    meta={'leitstand_increment_by': 'it_usage'},
+    pre_hook="{{ increment_delete('month', 'it_usage') }}",
+) }}
 with
 
 licences as (
 
     select * from {{ ref('int_licences_active_at_month_end') }}
+    {% if is_incremental() %}
+    where month in {{ increment_months('it_usage') }}
+    {% endif %}
 
 ),
 
