@@ -51,6 +51,7 @@ SLOW_MODULES = {
     "tests/integration/test_pipeline.py",
     "tests/integration/test_dbt_plan.py",
     "tests/integration/test_dbt_increment.py",
+    "tests/integration/test_dbt_increment_sources.py",
     "tests/integration/test_dbt_warm.py",
     "tests/integration/test_dbt_watchdog.py",
     "tests/kpi_models/test_dbt_build.py",
