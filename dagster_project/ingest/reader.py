@@ -26,6 +26,7 @@ import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from xml.etree import ElementTree
 
 import duckdb
 import pyarrow as pa
@@ -61,6 +62,9 @@ XLSX_MIN_SUSPECT = 100 * 1024 * 1024
 XLSX_MAX_UNPACKED = 1024 * 1024 * 1024
 XLSX_MAX_CELLS = 5_000_000
 XLSX_MAX_ROWS = 1_048_576   # Excel's last row
+# Cell types of a text value: a formula's empty result of these is an empty text, not a
+# value left out.
+TEXT_CELL_TYPES = ("str", "inlineStr", "s")
 XLSX_SUFFIXES = (".xlsx",)
 ACCEPTED_SUFFIXES = CSV_SUFFIXES + XLSX_SUFFIXES
 
@@ -384,6 +388,13 @@ def _read_xlsx(con: duckdb.DuckDBPyConnection, planned: Planned, c: Contract) ->
     match = match_headers(c, headers, planned.mapping, planned.catalog)
     extra = extra_header_rows(c, match, [[v or "" for v in r] for r in rows[header_index + 1:]])
     data = rows[header_index + 1 + extra:]
+    try:
+        uncalculated = _formula_without_value(path, header_index + 1 + extra, match.claimed,
+                                              headers)
+    except (ValueError, ElementTree.ParseError):  # XML openpyxl read, this check cannot
+        uncalculated = None
+    if uncalculated:
+        raise UnreadableFile(uncalculated)
     # the cells go to DuckDB as they are (`r<i>`); `read_items` decides what is kept
     columns = {"_i": pa.array(range(len(data)), pa.int64())}
     for i in range(n):
@@ -403,6 +414,100 @@ def _read_xlsx(con: duckdb.DuckDBPyConnection, planned: Planned, c: Contract) ->
     first = con.execute("select coalesce(min(rowid), 0) from _read").fetchall()[0][0]
     sample = tuple(tuple(v or "" for v in r) for r in data[:SAMPLE_RECORDS])
     return ReadFile(headers, len(data), "xlsx", "", first, sample, None, extra)
+
+
+def _formula_without_value(path: Path, first_data: int, columns: set[int],
+                           headers: list[str]) -> str | None:
+    """Why the workbook cannot be read, when a data cell of a column that is read holds a
+    formula without a stored value (a workbook written by a program that does not
+    calculate, as a script with openpyxl writes one); None when there is no such cell.
+
+    Excel and LibreOffice store each formula's last value beside it (`<v>`), which is what
+    is read (`data_only`); without one (openpyxl writes an empty `<v/>`) the cell reads as
+    empty, and a value would be lost without a word. The formula itself is not quoted: it
+    may spell out personal data."""
+    if not columns:
+        return None
+    with zipfile.ZipFile(path) as z:
+        sheet = _first_sheet(z)
+        if sheet is None or not _has_formula(z, sheet):
+            return None
+        with z.open(sheet) as fh:
+            row, col = 0, -1
+            for event, element in ElementTree.iterparse(fh, events=("start", "end")):
+                tag = element.tag.rsplit("}", 1)[-1]
+                if tag == "row":
+                    if event == "start":
+                        row, col = int(element.get("r") or row + 1), -1
+                    else:
+                        element.clear()  # its cells are judged: memory stays flat
+                    continue
+                if tag != "c" or event != "end":
+                    continue
+                ref = element.get("r")
+                col = _column_index(ref.rstrip("0123456789")) if ref else col + 1
+                parts = {child.tag.rsplit("}", 1)[-1]: child.text for child in element}
+                # no value, or an empty one that is no text result (`t="str"`: Excel's "")
+                unvalued = not parts.get("v") and element.get("t") not in TEXT_CELL_TYPES
+                if "f" in parts and unvalued and col in columns and row > first_data:
+                    return (f"cell {_column_letters(col)}{row} (column "
+                            f"'{headers[col]}') holds a formula without its value — the "
+                            "workbook was written by a program that does not calculate: open "
+                            "it in Excel or LibreOffice, save it and put it back, or export "
+                            "the data as .csv/.txt (delimited)")
+    return None
+
+
+def _column_index(letters: str) -> int:
+    """`A` → 0, `Z` → 25, `AA` → 26."""
+    index = 0
+    for letter in letters.upper():
+        index = index * 26 + ord(letter) - ord("A") + 1
+    return index - 1
+
+
+def _column_letters(index: int) -> str:
+    """0 → `A`, 26 → `AA`."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def _first_sheet(z: zipfile.ZipFile) -> str | None:
+    """The zip member of the workbook's first worksheet (the one openpyxl reads first)."""
+    def local(element: ElementTree.Element) -> str:
+        return element.tag.rsplit("}", 1)[-1]
+
+    try:
+        book = ElementTree.fromstring(z.read("xl/workbook.xml"))
+        rels = ElementTree.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+    except (KeyError, ElementTree.ParseError):
+        return None
+    targets = {r.get("Id"): r.get("Target", "") for r in rels
+               if local(r) == "Relationship" and r.get("Type", "").endswith("/worksheet")}
+    for sheet in book.iter():
+        if local(sheet) != "sheet":
+            continue
+        rid = next((v for k, v in sheet.attrib.items() if k.rsplit("}", 1)[-1] == "id"), None)
+        if rid in targets:
+            target = targets[rid]
+            return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    return None
+
+
+def _has_formula(z: zipfile.ZipFile, member: str) -> bool:
+    """Whether the sheet's XML holds a formula (`<f>`), read in pieces: most have none."""
+    pattern = re.compile(rb"<f[ >/]")
+    with z.open(member) as fh:
+        tail = b""
+        while chunk := fh.read(1 << 20):
+            if pattern.search(tail + chunk):
+                return True
+            tail = chunk[-8:]
+    return False
 
 
 def _check_unpacked_size(path: Path) -> None:

@@ -171,6 +171,33 @@ def test_a_workbook_declaring_too_small_a_size_loses_no_row(con, sources):
         ("X1", 1), ("X2", 2), ("X3", 3), ("LATE", 20009)]
 
 
+def test_a_formula_without_its_value_refuses_the_workbook_by_cell(con, sources):
+    """A workbook written by a program that does not calculate (openpyxl, as here) stores
+    formulas without their values: read as data, `=4*2.5` was an empty amount — quarantined
+    as missing at best, an empty optional field at worst. Refused by cell and column, with
+    the fix; a formula in a column nobody reads, or one Excel stored with its value, is
+    read as before."""
+    folder = sources / "erp_orders"
+    write_xlsx(folder / "script.xlsx", [ERP_HEADER + ["Notiz"],
+                                        ["S1", "01.03.2025", "K1", "VT", "Webshop", 10, "x"],
+                                        ["S2", "01.03.2025", "K1", "VT", "Webshop", "=4*2.5",
+                                         "y"]])
+    write_xlsx(folder / "notes.xlsx", [ERP_HEADER + ["Notiz"],
+                                       ["N1", "01.03.2025", "K1", "VT", "Webshop", 7, "=1+1"]])
+    saved = write_xlsx(folder / "saved.xlsx", [ERP_HEADER,
+                                               ["E1", "01.03.2025", "K1", "VT", "Webshop", 1]])
+    # as Excel saves it: the formula and, beside it, its last value
+    rewrite_sheet(saved, lambda z, name, xml: z.writestr(name, re.sub(
+        r'<c r="F2"( [^>]*)?>.*?</c>', '<c r="F2"><f>2*3</f><v>6</v></c>', xml)))
+    result = load(con, sources)
+    assert rejected(result) == {
+        "script.xlsx": "cell F3 (column 'net_amount') holds a formula without its value — the "
+                       "workbook was written by a program that does not calculate: open it in "
+                       "Excel or LibreOffice, save it and put it back, or export the data as "
+                       ".csv/.txt (delimited)"}
+    assert table(con, "erp_orders", "order_id, net_amount") == [("E1", 6.0), ("N1", 7.0)]
+
+
 def test_a_workbook_beyond_the_cell_limit_is_refused_by_name(con, sources, monkeypatch):
     monkeypatch.setattr(reader, "XLSX_MAX_CELLS", 40)
     erp_workbook(sources / "erp_orders" / "big.xlsx", rows=10)   # 11 rows of 6 cells
