@@ -73,9 +73,10 @@ SLOW_MODULES = {
 # order collected (`--dist loadfile --no-loadscope-reorder`), so these go first: started
 # last, the Spark run alone kept one process busy after the other had finished.
 LONG_MODULES = (
-    "tests/integration/test_spark_engine.py",
-    "tests/browser/test_dashboards.py",
+    "tests/browser/test_dashboards.py",  # ~300 s: a run and a site build, a browser, runs
+    "tests/integration/test_spark_engine.py",  # ~150-190 s since intermediates are tables
     "tests/gate/test_blocked_runs.py",
+    "tests/integration/test_dbt_increment.py",  # ~95-105 s: 6 runs side by side
     "tests/ingest/test_producers.py",
     "tests/ops/test_acceptance.py",
     "tests/integration/test_dbt_plan.py",

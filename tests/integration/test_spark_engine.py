@@ -80,7 +80,7 @@ def test_differences_sees_a_changed_value_and_a_changed_flag():
 def test_the_sample_on_spark_publishes_the_marts_duckdb_publishes(pipeline_run, copied_run,
                                                                   monkeypatch):
     assert pipeline_run.outcome.published, pipeline_run.outcome.report()
-    # a part of the build takes ~1-3 min on Spark (tests/conftest.py allows dbt 240 s)
+    # a part of the build takes ~40-90 s on Spark, more under load (tests/conftest.py allows 240 s)
     monkeypatch.setenv("LEITSTAND_DBT_TIMEOUT_SECONDS", "1200")
     # nothing of DuckDB's build may stand in for Spark's: no marts, no published file
     with duckdb.connect(str(copied_run.data_dir / "build.duckdb")) as con:
