@@ -12,23 +12,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import json
-import shutil
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
 from dagster_project.ingest.contracts import contract
-from dagster_project.transform.increment import incremental_models
-from dagster_project.transform.plan import forget_build
-from dagster_project.transform.project import dbt_project
-from tests.conftest import run_pipeline_in
-
-MANIFEST = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
-INCREMENTAL = sorted(
-    (MANIFEST["nodes"][uid]["schema"], MANIFEST["nodes"][uid]["name"])
-    for uid in incremental_models(MANIFEST))
+from tests.integration.increment_checks import recomputed, rerun_and_compare
 
 
 def _column(header: list[str], field: str) -> int | None:
@@ -91,39 +80,6 @@ def _ids(export: Path) -> list[str]:
     return [row[key].strip() for row in body]
 
 
-def _tables(db: Path) -> dict[str, pd.DataFrame]:
-    """Every mart and every incremental model's table, sorted."""
-    with duckdb.connect(str(db), read_only=True) as con:
-        marts = [("marts", r[0]) for r in con.execute(
-            "select table_name from information_schema.tables where table_schema = 'marts' "
-            "order by 1").fetchall()]
-        return {f"{s}.{t}": con.sql(f"select * from {s}.{t} order by all").df()
-                for s, t in marts + INCREMENTAL}
-
-
-def _increment(db: Path) -> list[tuple[str, dt.date]]:
-    with duckdb.connect(str(db), read_only=True) as con:
-        return con.execute("select source, month from meta.dbt_increment order by all").fetchall()
-
-
-def _rerun_and_compare(sources: Path, data: Path, whole: Path) -> None:
-    """Re-run `data` as it plans itself and a copy of it built whole; the same tables."""
-    shutil.rmtree(whole, ignore_errors=True)
-    shutil.copytree(data, whole)
-    with duckdb.connect(str(whole / "build.duckdb")) as con:
-        forget_build(con)
-    outcome = run_pipeline_in(sources, data)
-    assert outcome.published, outcome.report()
-    outcome_whole = run_pipeline_in(sources, whole)
-    assert outcome_whole.published, outcome_whole.report()
-    assert _increment(whole / "build.duckdb") == []  # built whole: --full-refresh
-    partial, full = _tables(data / "build.duckdb"), _tables(whole / "build.duckdb")
-    assert partial.keys() == full.keys()
-    assert len(full) > len(INCREMENTAL) >= 3
-    for table, frame in full.items():
-        pd.testing.assert_frame_equal(partial[table], frame, check_exact=True, obj=table)
-
-
 def test_added_orders_recompute_their_months_and_publish_what_a_whole_build_does(
         copied_run, tmp_path):
     sources, data, whole = copied_run.sources_dir, copied_run.data_dir, tmp_path / "whole"
@@ -136,9 +92,9 @@ def test_added_orders_recompute_their_months_and_publish_what_a_whole_build_does
 
     # a daily export after the last order day (in a month the grid may not hold yet)
     _export(sources, "zz_daily_after.csv", last + dt.timedelta(days=1), "T1")
-    _rerun_and_compare(sources, data, whole)
-    recomputed = _increment(data / "build.duckdb")
-    assert recomputed and len(recomputed) <= 2 and {s for s, _ in recomputed} == {"erp_orders"}
+    rerun_and_compare(sources, data, whole)
+    months = recomputed(data / "build.duckdb")
+    assert months and len(months) <= 2 and {s for s, _ in months} == {"erp_orders"}
     with duckdb.connect(str(data / "build.duckdb"), read_only=True) as con:
         after = con.sql("select * from marts.kpi_monthly order by all").df()
     assert not before.equals(after)  # the export did change what is published
@@ -158,13 +114,13 @@ def test_added_orders_recompute_their_months_and_publish_what_a_whole_build_does
             "select distinct cast(date_trunc('month', order_date) as date) from raw.erp_orders"
             " where order_id in (select unnest(?))", [_ids(resent)]).fetchall()}
     assert old_months and late.replace(day=1) not in old_months
-    _rerun_and_compare(sources, data, whole)
-    recomputed = {m for _, m in _increment(data / "build.duckdb")}
-    assert recomputed >= {late.replace(day=1), *old_months}
-    assert max(recomputed) == late.replace(day=1)
+    rerun_and_compare(sources, data, whole)
+    redone = {m for _, m in recomputed(data / "build.duckdb")}
+    assert redone >= {late.replace(day=1), *old_months}
+    assert max(redone) == late.replace(day=1)
 
     # a file replaced (with fewer rows): not only rows added, so rebuilt whole
     path = _export(sources, "zz_daily_after.csv", last + dt.timedelta(days=1), "T1", rows=10)
     assert path.name == "zz_daily_after.csv"
-    _rerun_and_compare(sources, data, whole)
-    assert _increment(data / "build.duckdb") == []
+    rerun_and_compare(sources, data, whole)
+    assert recomputed(data / "build.duckdb") == []

@@ -14,21 +14,20 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import json
-import shutil
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
 from dagster_project.ingest.contracts import contract
-from dagster_project.transform.increment import MONTH_COLUMNS, incremental_models
-from dagster_project.transform.plan import forget_build
-from dagster_project.transform.project import dbt_project
-from tests.conftest import run_pipeline_in
+from dagster_project.transform.increment import MONTH_COLUMNS
+from tests.integration.increment_checks import (
+    INCREMENTAL_BY,
+    recomputed,
+    rerun_and_compare,
+    tables,
+)
 
-MANIFEST = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
-BY_SOURCE = incremental_models(MANIFEST)
 # the date (and time) formats the exports write, tried in turn
 FORMATS = ("%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d",
            "%d.%m.%Y %H:%M", "%d.%m.%Y", "%d/%m/%Y", "%m/%d/%Y")
@@ -78,19 +77,7 @@ def _export(sources: Path, source: str, day: dt.date, rows: int = 25) -> Path:
     return path
 
 
-def _tables(db: Path) -> dict[str, pd.DataFrame]:
-    """Every mart and every incremental model's table, sorted."""
-    models = sorted((MANIFEST["nodes"][uid]["schema"], MANIFEST["nodes"][uid]["name"])
-                    for uid in BY_SOURCE)
-    with duckdb.connect(str(db), read_only=True) as con:
-        marts = [("marts", r[0]) for r in con.execute(
-            "select table_name from information_schema.tables where table_schema = 'marts' "
-            "order by 1").fetchall()]
-        return {f"{s}.{t}": con.sql(f"select * from {s}.{t} order by all").df()
-                for s, t in marts + models}
-
-
-def _months(db: Path, sql: str) -> tuple:
+def _row(db: Path, sql: str) -> tuple:
     with duckdb.connect(str(db), read_only=True) as con:
         return con.execute(sql).fetchone()
 
@@ -105,37 +92,22 @@ def _denominators(db: Path) -> dict[dt.date, float]:
 
 def test_added_activities_and_usage_recompute_their_months_and_publish_a_whole_build(
         copied_run, tmp_path):
-    assert {"crm_interactions", "it_usage"} <= set(BY_SOURCE.values())
+    assert {"crm_interactions", "it_usage"} <= set(INCREMENTAL_BY.values())
     sources, data, whole = copied_run.sources_dir, copied_run.data_dir, tmp_path / "whole"
     db = data / "build.duckdb"
-    first, last = _months(db, "select min(occurred_at), max(occurred_at) "
-                              "from raw.crm_interactions")
+    first, last = _row(db, "select min(occurred_at), max(occurred_at) from raw.crm_interactions")
     late = (first + (last - first) / 2).date().replace(day=1)
-    (last_use,) = _months(db, "select max(activity_date) from raw.it_usage")[:1]
+    (last_use,) = _row(db, "select max(activity_date) from raw.it_usage")
     after = (last_use.replace(day=1) + dt.timedelta(days=31)).replace(day=1)
     before = _denominators(db)
     _export(sources, "crm_interactions", late + dt.timedelta(days=14))
     _export(sources, "it_usage", after)
 
-    shutil.copytree(data, whole)
-    with duckdb.connect(str(whole / "build.duckdb")) as con:
-        forget_build(con)
-    outcome = run_pipeline_in(sources, data)
-    assert outcome.published, outcome.report()
-    outcome_whole = run_pipeline_in(sources, whole)
-    assert outcome_whole.published, outcome_whole.report()
-
-    with duckdb.connect(str(db), read_only=True) as con:
-        recomputed = con.execute("select source, month from meta.dbt_increment "
-                                 "order by all").fetchall()
+    rerun_and_compare(sources, data, whole)
     # the CRM month itself; the usage month (and none between: it follows the last one)
-    assert recomputed == [("crm_interactions", late), ("it_usage", after)]
-    partial, full = _tables(db), _tables(whole / "build.duckdb")
-    assert partial.keys() == full.keys()
-    for table, frame in full.items():
-        pd.testing.assert_frame_equal(partial[table], frame, check_exact=True, obj=table)
+    assert recomputed(db) == [("crm_interactions", late), ("it_usage", after)]
     # what the exports change: more activities in their month, a month of licences more
     assert _denominators(db)[late] > before[late]
-    licences = partial["intermediate.int_licences_active_at_month_end"]
+    licences = tables(db)["intermediate.int_licences_active_at_month_end"]
     assert (licences["month"] == pd.Timestamp(after)).any()
     assert not (licences["month"] > pd.Timestamp(after)).any()
