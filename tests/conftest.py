@@ -81,6 +81,7 @@ LONG_MODULES = (
     "tests/ops/test_acceptance.py",
     "tests/integration/test_dbt_plan.py",
     "tests/integration/test_privacy_audit.py",
+    "tests/integration/test_dbt_increment_sources.py",  # ~50-60 s: 2 runs side by side
 )
 
 
