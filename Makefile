@@ -55,7 +55,7 @@ test: setup
 lint: setup
 	$(BIN)/ruff check .
 
-# The inner loop (< 2 minutes): lint, then the tests not marked slow or browser.
+# The inner loop (~4-5 minutes on 2 cores): lint, then the tests not marked slow or browser.
 check: lint
 	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder -m "not slow and not browser"
 
