@@ -391,8 +391,8 @@ def _read_xlsx(con: duckdb.DuckDBPyConnection, planned: Planned, c: Contract) ->
     try:
         uncalculated = _formula_without_value(path, header_index + 1 + extra, match.claimed,
                                               headers)
-    except (ValueError, ElementTree.ParseError):  # XML openpyxl read, this check cannot
-        uncalculated = None
+    except (KeyError, ValueError, ElementTree.ParseError):  # XML openpyxl reads but this
+        uncalculated = None                                  # check cannot: read as before
     if uncalculated:
         raise UnreadableFile(uncalculated)
     # the cells go to DuckDB as they are (`r<i>`); `read_items` decides what is kept
@@ -433,14 +433,16 @@ def _formula_without_value(path: Path, first_data: int, columns: set[int],
         if sheet is None or not _has_formula(z, sheet):
             return None
         with z.open(sheet) as fh:
-            row, col = 0, -1
+            row, col, rows = 0, -1, None
             for event, element in ElementTree.iterparse(fh, events=("start", "end")):
                 tag = element.tag.rsplit("}", 1)[-1]
-                if tag == "row":
+                if tag == "sheetData" and event == "start":
+                    rows = element
+                elif tag == "row":
                     if event == "start":
                         row, col = int(element.get("r") or row + 1), -1
-                    else:
-                        element.clear()  # its cells are judged: memory stays flat
+                    elif rows is not None:
+                        rows.clear()  # the rows so far are judged: memory stays flat
                     continue
                 if tag != "c" or event != "end":
                     continue
@@ -499,14 +501,15 @@ def _first_sheet(z: zipfile.ZipFile) -> str | None:
 
 
 def _has_formula(z: zipfile.ZipFile, member: str) -> bool:
-    """Whether the sheet's XML holds a formula (`<f>`), read in pieces: most have none."""
-    pattern = re.compile(rb"<f[ >/]")
+    """Whether the sheet's XML holds a formula (`<f>`, or `<x:f>` as the .NET Open XML SDK
+    writes it), read in pieces: most sheets have none."""
+    pattern = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[ >/]")
     with z.open(member) as fh:
         tail = b""
         while chunk := fh.read(1 << 20):
             if pattern.search(tail + chunk):
                 return True
-            tail = chunk[-8:]
+            tail = chunk[-40:]
     return False
 
 
