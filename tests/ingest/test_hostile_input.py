@@ -198,6 +198,29 @@ def test_a_formula_without_its_value_refuses_the_workbook_by_cell(con, sources):
     assert table(con, "erp_orders", "order_id, net_amount") == [("E1", 6.0), ("N1", 7.0)]
 
 
+def test_a_formula_without_its_value_is_found_under_a_namespace_prefix(tmp_path):
+    """The .NET Open XML SDK writes the sheet with prefixed elements (`<x:c>`, `<x:f>`):
+    the check reads those as Excel's own, and a prefixed text result `""` stays an empty
+    cell."""
+    book = erp_workbook(tmp_path / "sdk.xlsx", rows=2)
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+    def prefixed(z, name, xml):
+        xml = re.sub(r'<c r="F3"( [^>]*)?>.*?</c>', '<c r="F3"><f>4*2.5</f></c>', xml)
+        xml = re.sub(r'<c r="E2"( [^>]*)?>.*?</c>', '<c r="E2" t="str"><f>""</f><v></v></c>',
+                     xml)
+        xml = re.sub(r"<(/?)(\w+)([ >/])", r"<\1x:\2\3", xml)  # every element prefixed
+        xml = xml.replace(f'<x:worksheet xmlns="{main}"', f'<x:worksheet xmlns:x="{main}"')
+        z.writestr(name, xml)
+
+    rewrite_sheet(book, prefixed)
+    assert reader._formula_without_value(book, 1, set(range(6)), ERP_HEADER) == (
+        "cell F3 (column 'net_amount') holds a formula without its value — the workbook was "
+        "written by a program that does not calculate: open it in Excel or LibreOffice, save "
+        "it and put it back, or export the data as .csv/.txt (delimited)")
+    assert reader._formula_without_value(book, 1, set(range(5)), ERP_HEADER) is None
+
+
 def test_a_workbook_beyond_the_cell_limit_is_refused_by_name(con, sources, monkeypatch):
     monkeypatch.setattr(reader, "XLSX_MAX_CELLS", 40)
     erp_workbook(sources / "erp_orders" / "big.xlsx", rows=10)   # 11 rows of 6 cells
