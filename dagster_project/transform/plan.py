@@ -12,8 +12,9 @@ result. The rest is built as usual, with its tests.
 
 A daily export adds orders, so the re-run rebuilds the 16 models downstream of
 `raw.erp_orders` (and `marts.actions`) instead of all the others with their tests; the big
-order aggregates among them are incremental and recompute only the months the new orders
-fall in (`transform/increment.py` decides which, or that they are rebuilt whole). Anything out
+order aggregates among them (and, for their exports, the CRM and usage ones) are incremental
+and recompute only the months the new rows fall in (`transform/increment.py` decides which,
+or that they are rebuilt whole). Anything out
 of the ordinary builds everything: no record (first build, or the last one failed or was
 stopped: the record is removed before dbt starts), another project or dbt version, a kept
 table missing, or a kept test whose last result cannot be found.

@@ -3,20 +3,14 @@
     Stored, not a view: a run that adds only orders keeps it (dbt_plan.py). Incremental by
     month (macros/increment.sql): a month's cells read that month's interactions only, so an
     export that adds interactions recomputes the months they fall in. -#}
-{{ config(
-    materialized=increment_materialized(),
-    incremental_strategy='append',
-    meta={'leitstand_increment_by': 'crm_interactions'},
-    pre_hook="{{ increment_delete('month', 'crm_interactions') }}",
-) }}
+{{ config(**increment_config('crm_interactions')) }}
 with
 
 interactions as (
 
     select * from {{ ref('stg_crm_interactions__interactions') }}
     {% if is_incremental() %}
-    where {{ increment_range('occurred_at', 'crm_interactions') }}
-        and {{ month_start('occurred_at') }} in {{ increment_months('crm_interactions') }}
+    where {{ increment_where('occurred_at', 'crm_interactions') }}
     {% endif %}
 
 ),

@@ -3,12 +3,7 @@
     is <= 0.
     Incremental by month (macros/increment.sql): a month's cells read that month's orders
     only, so a daily export recomputes the months its orders fall in. -#}
-{{ config(
-    materialized=increment_materialized(),
-    incremental_strategy='append',
-    meta={'leitstand_increment_by': 'erp_orders'},
-    pre_hook="{{ increment_delete('month', 'erp_orders') }}",
-) }}
+{{ config(**increment_config('erp_orders')) }}
 with
 
 orders as (
@@ -16,8 +11,7 @@ orders as (
     select * from {{ ref('int_orders_counted') }}
     where not is_cancelled
     {% if is_incremental() %}
-        and {{ increment_range('order_month', 'erp_orders') }}
-        and order_month in {{ increment_months('erp_orders') }}
+        and {{ increment_where('order_month', 'erp_orders', month='order_month') }}
     {% endif %}
 
 ),

@@ -5,12 +5,7 @@
     every it_usage row again. Incremental by month (macros/increment.sql): a month's rows
     read that month's usage only (the span of months still comes from all usage), so an
     export that adds usage recomputes the months it falls in. -#}
-{{ config(
-    materialized=increment_materialized(),
-    incremental_strategy='append',
-    meta={'leitstand_increment_by': 'it_usage'},
-    pre_hook="{{ increment_delete('month', 'it_usage') }}",
-) }}
+{{ config(**increment_config('it_usage')) }}
 with
 
 licences as (

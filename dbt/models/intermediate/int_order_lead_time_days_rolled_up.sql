@@ -10,12 +10,7 @@
     10 M orders.
     Incremental by month (macros/increment.sql): a daily export recomputes the months its
     orders fall in (a month's median reads only that month's orders). -#}
-{{ config(
-    materialized=increment_materialized(),
-    incremental_strategy='append',
-    meta={'leitstand_increment_by': 'erp_orders'},
-    pre_hook="{{ increment_delete('month', 'erp_orders') }}",
-) }}
+{{ config(**increment_config('erp_orders')) }}
 with
 
 orders as (
@@ -28,8 +23,7 @@ orders as (
     where not is_cancelled
         and confirmed_date is not null
         {% if is_incremental() %}
-        and {{ increment_range('order_date', 'erp_orders') }}
-        and {{ month_start('order_date') }} in {{ increment_months('erp_orders') }}
+        and {{ increment_where('order_date', 'erp_orders') }}
         {% endif %}
 
 ),

@@ -5,12 +5,7 @@
     sums again get the same value as summing the orders.
     Incremental by order month (macros/increment.sql): a daily export recomputes the
     months its orders fall in. -#}
-{{ config(
-    materialized=increment_materialized(),
-    incremental_strategy='append',
-    meta={'leitstand_increment_by': 'erp_orders'},
-    pre_hook="{{ increment_delete('order_month', 'erp_orders') }}",
-) }}
+{{ config(**increment_config('erp_orders', month_column='order_month')) }}
 select
     org_unit_id,
     {{ month_start('order_date') }} as order_month,
@@ -21,7 +16,6 @@ select
     {{ exact_sum('net_amount') }} as net_amount
 from {{ ref('stg_erp_orders__orders') }}
 {% if is_incremental() %}
-where {{ increment_range('order_date', 'erp_orders') }}
-    and {{ month_start('order_date') }} in {{ increment_months('erp_orders') }}
+where {{ increment_where('order_date', 'erp_orders') }}
 {% endif %}
 group by 1, 2, 3, 4, 5

@@ -15,12 +15,7 @@
     the 12 months before the first of them up to the last of them (an order older than
     that has left every window the recomputed months look at). The grid's bounds still
     come from all orders. -#}
-{{ config(
-    materialized=increment_materialized(),
-    incremental_strategy='append',
-    meta={'leitstand_increment_by': 'erp_orders'},
-    pre_hook="{{ increment_delete('month', 'erp_orders', 12) }}",
-) }}
+{{ config(**increment_config('erp_orders', months_after=12)) }}
 with
 
 all_orders as (

@@ -3,12 +3,7 @@
     spelling seen in the licence exports. Stored, because both the privacy rule and the
     tool_adoption mart read it (as a view it was computed twice: 0.5 s each at 5 M usage
     rows); incremental by month with the licences it reads (macros/increment.sql). -#}
-{{ config(
-    materialized=increment_materialized(),
-    incremental_strategy='append',
-    meta={'leitstand_increment_by': 'it_usage'},
-    pre_hook="{{ increment_delete('month', 'it_usage') }}",
-) }}
+{{ config(**increment_config('it_usage')) }}
 with
 
 licences as (

@@ -4,12 +4,7 @@
     Stored, not a view: a run that adds only orders keeps it (dbt_plan.py) instead of
     computing it again inside the KPI union (0.18 s at bench scale 480). Incremental by month
     with the licences it reads (macros/increment.sql). -#}
-{{ config(
-    materialized=increment_materialized(),
-    incremental_strategy='append',
-    meta={'leitstand_increment_by': 'it_usage'},
-    pre_hook="{{ increment_delete('month', 'it_usage') }}",
-) }}
+{{ config(**increment_config('it_usage')) }}
 with
 
 licences as (
